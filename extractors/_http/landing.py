@@ -1,0 +1,113 @@
+"""Landing files: pages stream to NDJSON under landing/<source>/<entity>/<batch>/.
+
+A batch is complete only when its `_manifest.json` exists; the loader ignores anything
+else, so a run that dies mid-extraction leaves a partial folder that is never loaded and
+a high-water mark that has not moved: the next run asks for the same records again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+MANIFEST = "_manifest.json"
+PAGE_ROWS = 200_000  # rows per landing file: big enough for bulk reads, small enough to stream
+
+
+def new_batch_id(run_date: str | None = None) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{run_date or 'adhoc'}_{stamp}_{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class BatchWriter:
+    """Writes one extraction of one entity. Records land exactly as received."""
+
+    root: Path
+    source: str
+    entity: str
+    batch_id: str
+    records: int = 0
+    pages: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.dir = self.root / self.source / self.entity / self.batch_id
+        self.dir.mkdir(parents=True, exist_ok=False)
+        self._file = None
+        self._file_rows = 0
+        self._files = 0
+
+    def write(self, records: Iterable[dict[str, Any]]) -> int:
+        written = 0
+        for record in records:
+            if self._file is None or self._file_rows >= PAGE_ROWS:
+                self._roll()
+            self._file.write(orjson.dumps(record))
+            self._file.write(b"\n")
+            self._file_rows += 1
+            written += 1
+        self.records += written
+        self.pages += 1
+        return written
+
+    def _roll(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._files += 1
+        self._file = open(self.dir / f"part-{self._files:05d}.ndjson", "wb")  # noqa: SIM115
+        self._file_rows = 0
+
+    def finish(self, **details: Any) -> Path:
+        """Close the batch; `details` (window, cursor state, requests) go in the manifest."""
+        if self._file is not None:
+            self._file.close()
+        manifest = {
+            "source": self.source,
+            "entity": self.entity,
+            "batch_id": self.batch_id,
+            "records": self.records,
+            "pages": self.pages,
+            "files": self._files,
+            "seconds": round(time.monotonic() - self.started, 3),
+            "finished_at": datetime.now(UTC).isoformat(),
+            **details,
+        }
+        tmp = self.dir / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(self.dir / MANIFEST)
+        return self.dir
+
+    def abandon(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_manifest(batch_dir: Path) -> dict[str, Any] | None:
+    path = batch_dir / MANIFEST
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def prune_landing(root: Path, retention_days: int, keep: set[str] | None = None) -> int:
+    """Delete batch folders older than the retention; returns how many were removed."""
+    cutoff = time.time() - timedelta(days=retention_days).total_seconds()
+    removed = 0
+    for batch_dir in root.glob("*/*/*"):
+        if not batch_dir.is_dir() or (keep and batch_dir.name in keep):
+            continue
+        if batch_dir.stat().st_mtime < cutoff:
+            shutil.rmtree(batch_dir, ignore_errors=True)
+            removed += 1
+    return removed

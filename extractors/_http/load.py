@@ -1,0 +1,218 @@
+"""Bulk load of a landed batch into `raw.<source>__<entity>`, in one pass of SQL.
+
+DuckDB reads the batch's NDJSON files itself (`read_json_objects`): no row goes through
+Python. Each field is parsed with TRY_CAST to its schema type; a record whose required
+field is missing or whose value does not parse goes to `raw._quarantine` with the reason
+and its payload, everything else is appended to raw with `_batch_id`, `_extracted_at`,
+`_source`. Fields the schema does not know are kept in `_extra` (JSON), never dropped.
+A batch id is loaded once: loading it again is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from extractors._http.landing import read_manifest
+from extractors.simulator.schema import Entity
+
+SQL_TYPES = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "dec": "DECIMAL(18,4)",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "ts_utc": "TIMESTAMPTZ",
+    "ts_offset": "TIMESTAMPTZ",
+    "ts_local": "TIMESTAMP",  # plant-local wall time, no zone: staging applies the zone
+}
+
+META_DDL = """
+create schema if not exists raw;
+create table if not exists raw._quarantine (
+    source varchar, entity varchar, batch_id varchar, reason varchar, payload json,
+    quarantined_at timestamptz default current_timestamp
+);
+create table if not exists raw._batches (
+    source varchar, entity varchar, batch_id varchar primary key, rows_loaded bigint,
+    rows_quarantined bigint, high_water_mark timestamptz, cursor json,
+    extracted_at timestamptz, loaded_at timestamptz default current_timestamp
+);
+create table if not exists raw._watermarks (
+    source varchar, entity varchar, high_water_mark timestamptz, cursor json,
+    batch_id varchar, updated_at timestamptz default current_timestamp,
+    primary key (source, entity)
+);
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    batch_id: str
+    rows_loaded: int
+    rows_quarantined: int
+    high_water_mark: datetime | None
+    already_loaded: bool = False
+
+
+def raw_table(entity: Entity) -> str:
+    return f"raw.{entity.source}__{entity.name}"
+
+
+def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(META_DDL)
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    columns = ",\n    ".join(f'"{f.name}" {SQL_TYPES[f.type]}' for f in entity.fields)
+    con.execute(
+        f"""
+        create table if not exists {raw_table(entity)} (
+            {columns},
+            _extra json,
+            _batch_id varchar not null,
+            _extracted_at timestamptz not null,
+            _source varchar not null
+        )
+        """
+    )
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _parse_expr(name: str, type_: str) -> str:
+    raw = f"payload->>{_sql_str(name)}"
+    return f"try_cast({raw} as {SQL_TYPES[type_]})" if type_ != "str" else raw
+
+
+def _reason_expr(entity: Entity) -> str:
+    checks = []
+    for f in entity.fields:
+        raw = f"payload->>{_sql_str(f.name)}"
+        if f.required:
+            checks.append(f"case when {raw} is null then '{f.name}: required, missing' end")
+        if f.type != "str":
+            checks.append(
+                f"case when {raw} is not null and {_parse_expr(f.name, f.type)} is null "
+                f"then '{f.name}: not a {f.type}: ' || left({raw}, 40) end"
+            )
+    return "concat_ws('; ', " + ", ".join(checks) + ")" if checks else "''"
+
+
+def _hwm_expr(entity: Entity, plant_tz: str) -> str:
+    f = entity.field(entity.modstamp)
+    parsed = _parse_expr(f.name, f.type)
+    if f.type == "ts_local":
+        return f"timezone({_sql_str(plant_tz)}, {parsed})"
+    if f.type in ("ts_utc", "ts_offset"):
+        return parsed
+    raise ValueError(f"{entity.source}.{entity.name}: modstamp {f.name} is not a timestamp")
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    batch_dir: Path,
+    plant_tz: str,
+) -> LoadResult:
+    """Load one complete landed batch. Raises FileNotFoundError for an incomplete one."""
+    manifest = read_manifest(batch_dir)
+    if manifest is None:
+        raise FileNotFoundError(f"{batch_dir}: batch has no manifest (extraction did not finish)")
+    batch_id = manifest["batch_id"]
+    ensure_meta(con)
+    ensure_raw_table(con, entity)
+    done = con.execute(
+        "select rows_loaded, rows_quarantined, high_water_mark from raw._batches where batch_id = ?",
+        [batch_id],
+    ).fetchone()
+    if done:
+        return LoadResult(batch_id, done[0], done[1], done[2], already_loaded=True)
+
+    extracted_at = manifest["finished_at"]
+    cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
+    known = "{" + ",".join(f'"{f.name}":null' for f in entity.fields) + "}"
+    select_fields = ",\n".join(f'{_parse_expr(f.name, f.type)} as "{f.name}"' for f in entity.fields)
+    files = sorted(batch_dir.glob("part-*.ndjson"))
+    con.execute("begin transaction")
+    try:
+        if files:
+            file_list = "[" + ", ".join(_sql_str(str(p)) for p in files) + "]"
+            con.execute(
+                f"""
+                create or replace temp table _landed as
+                select json as payload, {_reason_expr(entity)} as _reason
+                from read_json_objects({file_list}, format = 'newline_delimited')
+                """
+            )
+        else:
+            con.execute("create or replace temp table _landed (payload json, _reason varchar)")
+        con.execute(
+            f"""
+            insert into {raw_table(entity)}
+            select {select_fields},
+                nullif(json_merge_patch(payload, {_sql_str(known)}), '{{}}'::json) as _extra,
+                {_sql_str(batch_id)}, {_sql_str(extracted_at)}::timestamptz,
+                {_sql_str(entity.source)}
+            from _landed where _reason = ''
+            """
+        )
+        con.execute(
+            f"""
+            insert into raw._quarantine (source, entity, batch_id, reason, payload)
+            select {_sql_str(entity.source)}, {_sql_str(entity.name)}, {_sql_str(batch_id)},
+                _reason, payload
+            from _landed where _reason <> ''
+            """
+        )
+        loaded, quarantined, hwm = con.execute(
+            f"""
+            select count(*) filter (where _reason = ''), count(*) filter (where _reason <> ''),
+                max({_hwm_expr(entity, plant_tz)}) filter (where _reason = '')
+            from _landed
+            """
+        ).fetchone()
+        con.execute(
+            "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp)",
+            [entity.source, entity.name, batch_id, loaded, quarantined, hwm, cursor, extracted_at],
+        )
+        if hwm is not None or cursor is not None:
+            # The mark only moves forward: an overlap re-read never pulls it back.
+            con.execute(
+                """
+                insert into raw._watermarks as w
+                    (source, entity, high_water_mark, cursor, batch_id, updated_at)
+                values (?, ?, ?, ?, ?, ?::timestamptz)
+                on conflict (source, entity) do update set
+                    high_water_mark = greatest(w.high_water_mark, excluded.high_water_mark),
+                    cursor = coalesce(excluded.cursor, w.cursor),
+                    batch_id = excluded.batch_id,
+                    updated_at = excluded.updated_at
+                """,
+                [entity.source, entity.name, hwm, cursor, batch_id, extracted_at],
+            )
+        con.execute("drop table _landed")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return LoadResult(batch_id, loaded, quarantined, hwm)
+
+
+def read_watermark(
+    con: duckdb.DuckDBPyConnection, entity: Entity
+) -> tuple[datetime | None, dict | None]:
+    ensure_meta(con)
+    row = con.execute(
+        "select high_water_mark, cursor from raw._watermarks where source = ? and entity = ?",
+        [entity.source, entity.name],
+    ).fetchone()
+    if not row:
+        return None, None
+    return row[0], (json.loads(row[1]) if row[1] else None)

@@ -1,0 +1,171 @@
+"""One HTTP session per source: timeouts, retries with backoff, token refresh, redaction.
+
+tenacity does the retrying (exponential backoff with jitter, a cap, Retry-After honoured
+through a custom wait) instead of a hand-written loop; requests.Session keeps connections
+alive across pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from extractors._http.errors import ExtractError, RetryableError, TokenExpired, redact
+
+log = logging.getLogger("perfchain.extract")
+
+# Statuses that a later attempt may get past. 403 is not here: Salesforce's
+# REQUEST_LIMIT_EXCEEDED is recognised by the client from its body.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass
+class RetryPolicy:
+    max_attempts: int = 6
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    timeout: float = 30.0
+
+
+@dataclass
+class SourceSession:
+    """HTTP for one source. `authenticate` returns fresh auth headers or params."""
+
+    source: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    authenticate: Callable[[SourceSession], None] | None = None
+    http: requests.Session = field(default_factory=requests.Session)
+    requests_made: int = 0
+
+    def __post_init__(self) -> None:
+        self.http.headers["User-Agent"] = "perfchain-extractor/0.1"
+        self.auth_headers: dict[str, str] = {}
+        self.auth_params: dict[str, str] = {}
+        self._authenticated = False
+
+    # -- auth ---------------------------------------------------------------------------
+    def ensure_auth(self) -> None:
+        if self.authenticate is not None and not self._authenticated:
+            self.authenticate(self)
+            self._authenticated = True
+
+    def invalidate_auth(self) -> None:
+        self._authenticated = False
+
+    # -- requests -----------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        entity: str,
+        check: Callable[[requests.Response], Any] | None = None,
+        authenticated: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Send one request with retries; `check` turns a response into the parsed result,
+        raising RetryableError or TokenExpired for what it recognises in the body."""
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            backoff = wait_exponential_jitter(
+                initial=self.policy.backoff_initial, max=self.policy.backoff_max
+            )(state)
+            if isinstance(error, RetryableError) and error.retry_after is not None:
+                return min(max(error.retry_after, 0.0), self.policy.backoff_max)
+            return backoff
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "%s.%s: attempt %d failed (%s); retrying",
+                self.source, entity, state.attempt_number, redact(str(error)),
+            )
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            wait=wait,
+            retry=retry_if_exception_type((RetryableError, TokenExpired)),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._send(method, url, entity, check, authenticated, kwargs)
+        except (RetryableError, TokenExpired) as error:
+            raise ExtractError(
+                self.source, entity, f"{method} {url}",
+                f"gave up after {self.policy.max_attempts} attempts: {error}",
+            ) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        entity: str,
+        check: Callable[[requests.Response], Any] | None,
+        authenticated: bool,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        if authenticated:
+            self.ensure_auth()
+            headers = {**self.auth_headers, **kwargs.pop("headers", {})}
+            params = {**self.auth_params, **(kwargs.pop("params", None) or {})}
+            kwargs = {**kwargs, "headers": headers, "params": params}
+        self.requests_made += 1
+        try:
+            response = self.http.request(method, url, timeout=self.policy.timeout, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise RetryableError(f"{type(error).__name__}: {error}") from error
+        try:
+            if response.status_code in RETRY_STATUSES:
+                raise RetryableError(
+                    f"HTTP {response.status_code}", retry_after=_retry_after(response)
+                )
+            result = check(response) if check else _default_check(response)
+        except TokenExpired:
+            self.invalidate_auth()
+            raise
+        except RetryableError:
+            raise
+        except ExtractError:
+            raise
+        except requests.HTTPError as error:
+            body = response.text[:300]
+            raise ExtractError(
+                self.source, entity, f"{method} {response.url}",
+                f"HTTP {response.status_code}: {body}",
+            ) from error
+        except ValueError as error:  # a truncated or malformed body: ask again
+            raise RetryableError(f"unreadable response body: {error}") from error
+        return result
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _default_check(response: requests.Response) -> Any:
+    if response.status_code == 401:
+        raise TokenExpired("HTTP 401")
+    response.raise_for_status()
+    return response.json()
