@@ -35,27 +35,47 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write.")
-@click.option("--scale", type=click.Choice(SCALES), default="s", show_default=True,
-              help="s ≈ 800 employees, m ≈ 1,200 employees × 1 year, l = 10 plants × 3 years.")
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path), required=True, help="Folder to write."
+)
+@click.option(
+    "--scale",
+    type=click.Choice(SCALES),
+    default="s",
+    show_default=True,
+    help="s ≈ 800 employees, m ≈ 1,200 employees × 1 year, l = 10 plants × 3 years.",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2026-01-01", show_default=True)
-@click.option("--days", type=click.IntRange(1, 3660), default=None,
-              help="Days to generate (default: s 90, m 365, l 1095).")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3660),
+    default=None,
+    help="Days to generate (default: s 90, m 365, l 1095).",
+)
 def generate(out: Path, scale: str, seed: int, start, days: int | None) -> None:  # type: ignore[no-untyped-def]
     """Write a deterministic demo factory dataset."""
     from extractors.simulator.generator import generate as run_generate
 
-    manifest = run_generate(out, scale=scale, seed=seed, start=start.date(), days=days, progress=True)
+    manifest = run_generate(
+        out, scale=scale, seed=seed, start=start.date(), days=days, progress=True
+    )
     total = sum(manifest.get("row_counts", {}).values())
     click.echo(f"wrote {total:,} source rows to {out}")
 
 
 @main.command()
-@click.option("--data", "data", type=click.Path(path_type=Path, exists=True, file_okay=False),
-              required=True, help="A dataset folder (see docs/dataset.md).")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    required=True,
+    help="A dataset folder (see docs/dataset.md).",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option("--faults", default=None, help="Fault plan, e.g. 'crm:rate_limit@2,erp:server_error@3x2'.")
+@click.option(
+    "--faults", default=None, help="Fault plan, e.g. 'crm:rate_limit@2,erp:server_error@3x2'."
+)
 def simulate(data: Path, port: int, faults: str | None) -> None:
     """Serve a dataset over each source system's protocol on 127.0.0.1."""
     from extractors.simulator.server import serve_forever

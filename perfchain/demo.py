@@ -40,7 +40,7 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
             f"demo factory: {len(counts)} source entities, {sum(counts.values()):,} rows, "
             f"{manifest.get('start')} + {manifest.get('days')} days"
         )
-        for source in sorted({name.split('/')[0] for name in counts}):
+        for source in sorted({name.split("/")[0] for name in counts}):
             click.echo(f"  {source:<4} {server.url(source)}")
     click.echo("")
     click.echo("outputs:")

@@ -7,6 +7,7 @@ never read from the file, only from `PERFCHAIN_<SOURCE>_<KEY>` environment varia
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,15 @@ class PathSettings(_Strict):
 
 class ScheduleSettings(_Strict):
     nightly_cron: str = "0 2 * * *"
+    history_start: date = date(2026, 1, 1)  # first daily partition
+
+    @field_validator("nightly_cron")
+    @classmethod
+    def _daily_cron(cls, value: str) -> str:
+        parts = value.split()
+        if len(parts) != 5 or not parts[0].isdigit() or not parts[1].isdigit():
+            raise ValueError(f"{value!r} must be a daily cron such as '0 2 * * *'")
+        return value
 
 
 class WarehouseSettings(_Strict):
@@ -124,7 +134,8 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
         )
         raise ConfigError(f"{path}: {problems}") from error
     if not settings.paths.home.is_absolute() and "PERFCHAIN_HOME" not in os.environ:

@@ -138,7 +138,9 @@ def load_batch(
     extracted_at = manifest["finished_at"]
     cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
     known = "{" + ",".join(f'"{f.name}":null' for f in entity.fields) + "}"
-    select_fields = ",\n".join(f'{_parse_expr(f.name, f.type)} as "{f.name}"' for f in entity.fields)
+    select_fields = ",\n".join(
+        f'{_parse_expr(f.name, f.type)} as "{f.name}"' for f in entity.fields
+    )
     files = sorted(batch_dir.glob("part-*.ndjson"))
     con.execute("begin transaction")
     try:

@@ -90,7 +90,10 @@ class SourceSession:
             error = state.outcome.exception() if state.outcome else None
             log.warning(
                 "%s.%s: attempt %d failed (%s); retrying",
-                self.source, entity, state.attempt_number, redact(str(error)),
+                self.source,
+                entity,
+                state.attempt_number,
+                redact(str(error)),
             )
 
         retrying = Retrying(
@@ -106,7 +109,9 @@ class SourceSession:
                     return self._send(method, url, entity, check, authenticated, kwargs)
         except (RetryableError, TokenExpired) as error:
             raise ExtractError(
-                self.source, entity, f"{method} {url}",
+                self.source,
+                entity,
+                f"{method} {url}",
                 f"gave up after {self.policy.max_attempts} attempts: {error}",
             ) from error
         raise AssertionError("unreachable")  # pragma: no cover
@@ -146,7 +151,9 @@ class SourceSession:
         except requests.HTTPError as error:
             body = response.text[:300]
             raise ExtractError(
-                self.source, entity, f"{method} {response.url}",
+                self.source,
+                entity,
+                f"{method} {response.url}",
                 f"HTTP {response.status_code}: {body}",
             ) from error
         except ValueError as error:  # a truncated or malformed body: ask again

@@ -1,0 +1,37 @@
+"""The one entry point: assembles the definitions from defs/, nothing else."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import build_extract_assets
+from orchestration.defs.ingest.resources import build_api_resources, build_warehouse
+from orchestration.defs.ingest.schedules import (
+    build_nightly_job,
+    build_nightly_schedule,
+    build_partitions,
+)
+from perfchain.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    partitions = build_partitions(settings)
+    api_resources = build_api_resources(settings)
+    sources = {key.removesuffix("_api") for key in api_resources}
+    assets = build_extract_assets(
+        sources,
+        partitions,
+        str(settings.landing_dir),
+        settings.extract.overlap_minutes,
+        settings.extract.landing_retention_days,
+    )
+    job = build_nightly_job(partitions)
+    return dg.Definitions(
+        assets=assets,
+        jobs=[job],
+        schedules=[build_nightly_schedule(job, settings)],
+        resources={"warehouse": build_warehouse(settings), **api_resources},
+    )
+
+
+defs = build_definitions(load_settings())
