@@ -7,7 +7,6 @@ clean usage errors for free. Heavy imports stay inside the commands so `--help` 
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -93,11 +92,43 @@ def demo(scale: str, seed: int) -> None:
     run_demo(scale=scale, seed=seed)
 
 
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from error
+_DATE = click.DateTime(["%Y-%m-%d"])
+
+
+@main.command()
+@click.option(
+    "--date", "run_date", type=_DATE, default=None, help="Plant date to run (default: yesterday)."
+)
+@click.option("--start", type=_DATE, default=None, help="First date of a range (backfill).")
+@click.option("--end", type=_DATE, default=None, help="Last date of a range, inclusive.")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
+def run(run_date, start, end, sources: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    """Run the nightly job for a date or a range of dates."""
+    from perfchain.pipeline import parse_dates, print_summary, run_pipeline
+    from perfchain.settings import load_settings
+
+    settings = load_settings()
+    dates = parse_dates(
+        run_date and run_date.date(),
+        start and start.date(),
+        end and end.date(),
+        settings.plant.timezone,
+    )
+    summary = run_pipeline(settings, dates, sources or None)
+    print_summary(summary, settings)
+
+
+@main.command("check-config")
+def check_config() -> None:
+    """Validate perfchain.yaml and report missing secrets by variable name."""
+    from perfchain.checkconfig import check
+
+    problems = check()
+    if problems:
+        for problem in problems:
+            click.secho(f"  ✗ {problem}", fg="red", err=True)
+        raise PerfchainError(f"{len(problems)} configuration problem(s)")
+    click.echo("configuration OK")
 
 
 if __name__ == "__main__":

@@ -218,3 +218,32 @@ def read_watermark(
     if not row:
         return None, None
     return row[0], (json.loads(row[1]) if row[1] else None)
+
+
+def load_dataset_files(
+    con: duckdb.DuckDBPyConnection, data_dir: Path, entities: tuple[Entity, ...]
+) -> dict[str, int]:
+    """Load a dataset's CSV files straight into raw tables, bypassing the protocols.
+
+    For building and testing the warehouse models quickly: the tables have exactly the
+    shape the extractors give them (same columns and types, `_batch_id` = 'dataset').
+    Rows are loaded as the full version history, as a nightly replay would accumulate.
+    """
+    ensure_meta(con)
+    counts: dict[str, int] = {}
+    for entity in entities:
+        path = data_dir / entity.path
+        ensure_raw_table(con, entity)
+        select = ", ".join(
+            f'try_cast("{f.name}" as {SQL_TYPES[f.type]})' if f.type != "str" else f'"{f.name}"'
+            for f in entity.fields
+        )
+        con.execute(
+            f"""
+            insert into {raw_table(entity)}
+            select {select}, null, 'dataset', current_timestamp, {_sql_str(entity.source)}
+            from read_csv({_sql_str(str(path))}, header = true, all_varchar = true)
+            """
+        )
+        counts[entity.path] = con.execute(f"select count(*) from {raw_table(entity)}").fetchone()[0]
+    return counts

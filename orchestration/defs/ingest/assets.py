@@ -12,6 +12,7 @@ import dagster as dg
 from extractors._http.landing import prune_landing
 from extractors._http.runner import extract_entity
 from extractors.simulator.schema import ENTITIES, Entity
+from perfchain import progress
 
 
 def _extract_asset(
@@ -56,6 +57,7 @@ def _extract_asset(
             run.requests,
             run.seconds,
         )
+        progress.report(f"{entity.source}.{entity.name}", f"{run.rows_loaded} rows")
         return dg.MaterializeResult(metadata=run.as_metadata())
 
     return _asset
