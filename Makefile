@@ -21,8 +21,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
+# The Dagster UI on 127.0.0.1:3000 with the same instance `perfchain run` records into.
+# Set the PERFCHAIN_<SOURCE>_<KEY> secrets first (see .env.example).
 dev: $(STAMP)
-	$(VENV)/bin/perfchain dev
+	mkdir -p var/dagster
+	DAGSTER_HOME=$(CURDIR)/var/dagster $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -25,7 +25,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.overlap_minutes,
         settings.extract.landing_retention_days,
     )
-    job = build_nightly_job(partitions)
+    job = build_nightly_job()
     return dg.Definitions(
         assets=assets,
         jobs=[job],

@@ -14,11 +14,11 @@ def build_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     )
 
 
-def build_nightly_job(partitions_def: dg.PartitionsDefinition) -> dg.UnresolvedAssetJobDefinition:
+def build_nightly_job() -> dg.UnresolvedAssetJobDefinition:
+    # Partitioning is inferred from the assets: all share the daily plant partitions.
     return dg.define_asset_job(
         "nightly_job",
         selection=dg.AssetSelection.all(),
-        partitions_def=partitions_def,
         description="Extract every source for the plant day, then everything downstream.",
     )
 
