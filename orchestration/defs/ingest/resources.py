@@ -19,6 +19,8 @@ from extractors._http.client import SourceClient
 from extractors._http.rest import RestApiClient
 from extractors._http.session import RetryPolicy
 from extractors.credentials import env_name
+from extractors.crm import SalesforceClient
+from extractors.erp import U8Client
 from perfchain.settings import Settings
 
 
@@ -85,6 +87,46 @@ class RestApiResource(_ApiResource):
         )
 
 
+class SalesforceResource(_ApiResource):
+    """CRM: Salesforce REST with the OAuth2 client-credentials flow."""
+
+    client_id: str = Field(description="from PERFCHAIN_CRM_CLIENT_ID")
+    client_secret: str = Field(description="from PERFCHAIN_CRM_CLIENT_SECRET")
+    api_version: str = "66.0"
+
+    def client(self) -> SourceClient:
+        return SalesforceClient(
+            self.base_url,
+            self.client_id,
+            self.client_secret,
+            api_version=self.api_version,
+            policy=self.policy(),
+        )
+
+
+class U8Resource(_ApiResource):
+    """ERP: Yonyou U8+ OpenAPI with an app key and secret."""
+
+    app_key: str = Field(description="from PERFCHAIN_ERP_APP_KEY")
+    app_secret: str = Field(description="from PERFCHAIN_ERP_APP_SECRET")
+    from_account: str = "perfchain"
+    ds_sequence: int = 1
+    rows_per_page: int = 2000
+    plant_tz: str = "Asia/Shanghai"
+
+    def client(self) -> SourceClient:
+        return U8Client(
+            self.base_url,
+            self.app_key,
+            self.app_secret,
+            from_account=self.from_account,
+            ds_sequence=self.ds_sequence,
+            rows_per_page=self.rows_per_page,
+            plant_tz=self.plant_tz,
+            policy=self.policy(),
+        )
+
+
 def _common(settings: Settings, source: str) -> dict[str, object]:
     config = settings.sources[source]
     return {
@@ -98,6 +140,25 @@ def _common(settings: Settings, source: str) -> dict[str, object]:
 def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     """`<source>_api` for every enabled source that has an extractor."""
     resources: dict[str, dg.ConfigurableResource] = {}
+    enabled = {name for name, config in settings.sources.items() if config.enabled}
+    if "crm" in enabled:
+        resources["crm_api"] = SalesforceResource(
+            client_id=dg.EnvVar(env_name("crm", "CLIENT_ID")),
+            client_secret=dg.EnvVar(env_name("crm", "CLIENT_SECRET")),
+            api_version=str(settings.sources["crm"].option("api_version", "66.0")),
+            **_common(settings, "crm"),
+        )
+    if "erp" in enabled:
+        erp = settings.sources["erp"]
+        resources["erp_api"] = U8Resource(
+            app_key=dg.EnvVar(env_name("erp", "APP_KEY")),
+            app_secret=dg.EnvVar(env_name("erp", "APP_SECRET")),
+            from_account=str(erp.option("from_account", "perfchain")),
+            ds_sequence=int(erp.option("ds_sequence", 1)),
+            rows_per_page=int(erp.option("rows_per_page", 2000)),
+            plant_tz=settings.plant.timezone,
+            **_common(settings, "erp"),
+        )
     for source in REST_SOURCES:
         config = settings.sources.get(source)
         if config is None or not config.enabled:
