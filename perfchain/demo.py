@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
-from perfchain.settings import Settings, load_settings
+from extractors.credentials import SECRET_KEYS, env_name
+from perfchain.settings import Settings, SourceSettings, load_settings
 
 
 def demo_data_dir(settings: Settings, scale: str, seed: int) -> Path:
@@ -27,22 +30,54 @@ def ensure_demo_data(settings: Settings, scale: str, seed: int) -> Path:
     return data_dir
 
 
+def point_at_simulator(settings: Settings, urls: dict[str, str], excel_drop: Path) -> Settings:
+    """The same settings with every source's base URL on the loopback simulator."""
+    sources = {
+        name: SourceSettings.model_validate({**config.model_dump(), "base_url": urls[name]})
+        for name, config in settings.sources.items()
+        if name in urls
+    }
+    paths = settings.paths.model_copy(update={"excel_drop": excel_drop})
+    return settings.model_copy(update={"sources": sources, "paths": paths})
+
+
+def use_demo_credentials() -> None:
+    """The simulator's public demo credentials, unless the environment already has values."""
+    from extractors.simulator.server.credentials import Credentials
+
+    demo = Credentials()
+    for source, keys in SECRET_KEYS.items():
+        for key in keys:
+            os.environ.setdefault(
+                env_name(source, key), str(getattr(demo, f"{source}_{key.lower()}"))
+            )
+
+
+def last_day(manifest: dict) -> date:
+    return date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
+
+
 def run_demo(scale: str = "s", seed: int = 42) -> None:
     from extractors.simulator.server import SimulatorServer
+    from perfchain.pipeline import print_summary, run_pipeline
 
     settings = load_settings()
     data_dir = ensure_demo_data(settings, scale, seed)
     manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
+    through = last_day(manifest)
+    use_demo_credentials()
     with SimulatorServer(data_dir, host="127.0.0.1", port=0) as server:
-        click.echo(f"simulator: {server.base_url} (loopback only)")
-        counts = manifest.get("row_counts", {})
-        click.echo(
-            f"demo factory: {len(counts)} source entities, {sum(counts.values()):,} rows, "
-            f"{manifest.get('start')} + {manifest.get('days')} days"
+        server.set_as_of(through)
+        click.echo(f"simulator: {server.base_url} (loopback only), serving as of {through}")
+        demo = point_at_simulator(
+            settings, {name: server.url(name) for name in settings.sources}, data_dir / "excel"
         )
-        for source in sorted({name.split("/")[0] for name in counts}):
-            click.echo(f"  {source:<4} {server.url(source)}")
+        summary = run_pipeline(demo, [through])
+    print_summary(summary, demo)
     click.echo("")
     click.echo("outputs:")
-    click.echo(f"  demo dataset   {data_dir}")
-    click.echo(f"  planted cases  {data_dir / 'planted.json'} (see docs/planted.md)")
+    click.echo(f"  demo dataset     {data_dir}")
+    click.echo(f"  planted cases    {data_dir / 'planted.json'} (docs/planted.md)")
+    click.echo(f"  landing files    {demo.landing_dir}")
+    click.echo(f"  warehouse        {demo.warehouse_path}")
+    click.echo(f"  Dagster UI       make dev (runs are recorded in {demo.home / 'dagster'})")

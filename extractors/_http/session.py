@@ -36,6 +36,8 @@ class RetryPolicy:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     timeout: float = 30.0
+    # A Retry-After is obeyed as sent, up to this; a longer one fails the request instead.
+    retry_after_max: float = 300.0
 
 
 @dataclass
@@ -83,7 +85,7 @@ class SourceSession:
                 initial=self.policy.backoff_initial, max=self.policy.backoff_max
             )(state)
             if isinstance(error, RetryableError) and error.retry_after is not None:
-                return min(max(error.retry_after, 0.0), self.policy.backoff_max)
+                return min(max(error.retry_after, 0.0), self.policy.retry_after_max)
             return backoff
 
         def before_sleep(state: RetryCallState) -> None:
@@ -133,7 +135,12 @@ class SourceSession:
         self.requests_made += 1
         try:
             response = self.http.request(method, url, timeout=self.policy.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,  # a body cut off mid-way
+            requests.exceptions.ContentDecodingError,
+        ) as error:
             raise RetryableError(f"{type(error).__name__}: {error}") from error
         try:
             if response.status_code in RETRY_STATUSES:

@@ -1,0 +1,108 @@
+"""Test helpers: clients pointed at the simulator, and expectations computed from the CSVs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from extractors._http.client import SourceClient
+from extractors._http.load import SQL_TYPES
+from extractors._http.rest import RestApiClient
+from extractors._http.runner import EntityRun, end_of_day, extract_entity
+from extractors._http.session import RetryPolicy
+from extractors.crm import SalesforceClient
+from extractors.erp import U8Client
+from extractors.simulator.schema import Entity
+from extractors.simulator.server.credentials import Credentials
+
+TZ = "Asia/Shanghai"
+# Fast retries: the behaviour is the same, the waits are short.
+FAST = RetryPolicy(max_attempts=4, backoff_initial=0.01, backoff_max=0.05, timeout=2.0)
+
+
+def client_for(server, source: str, policy: RetryPolicy = FAST) -> SourceClient:  # type: ignore[no-untyped-def]
+    demo = Credentials()
+    url = server.url(source)
+    if source == "crm":
+        return SalesforceClient(
+            url, demo.crm_client_id, demo.crm_client_secret, batch_size=200, policy=policy
+        )
+    if source == "erp":
+        return U8Client(
+            url, demo.erp_app_key, demo.erp_app_secret,
+            from_account=demo.erp_from_account, rows_per_page=200, plant_tz=TZ,
+            policy=policy,
+        )
+    if source in ("qms", "wms", "hr"):
+        client_id, secret = demo.rest_client(source)
+        return RestApiClient(source, url, client_id, secret, page_size=500, policy=policy)
+    from extractors.mes import MesClient
+    from extractors.oa import WeaverClient
+
+    if source == "mes":
+        return MesClient(url, demo.mes_client_id, demo.mes_client_secret, page_size=500, policy=policy)
+    return WeaverClient(url, demo.oa_appid, user_id=demo.oa_user_id, plant_tz=TZ, policy=policy)
+
+
+def extract(
+    client: SourceClient,
+    entity: Entity,
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    run_date: date,
+    overlap: timedelta = timedelta(minutes=60),
+) -> EntityRun:
+    return extract_entity(
+        client, entity, con, landing, run_date=run_date, plant_tz=TZ, overlap=overlap
+    )
+
+
+def _modstamp_sql(entity: Entity) -> str:
+    f = entity.field(entity.modstamp)
+    cast = f'cast("{f.name}" as {SQL_TYPES[f.type]})'
+    return f"timezone('{TZ}', {cast})" if f.type == "ts_local" else cast
+
+
+def changed_keys(
+    data_dir: Path, entity: Entity, since: datetime | None, as_of: date
+) -> set[tuple[str, ...]]:
+    """Keys whose version current at the end of `as_of` was written after `since`."""
+    until = end_of_day(as_of, TZ)
+    key = ", ".join(f'"{k}"' for k in entity.key)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    rows = con.execute(
+        f"""
+        select {key} from (
+            select {key}, max({_modstamp_sql(entity)}) as last_change
+            from read_csv(?, header = true, all_varchar = true)
+            where {_modstamp_sql(entity)} <= ?
+            group by all
+        ) where ? is null or last_change > ?
+        """,
+        [str(data_dir / entity.path), until, since, since],
+    ).fetchall()
+    return {tuple(str(value) for value in row) for row in rows}
+
+
+def loaded_keys(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: str | None = None) -> list[tuple[str, ...]]:
+    key = ", ".join(f'cast("{k}" as varchar)' for k in entity.key)
+    where = f"where _batch_id = '{batch_id}'" if batch_id else ""
+    rows = con.execute(f"select {key} from raw.{entity.source}__{entity.name} {where}").fetchall()
+    return [tuple(row) for row in rows]
+
+
+def latest_versions(con: duckdb.DuckDBPyConnection, entity: Entity) -> int:
+    """How many records staging sees: the latest version of each key, once."""
+    key = ", ".join(f'"{k}"' for k in entity.key)
+    return con.execute(
+        f"select count(*) from (select distinct {key} from raw.{entity.source}__{entity.name})"
+    ).fetchone()[0]
+
+
+def warehouse(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute("set TimeZone = 'UTC'")
+    return con
