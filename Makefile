@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev lint format bench bench-generate clean
+.PHONY: install demo test dev lint format bench bench-generate bench-extract clean
 
 # Create .venv and install on first use; reinstall when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -35,10 +35,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-generate
+bench: bench-generate bench-extract
 
 bench-generate: $(STAMP)
 	$(PY) benchmarks/bench_generate.py
+
+bench-extract: $(STAMP)
+	$(PY) benchmarks/bench_extract.py --scale m
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache dbt_project/target

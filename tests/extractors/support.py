@@ -9,11 +9,10 @@ import duckdb
 
 from extractors._http.client import SourceClient
 from extractors._http.load import SQL_TYPES
-from extractors._http.rest import RestApiClient
 from extractors._http.runner import EntityRun, end_of_day, extract_entity
 from extractors._http.session import RetryPolicy
-from extractors.crm import SalesforceClient
-from extractors.erp import U8Client
+from extractors.clients import build_client
+from extractors.credentials import SECRET_KEYS
 from extractors.simulator.schema import Entity
 from extractors.simulator.server.credentials import Credentials
 
@@ -23,27 +22,18 @@ FAST = RetryPolicy(max_attempts=4, backoff_initial=0.01, backoff_max=0.05, timeo
 
 
 def client_for(server, source: str, policy: RetryPolicy = FAST) -> SourceClient:  # type: ignore[no-untyped-def]
+    """A client with the simulator's demo credentials and small pages (to force paging)."""
     demo = Credentials()
-    url = server.url(source)
-    if source == "crm":
-        return SalesforceClient(
-            url, demo.crm_client_id, demo.crm_client_secret, batch_size=200, policy=policy
-        )
-    if source == "erp":
-        return U8Client(
-            url, demo.erp_app_key, demo.erp_app_secret,
-            from_account=demo.erp_from_account, rows_per_page=200, plant_tz=TZ,
-            policy=policy,
-        )
-    if source in ("qms", "wms", "hr"):
-        client_id, secret = demo.rest_client(source)
-        return RestApiClient(source, url, client_id, secret, page_size=500, policy=policy)
-    from extractors.mes import MesClient
-    from extractors.oa import WeaverClient
-
-    if source == "mes":
-        return MesClient(url, demo.mes_client_id, demo.mes_client_secret, page_size=500, policy=policy)
-    return WeaverClient(url, demo.oa_appid, user_id=demo.oa_user_id, plant_tz=TZ, policy=policy)
+    secrets = {key: getattr(demo, f"{source}_{key.lower()}") for key in SECRET_KEYS[source]}
+    options = {"page_size": 500, "batch_size": 200, "rows_per_page": 200, "sample_count": 500}
+    return build_client(
+        source,
+        server.url(source),
+        secrets,
+        policy=policy,
+        plant_tz=TZ,
+        options={**options, "from_account": demo.erp_from_account, "user_id": demo.oa_user_id},
+    )
 
 
 def extract(
@@ -87,7 +77,9 @@ def changed_keys(
     return {tuple(str(value) for value in row) for row in rows}
 
 
-def loaded_keys(con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: str | None = None) -> list[tuple[str, ...]]:
+def loaded_keys(
+    con: duckdb.DuckDBPyConnection, entity: Entity, batch_id: str | None = None
+) -> list[tuple[str, ...]]:
     key = ", ".join(f'cast("{k}" as varchar)' for k in entity.key)
     where = f"where _batch_id = '{batch_id}'" if batch_id else ""
     rows = con.execute(f"select {key} from raw.{entity.source}__{entity.name} {where}").fetchall()

@@ -32,14 +32,18 @@ CASES = [
 
 
 @pytest.mark.parametrize(("source", "name"), CASES, ids=[f"{s}.{n}" for s, n in CASES])
-def test_one_more_day_fetches_only_the_changed_records(simulator, demo_data, tmp_path, source, name):
+def test_one_more_day_fetches_only_the_changed_records(
+    simulator, demo_data, tmp_path, source, name
+):
     target = entity(source, name)
     con = warehouse(tmp_path)
     client = client_for(simulator, source)
 
     simulator.set_as_of(DAY)
     full = extract(client, target, con, tmp_path / "landing", DAY)
-    assert set(loaded_keys(con, target, full.batch_id)) == changed_keys(demo_data, target, None, DAY)
+    assert set(loaded_keys(con, target, full.batch_id)) == changed_keys(
+        demo_data, target, None, DAY
+    )
     hwm, _ = read_watermark(con, target)
     assert hwm == full.high_water_mark is not None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dagster as dg
 import pytest
 
 from extractors.credentials import SECRET_KEYS, env_name

@@ -13,14 +13,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from pydantic import Field
 
 from extractors._http.client import SourceClient
-from extractors._http.rest import RestApiClient
 from extractors._http.session import RetryPolicy
-from extractors.credentials import env_name
-from extractors.crm import SalesforceClient
-from extractors.erp import U8Client
+from extractors.clients import build_client
+from extractors.credentials import SECRET_KEYS, env_name
 from perfchain.settings import Settings
 
 
@@ -54,126 +51,57 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
-class _ApiResource(dg.ConfigurableResource):
+class SourceApiResource(dg.ConfigurableResource):
+    """One source system's API. The secret fields are filled from PERFCHAIN_<SOURCE>_<KEY>
+    through dg.EnvVar; the ones a source does not use stay empty."""
+
+    source: str
     base_url: str
+    plant_tz: str = "Asia/Shanghai"
+    options: dict[str, str] = {}
     timeout_seconds: float = 30.0
     max_attempts: int = 6
     backoff_max_seconds: float = 30.0
+    client_id: str = ""
+    client_secret: str = ""
+    app_key: str = ""
+    app_secret: str = ""
+    appid: str = ""
 
-    def policy(self) -> RetryPolicy:
-        return RetryPolicy(
+    def client(self) -> SourceClient:
+        secrets = {key: getattr(self, key.lower()) for key in SECRET_KEYS[self.source]}
+        policy = RetryPolicy(
             max_attempts=self.max_attempts,
             backoff_max=self.backoff_max_seconds,
             timeout=self.timeout_seconds,
         )
-
-
-class RestApiResource(_ApiResource):
-    """Our plant REST APIs (QMS, WMS/TMS, HR): bearer token and cursor paging."""
-
-    source: str
-    client_id: str = Field(description="from PERFCHAIN_<SOURCE>_CLIENT_ID")
-    client_secret: str = Field(description="from PERFCHAIN_<SOURCE>_CLIENT_SECRET")
-    page_size: int = 10_000
-
-    def client(self) -> SourceClient:
-        return RestApiClient(
+        return build_client(
             self.source,
             self.base_url,
-            self.client_id,
-            self.client_secret,
-            page_size=self.page_size,
-            policy=self.policy(),
-        )
-
-
-class SalesforceResource(_ApiResource):
-    """CRM: Salesforce REST with the OAuth2 client-credentials flow."""
-
-    client_id: str = Field(description="from PERFCHAIN_CRM_CLIENT_ID")
-    client_secret: str = Field(description="from PERFCHAIN_CRM_CLIENT_SECRET")
-    api_version: str = "66.0"
-
-    def client(self) -> SourceClient:
-        return SalesforceClient(
-            self.base_url,
-            self.client_id,
-            self.client_secret,
-            api_version=self.api_version,
-            policy=self.policy(),
-        )
-
-
-class U8Resource(_ApiResource):
-    """ERP: Yonyou U8+ OpenAPI with an app key and secret."""
-
-    app_key: str = Field(description="from PERFCHAIN_ERP_APP_KEY")
-    app_secret: str = Field(description="from PERFCHAIN_ERP_APP_SECRET")
-    from_account: str = "perfchain"
-    ds_sequence: int = 1
-    rows_per_page: int = 2000
-    plant_tz: str = "Asia/Shanghai"
-
-    def client(self) -> SourceClient:
-        return U8Client(
-            self.base_url,
-            self.app_key,
-            self.app_secret,
-            from_account=self.from_account,
-            ds_sequence=self.ds_sequence,
-            rows_per_page=self.rows_per_page,
+            secrets,
+            policy=policy,
             plant_tz=self.plant_tz,
-            policy=self.policy(),
+            options=self.options,
         )
-
-
-def _common(settings: Settings, source: str) -> dict[str, object]:
-    config = settings.sources[source]
-    return {
-        "base_url": config.base_url,
-        "timeout_seconds": settings.extract.timeout_seconds,
-        "max_attempts": settings.extract.max_attempts,
-        "backoff_max_seconds": settings.extract.backoff_max_seconds,
-    }
 
 
 def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """`<source>_api` for every enabled source that has an extractor."""
+    """`<source>_api` for every enabled source."""
     resources: dict[str, dg.ConfigurableResource] = {}
-    enabled = {name for name, config in settings.sources.items() if config.enabled}
-    if "crm" in enabled:
-        resources["crm_api"] = SalesforceResource(
-            client_id=dg.EnvVar(env_name("crm", "CLIENT_ID")),
-            client_secret=dg.EnvVar(env_name("crm", "CLIENT_SECRET")),
-            api_version=str(settings.sources["crm"].option("api_version", "66.0")),
-            **_common(settings, "crm"),
-        )
-    if "erp" in enabled:
-        erp = settings.sources["erp"]
-        resources["erp_api"] = U8Resource(
-            app_key=dg.EnvVar(env_name("erp", "APP_KEY")),
-            app_secret=dg.EnvVar(env_name("erp", "APP_SECRET")),
-            from_account=str(erp.option("from_account", "perfchain")),
-            ds_sequence=int(erp.option("ds_sequence", 1)),
-            rows_per_page=int(erp.option("rows_per_page", 2000)),
-            plant_tz=settings.plant.timezone,
-            **_common(settings, "erp"),
-        )
-    for source in REST_SOURCES:
-        config = settings.sources.get(source)
-        if config is None or not config.enabled:
+    for source, config in settings.sources.items():
+        if not config.enabled or source not in SECRET_KEYS:
             continue
-        resources[f"{source}_api"] = RestApiResource(
+        resources[f"{source}_api"] = SourceApiResource(
             source=source,
-            client_id=dg.EnvVar(env_name(source, "CLIENT_ID")),
-            client_secret=dg.EnvVar(env_name(source, "CLIENT_SECRET")),
-            page_size=int(config.option("page_size", 10_000)),
-            **_common(settings, source),
+            base_url=config.base_url,
+            plant_tz=settings.plant.timezone,
+            options={key: str(value) for key, value in (config.model_extra or {}).items()},
+            timeout_seconds=settings.extract.timeout_seconds,
+            max_attempts=settings.extract.max_attempts,
+            backoff_max_seconds=settings.extract.backoff_max_seconds,
+            **{key.lower(): dg.EnvVar(env_name(source, key)) for key in SECRET_KEYS[source]},
         )
     return resources
-
-
-REST_SOURCES = ("qms", "wms", "hr")
 
 
 def build_warehouse(settings: Settings) -> WarehouseResource:

@@ -1,0 +1,173 @@
+"""make bench-extract: extract + load of a whole dataset against the floor.
+
+The simulator runs as its own process (as a source system would), the extractors in this
+one. Measured: rows/s per source and in total, peak memory of the extracting process, and
+the floor — DuckDB loading the same landing files with nothing else — with the ratio.
+Target (issue 3): extract + load ≤ 3× the floor.
+
+    .venv/bin/python benchmarks/bench_extract.py [--scale m] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extractors._http.session import RetryPolicy  # noqa: E402
+from extractors.simulator.schema import ENTITIES  # noqa: E402
+from extractors._http.runner import extract_entity  # noqa: E402
+from extractors.clients import build_client  # noqa: E402
+from extractors.credentials import SECRET_KEYS  # noqa: E402
+from extractors.simulator.server.credentials import Credentials  # noqa: E402
+
+TZ = "Asia/Shanghai"
+# Production page sizes: the largest each protocol allows.
+BIG_PAGES = {
+    "page_size": 10_000,
+    "rows_per_page": 5_000,
+    "batch_size": 2_000,
+    "sample_count": 10_000,
+}
+
+
+class _Server:
+    """The simulator as a separate process on loopback."""
+
+    def __init__(self, data: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/perfchain"),
+                "simulate",
+                "--data",
+                str(data),
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base_url + "/_sim/health", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        raise RuntimeError("simulator did not start")
+
+    def url(self, source: str) -> str:
+        return f"{self.base_url}/{source}"
+
+    def set_as_of(self, day: date) -> None:
+        requests.post(self.base_url + "/_sim/as_of", json={"as_of": day.isoformat()}, timeout=30)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="m")
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    data = args.data or ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}"
+    if not (data / "manifest.json").exists():
+        from extractors.simulator.generator import generate
+
+        print(f"generating scale {args.scale} into {data} ...", flush=True)
+        generate(data, scale=args.scale, seed=args.seed, progress=True)
+    manifest = json.loads((data / "manifest.json").read_text())
+    through = date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
+
+    work = Path(tempfile.mkdtemp(prefix="perfchain-bench-"))
+    server = _Server(data)
+    policy = RetryPolicy(timeout=120)
+    per_source: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    try:
+        server.set_as_of(through)
+        con = duckdb.connect(
+            str(work / "warehouse.duckdb"), config={"preserve_insertion_order": False}
+        )
+        con.execute("set TimeZone = 'UTC'")
+        started = time.monotonic()
+        for source in sorted({e.source for e in ENTITIES}):
+            demo = Credentials()
+            secrets = {key: getattr(demo, f"{source}_{key.lower()}") for key in SECRET_KEYS[source]}
+            client = build_client(
+                source,
+                server.url(source),
+                secrets,
+                policy=policy,
+                plant_tz=TZ,
+                options={
+                    **BIG_PAGES,
+                    "from_account": demo.erp_from_account,
+                    "user_id": demo.oa_user_id,
+                },
+            )
+            for target in (e for e in ENTITIES if e.source == source):
+                run = extract_entity(
+                    client,
+                    target,
+                    con,
+                    work / "landing",
+                    run_date=through,
+                    plant_tz=TZ,
+                    overlap=timedelta(minutes=60),
+                )
+                per_source[source][0] += run.rows_loaded
+                per_source[source][1] += run.seconds
+        total_seconds = time.monotonic() - started
+        con.close()
+    finally:
+        server.stop()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    floor_con = duckdb.connect(
+        str(work / "floor.duckdb"), config={"preserve_insertion_order": False}
+    )
+    floor_started = time.monotonic()
+    for target in ENTITIES:
+        files = sorted((work / "landing" / target.source / target.name).glob("*/part-*.ndjson"))
+        if files:
+            floor_con.execute(
+                f"create table {target.source}__{target.name} as select * from read_json_auto(?)",
+                [[str(f) for f in files]],
+            )
+    floor_seconds = time.monotonic() - floor_started
+
+    rows = sum(int(v[0]) for v in per_source.values())
+    print(f"\nextract + load, scale {args.scale}, {rows:,} rows, as of {through} ({TZ})")
+    print(f"{'source':<8}{'rows':>12}{'seconds':>10}{'rows/s':>12}")
+    for source, (count, seconds) in sorted(per_source.items()):
+        print(f"{source:<8}{int(count):>12,}{seconds:>10.1f}{count / max(seconds, 1e-9):>12,.0f}")
+    print(f"{'total':<8}{rows:>12,}{total_seconds:>10.1f}{rows / total_seconds:>12,.0f}")
+    print(f"peak RSS of the extracting process: {peak_mb:,.0f} MB")
+    print(f"floor (DuckDB read_json_auto of the same landing files): {floor_seconds:.1f} s")
+    print(f"ratio extract+load / floor: {total_seconds / floor_seconds:.2f}x (target <= 3x)")
+
+
+if __name__ == "__main__":
+    main()
