@@ -15,7 +15,6 @@ import json
 import resource
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -26,14 +25,13 @@ import duckdb
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from extractors._http.session import RetryPolicy  # noqa: E402
-from extractors.simulator.schema import ENTITIES  # noqa: E402
-from extractors._http.runner import extract_entity  # noqa: E402
-from extractors.clients import build_client  # noqa: E402
-from extractors.credentials import SECRET_KEYS  # noqa: E402
-from extractors.simulator.server.credentials import Credentials  # noqa: E402
+from extractors._http.runner import extract_entity
+from extractors._http.session import RetryPolicy
+from extractors.clients import build_client
+from extractors.credentials import SECRET_KEYS
+from extractors.simulator.schema import ENTITIES
+from extractors.simulator.server.credentials import Credentials
 
 TZ = "Asia/Shanghai"
 # Production page sizes: the largest each protocol allows.
