@@ -24,14 +24,14 @@ from pathlib import Path
 import duckdb
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.clients import build_client
 from extractors.credentials import SECRET_KEYS
 from extractors.simulator.schema import ENTITIES
 from extractors.simulator.server.credentials import Credentials
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TZ = "Asia/Shanghai"
 # Production page sizes: the largest each protocol allows.
