@@ -1,0 +1,33 @@
+{#- Continuous percentile (linear interpolation), e.g. median = percentile_cont(x, 0.5). -#}
+{% macro percentile_cont(column, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'perfchain')(column, fraction)) }}
+{%- endmacro %}
+{% macro default__percentile_cont(column, fraction) -%}
+    quantile_cont({{ column }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro median(column) -%}
+    {{ percentile_cont(column, 0.5) }}
+{%- endmacro %}
+
+{#- Population coefficient of variation (stddev / mean). -#}
+{% macro coefficient_of_variation(column) -%}
+    (stddev_pop({{ column }}) / nullif(avg({{ column }}), 0))
+{%- endmacro %}
+
+{#- numerator / denominator, null when the denominator is 0 or null. -#}
+{% macro safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
+{%- endmacro %}
+
+{#- Text key from several columns: 'SO001-2'. -#}
+{% macro concat_key(columns, separator='-') -%}
+    concat_ws('{{ separator }}', {% for column in columns -%}
+        cast({{ column }} as varchar){% if not loop.last %}, {% endif %}
+    {%- endfor %})
+{%- endmacro %}
+
+{#- Value of a key inside a JSON column, as text. -#}
+{% macro json_text(column, key) -%}
+    ({{ column }} ->> '{{ key }}')
+{%- endmacro %}

@@ -1,0 +1,51 @@
+{#-
+    The latest version of each record of a raw (append-only) table: one row per key,
+    the version with the newest modstamp, then the newest extraction. Raw holds one row
+    per version and again per re-extraction, so staging always goes through this.
+    Written with a window in a subquery (not QUALIFY) so it stays portable.
+-#}
+{% macro latest_version(relation, key_columns, modstamp) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ modstamp }} desc, _extracted_at desc, _batch_id desc
+            ) as _version_rank
+        from {{ relation }}
+    ) as versions
+    where versions._version_rank = 1
+{%- endmacro %}
+
+{#-
+    A relation from the Excel drop if the extractor has landed it, else an empty relation
+    with the same columns, so the project compiles and runs either way. `columns` maps
+    column name -> SQL type. The source() call registers the lineage even when absent.
+-#}
+{% macro optional_source(source_name, table_name, columns) -%}
+    {%- set declared = source(source_name, table_name) -%}
+    {%- set found = none -%}
+    {%- if execute -%}
+        {%- set found = adapter.get_relation(
+            database=declared.database, schema=declared.schema, identifier=declared.identifier
+        ) -%}
+    {%- endif -%}
+    {%- if found is not none -%}
+        select
+            {% for name, type in columns.items() -%}
+            cast({{ name }} as {{ type }}) as {{ name }},
+            {% endfor -%}
+            _batch_id,
+            _extracted_at
+        from {{ found }}
+    {%- else -%}
+        select
+            {% for name, type in columns.items() -%}
+            cast(null as {{ type }}) as {{ name }},
+            {% endfor -%}
+            cast(null as varchar) as _batch_id,
+            cast(null as timestamptz) as _extracted_at
+        where 1 = 0
+    {%- endif -%}
+{%- endmacro %}

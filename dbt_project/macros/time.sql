@@ -1,0 +1,106 @@
+{#-
+    Time zone handling. Timestamps are stored as UTC instants (timestamptz); plant-local
+    wall time exists only inside these macros. DuckDB: timezone(zone, timestamp) reads a
+    wall time in `zone` and returns the instant; timezone(zone, timestamptz) returns the
+    wall time in `zone`.
+-#}
+
+{% macro plant_tz() -%}
+    '{{ var("plant_tz") }}'
+{%- endmacro %}
+
+{#- A plant-local wall time (timestamp without zone) as a UTC instant. -#}
+{% macro local_to_utc(column) -%}
+    {{ return(adapter.dispatch('local_to_utc', 'perfchain')(column)) }}
+{%- endmacro %}
+{% macro default__local_to_utc(column) -%}
+    timezone({{ plant_tz() }}, {{ column }})
+{%- endmacro %}
+
+{#- The plant-local wall time (timestamp without zone) of a UTC instant. -#}
+{% macro to_plant_time(column) -%}
+    {{ return(adapter.dispatch('to_plant_time', 'perfchain')(column)) }}
+{%- endmacro %}
+{% macro default__to_plant_time(column) -%}
+    timezone({{ plant_tz() }}, {{ column }})
+{%- endmacro %}
+
+{#- The plant-local business date of a UTC instant. -#}
+{% macro to_plant_date(column) -%}
+    cast({{ to_plant_time(column) }} as date)
+{%- endmacro %}
+
+{#- The UTC instant of plant-local midnight starting a date. -#}
+{% macro plant_date_start(date_column) -%}
+    {{ local_to_utc('cast(' ~ date_column ~ ' as timestamp)') }}
+{%- endmacro %}
+
+{#- The start (UTC instant) of the plant-local hour containing a UTC instant. -#}
+{% macro plant_hour_start(column) -%}
+    {{ local_to_utc("date_trunc('hour', " ~ to_plant_time(column) ~ ")") }}
+{%- endmacro %}
+
+{#- Seconds from `start_column` to `end_column` (both instants), as a double. -#}
+{% macro seconds_between(start_column, end_column) -%}
+    {{ return(adapter.dispatch('seconds_between', 'perfchain')(start_column, end_column)) }}
+{%- endmacro %}
+{% macro default__seconds_between(start_column, end_column) -%}
+    (epoch({{ end_column }}) - epoch({{ start_column }}))
+{%- endmacro %}
+
+{% macro minutes_between(start_column, end_column) -%}
+    ({{ seconds_between(start_column, end_column) }} / 60.0)
+{%- endmacro %}
+
+{% macro hours_between(start_column, end_column) -%}
+    ({{ seconds_between(start_column, end_column) }} / 3600.0)
+{%- endmacro %}
+
+{#- A timestamp plus a number of minutes (expression may be a column). -#}
+{% macro add_minutes(column, minutes) -%}
+    {{ return(adapter.dispatch('add_minutes', 'perfchain')(column, minutes)) }}
+{%- endmacro %}
+{% macro default__add_minutes(column, minutes) -%}
+    ({{ column }} + to_minutes(cast({{ minutes }} as bigint)))
+{%- endmacro %}
+
+{% macro add_hours(column, hours) -%}
+    ({{ column }} + to_hours(cast({{ hours }} as bigint)))
+{%- endmacro %}
+
+{% macro add_days(column, days) -%}
+    ({{ column }} + to_days(cast({{ days }} as integer)))
+{%- endmacro %}
+
+{#- Minutes after midnight of an 'HH:MM' text. -#}
+{% macro hhmm_to_minutes(column) -%}
+    (
+        cast(split_part({{ column }}, ':', 1) as integer) * 60
+        + cast(split_part({{ column }}, ':', 2) as integer)
+    )
+{%- endmacro %}
+
+{#- One row per UTC hour start in [start, end): used to split intervals by hour. -#}
+{% macro hour_starts_between(start_column, end_column) -%}
+    unnest(generate_series(
+        date_trunc('hour', {{ start_column }}),
+        {{ end_column }} - to_microseconds(1),
+        to_hours(1)
+    ))
+{%- endmacro %}
+
+{#- One row per date in [start_date, end_date] (inclusive). -#}
+{% macro date_spine(start_date, end_date, column_name='date_day') -%}
+    select cast(generate_series as date) as {{ column_name }}
+    from generate_series(
+        cast({{ start_date }} as date), cast({{ end_date }} as date), to_days(1)
+    )
+{%- endmacro %}
+
+{% macro month_start(date_column) -%}
+    cast(date_trunc('month', {{ date_column }}) as date)
+{%- endmacro %}
+
+{% macro iso_week_start(date_column) -%}
+    cast(date_trunc('week', {{ date_column }}) as date)
+{%- endmacro %}

@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('qms', 'defects') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source', ['defect_id'], '"updated_at"') }}
+
+),
+
+renamed as (
+
+    select
+        defect_id,
+        inspection_id,
+        defect_code,
+        defect_name,
+        qty as defect_qty,
+        disposition,
+        updated_at
+    from latest
+
+)
+
+select * from renamed

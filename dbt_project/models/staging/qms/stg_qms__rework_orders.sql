@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ source('qms', 'rework_orders') }}
+
+),
+
+latest as (
+
+    {{ latest_version('source', ['rework_id'], '"updated_at"') }}
+
+),
+
+renamed as (
+
+    select
+        rework_id,
+        defect_id,
+        production_order as production_order_id,
+        team_code as team_id,
+        reworked_qty,
+        started_at,
+        finished_at,
+        operator_no as operator_employee_id,
+        result as rework_result,
+        updated_at
+    from latest
+
+)
+
+select * from renamed
