@@ -1,0 +1,379 @@
+"""The dataset in an in-memory DuckDB, and the paged result sets cut from it.
+
+Every CSV is loaded as text (values are served as the dataset wrote them) plus three
+hidden columns: ``_ts`` (the version time as naive UTC, parsed once with the plant's
+zone), ``_ord`` (file order, the tie-break between versions with the same time) and
+``_del`` (the deleting-version flag). A request's result set - the latest version of
+each record as of T, filtered and numbered in a stable order - is computed once into a
+table of schema ``cache`` and pages are rendered from it; an LRU bounds how many such
+tables live. Result sets are keyed by everything that defines them, so an evicted one
+is simply computed again and every cursor stays valid.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from extractors.simulator.schema import ENTITIES, Entity
+from extractors.simulator.server.clock import DEFAULT_TZ, end_of_local_day
+from extractors.simulator.server.render import field_pairs, object_sql, quote_ident, sql_str
+
+CACHE_CAPACITY = 24
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which versions a request wants: as of a moment, optionally changed in a window."""
+
+    as_of: datetime
+    since: datetime | None = None  # version time > since (>= when since_inclusive)
+    until: datetime | None = None  # version time <= until
+    since_inclusive: bool = False
+    include_deleted: bool = False
+    date_column: str | None = None  # a business date filter (U8 date_begin/date_end, Weaver)
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ResultKey:
+    entity: str  # "<source>/<name>"
+    shape: str  # flat | saleorder | workflow
+    window: Window
+
+
+@dataclass
+class ResultSet:
+    key: ResultKey
+    table: str
+    total: int
+
+
+@dataclass
+class EntityInfo:
+    entity: Entity
+    table: str
+    columns: list[str]  # served columns: schema fields first, then extra CSV columns
+    rows: int
+    loaded: bool
+    bad_modstamps: int = 0
+
+
+@dataclass
+class _Cache:
+    sets: OrderedDict[ResultKey, ResultSet] = field(default_factory=OrderedDict)
+    counter: int = 0
+
+
+def table_name(ent: Entity) -> str:
+    return f"e_{ent.source}__{ent.name}"
+
+
+def _modstamp_sql(column: str, type_: str, tz: str) -> str:
+    col = quote_ident(column)
+    if type_ in ("ts_utc", "ts_offset"):
+        return f"timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ))"
+    if type_ == "ts_local":
+        return f"timezone('UTC', timezone({sql_str(tz)}, TRY_CAST({col} AS TIMESTAMP)))"
+    if type_ == "date":
+        return (
+            f"timezone('UTC', timezone({sql_str(tz)}, CAST(TRY_CAST({col} AS DATE) AS TIMESTAMP)))"
+        )
+    raise ValueError(f"modstamp column {column} has type {type_}, not a timestamp")
+
+
+def _key_order(ent: Entity, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    parts = []
+    for key in ent.key:
+        col = prefix + quote_ident(key)
+        if ent.field(key).type == "int":
+            parts.append(f"TRY_CAST({col} AS BIGINT)")
+        parts.append(col)
+    return ", ".join(parts)
+
+
+class DataStore:
+    """A dataset folder loaded into DuckDB; thread-safe for concurrent requests."""
+
+    def __init__(self, data_dir: Path, *, cache_capacity: int = CACHE_CAPACITY) -> None:
+        self.data_dir = Path(data_dir)
+        if not self.data_dir.is_dir():
+            raise FileNotFoundError(f"dataset folder {self.data_dir} does not exist")
+        self.manifest = self._read_manifest()
+        self.tz_name = self._timezone()
+        self.tz = ZoneInfo(self.tz_name)
+        self._con = duckdb.connect(":memory:")
+        self._con.execute(f"SET TimeZone = {sql_str('UTC')}")
+        self._con.execute("CREATE SCHEMA cache")
+        self._pool: list[duckdb.DuckDBPyConnection] = []
+        self._pool_lock = threading.Lock()
+        self._cache = _Cache()
+        self._cache_lock = threading.Lock()
+        self._build_locks: dict[ResultKey, threading.Lock] = {}
+        self._capacity = cache_capacity
+        self.entities: dict[str, EntityInfo] = {}
+        self.extras: dict[str, Any] = {}  # protocol modules' derived tables (mtconnect.py)
+        for ent in ENTITIES:
+            self.entities[f"{ent.source}/{ent.name}"] = self._load(ent)
+        self.default_as_of = self._default_as_of()
+
+    # -- loading ---------------------------------------------------------------------
+
+    def _read_manifest(self) -> dict[str, Any]:
+        path = self.data_dir / "manifest.json"
+        if not path.exists():
+            return {}
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def _timezone(self) -> str:
+        for key in ("timezone", "time_zone", "tz"):
+            if isinstance(self.manifest.get(key), str):
+                return self.manifest[key]
+        plants = self.manifest.get("plants")
+        if isinstance(plants, list) and plants and isinstance(plants[0], dict):
+            for key in ("timezone", "time_zone", "tz"):
+                if isinstance(plants[0].get(key), str):
+                    return plants[0][key]
+        return DEFAULT_TZ
+
+    def _load(self, ent: Entity) -> EntityInfo:
+        path = self.data_dir / ent.path
+        table = table_name(ent)
+        schema_columns = ent.columns
+        if path.exists():
+            self._con.execute(
+                f"CREATE TEMP TABLE _raw AS SELECT * FROM read_csv({sql_str(str(path))}, "
+                "all_varchar = true, header = true, quote = '\"', escape = '\"')"
+            )
+            present = [row[0] for row in self._con.execute("DESCRIBE _raw").fetchall()]
+            loaded = True
+        else:
+            # A missing file serves an empty entity; /_sim/health lists it.
+            cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote_ident(c)}" for c in schema_columns)
+            self._con.execute(f"CREATE TEMP TABLE _raw AS SELECT {cols} WHERE false")
+            present = list(schema_columns)
+            loaded = False
+        extra = [c for c in present if c not in schema_columns]
+        select = [
+            quote_ident(c) if c in present else f"CAST(NULL AS VARCHAR) AS {quote_ident(c)}"
+            for c in schema_columns
+        ] + [quote_ident(c) for c in extra]
+        modstamp = ent.field(ent.modstamp)
+        deleted = (
+            f"coalesce(lower({quote_ident(ent.deleted)}) = 'true', false)"
+            if ent.deleted
+            else "false"
+        )
+        self._con.execute(
+            f"CREATE TABLE {table} AS SELECT {', '.join(select)}, "
+            f"{_modstamp_sql(ent.modstamp, modstamp.type, self.tz_name)} AS _ts, "
+            f"row_number() OVER () AS _ord, {deleted} AS _del FROM _raw"
+        )
+        self._con.execute("DROP TABLE _raw")
+        rows, bad = self._con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE _ts IS NULL) FROM {table}"
+        ).fetchone()
+        return EntityInfo(ent, table, list(schema_columns) + extra, rows, loaded, bad)
+
+    def _default_as_of(self) -> datetime:
+        """End of the dataset's last plant-local day (manifest, else the latest version)."""
+        last: date | None = None
+        if isinstance(self.manifest.get("end"), str):
+            last = date.fromisoformat(self.manifest["end"][:10])
+        elif isinstance(self.manifest.get("start"), str) and isinstance(
+            self.manifest.get("days"), int
+        ):
+            last = date.fromisoformat(self.manifest["start"][:10]) + timedelta(
+                days=self.manifest["days"] - 1
+            )
+        if last is None:
+            latest = None
+            for info in self.entities.values():
+                (value,) = self._con.execute(f"SELECT max(_ts) FROM {info.table}").fetchone()
+                if value is not None and (latest is None or value > latest):
+                    latest = value
+            if latest is None:
+                return end_of_local_day(date.today(), self.tz)
+            last = (latest.replace(tzinfo=ZoneInfo("UTC")).astimezone(self.tz)).date()
+        return end_of_local_day(last, self.tz)
+
+    # -- connections -----------------------------------------------------------------
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own per request thread (DuckDB cursors are not shared)."""
+        with self._pool_lock:
+            cur = self._pool.pop() if self._pool else self._con.cursor()
+        try:
+            yield cur
+        finally:
+            with self._pool_lock:
+                self._pool.append(cur)
+
+    def fetchall(self, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[tuple]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or {}).fetchall()
+
+    def info(self, source: str, name: str) -> EntityInfo:
+        return self.entities[f"{source}/{name}"]
+
+    def by_protocol_name(self, source: str, protocol_name: str) -> EntityInfo | None:
+        for info in self.entities.values():
+            if info.entity.source == source and info.entity.protocol_name == protocol_name:
+                return info
+        return None
+
+    # -- result sets -----------------------------------------------------------------
+
+    def result(self, key: ResultKey) -> ResultSet:
+        with self._cache_lock:
+            found = self._cache.sets.get(key)
+            if found is not None:
+                self._cache.sets.move_to_end(key)
+                return found
+            build_lock = self._build_locks.setdefault(key, threading.Lock())
+        # One build per key at a time; others wait and then find it in the cache.
+        with build_lock:
+            with self._cache_lock:
+                found = self._cache.sets.get(key)
+                if found is not None:
+                    return found
+                self._cache.counter += 1
+                table = f"cache.rs_{self._cache.counter}"
+            total = self._build(key, table)
+            result = ResultSet(key, table, total)
+            with self._cache_lock:
+                self._cache.sets[key] = result
+                self._build_locks.pop(key, None)
+                while len(self._cache.sets) > self._capacity:
+                    _, evicted = self._cache.sets.popitem(last=False)
+                    self._con.execute(f"DROP TABLE IF EXISTS {evicted.table}")
+            return result
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            for result in self._cache.sets.values():
+                self._con.execute(f"DROP TABLE IF EXISTS {result.table}")
+            self._cache.sets.clear()
+
+    def _current_sql(self, info: EntityInfo) -> str:
+        keys = ", ".join(quote_ident(k) for k in info.entity.key)
+        return (
+            "SELECT * EXCLUDE (_rk) FROM (SELECT *, row_number() OVER "
+            f"(PARTITION BY {keys} ORDER BY _ts DESC, _ord DESC) AS _rk "
+            f"FROM {info.table} WHERE _ts <= $as_of) WHERE _rk = 1"
+        )
+
+    def _base_sql(self, key: ResultKey, info: EntityInfo) -> str:
+        if key.shape == "saleorder":
+            return self._saleorder_sql(info)
+        return f"SELECT *, _ts AS _vts FROM ({self._current_sql(info)})"
+
+    def _saleorder_sql(self, info: EntityInfo) -> str:
+        """U8 sales order headers with their lines nested as ``entry``.
+
+        A voucher's version time is the latest of its header's and its lines' (saving a
+        U8 voucher saves the whole document), so a line-only change still surfaces the
+        order in an incremental window, and the served ``modifytime`` says that time.
+        """
+        lines = self.info("erp", "sale_order_lines")
+        line_json = object_sql(field_pairs(lines.entity, lines.columns))
+        return f"""
+            WITH h AS ({self._current_sql(info)}),
+            l AS ({self._current_sql(lines)}),
+            la AS (
+                SELECT code AS _code,
+                    '[' || string_agg({line_json}, ',' ORDER BY TRY_CAST(rowno AS BIGINT), rowno) || ']'
+                        AS _entry,
+                    max(_ts) AS _lts,
+                    arg_max(modifytime, _ts) AS _lmod
+                FROM l GROUP BY code
+            )
+            SELECT h.*, coalesce(la._entry, '[]') AS _entry,
+                CASE WHEN la._lts > h._ts THEN la._lts ELSE h._ts END AS _vts,
+                CASE WHEN la._lts > h._ts THEN la._lmod ELSE h.modifytime END AS _vmod
+            FROM h LEFT JOIN la ON la._code = h.code
+        """
+
+    def _build(self, key: ResultKey, table: str) -> int:
+        info = self.entities[key.entity]
+        window = key.window
+        params: dict[str, Any] = {"as_of": window.as_of}
+        where = ["true"]
+        if window.since is not None:
+            where.append("_vts >= $since" if window.since_inclusive else "_vts > $since")
+            params["since"] = window.since
+        if window.until is not None:
+            where.append("_vts <= $until")
+            params["until"] = window.until
+        if not window.include_deleted:
+            where.append("NOT _del")
+        if window.date_column is not None:
+            column = quote_ident(window.date_column)
+            if info.entity.field(window.date_column).type == "date":
+                day = f"TRY_CAST({column} AS DATE)"
+            else:
+                day = f"CAST(TRY_CAST({column} AS TIMESTAMP) AS DATE)"
+            if window.date_from is not None:
+                where.append(f"{day} >= $date_from")
+                params["date_from"] = window.date_from
+            if window.date_to is not None:
+                where.append(f"{day} <= $date_to")
+                params["date_to"] = window.date_to
+        limit = f"WHERE _n < {int(window.limit)}" if window.limit is not None else ""
+        sql = (
+            f"CREATE TABLE {table} AS SELECT * FROM (SELECT row_number() OVER "
+            f"(ORDER BY _vts, {_key_order(info.entity)}) - 1 AS _n, * "
+            f"FROM ({self._base_sql(key, info)}) WHERE {' AND '.join(where)}) {limit} ORDER BY _n"
+        )
+        with self.cursor() as cur:
+            cur.execute(sql, params)
+            (total,) = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(total)
+
+    def page(self, result: ResultSet, offset: int, limit: int, select_sql: str) -> list[Any]:
+        """Rows [offset, offset+limit) of a result set, each as ``select_sql`` renders it."""
+        where = "WHERE _n >= $lo AND _n < $hi ORDER BY _n"
+        params = {"lo": offset, "hi": offset + limit}
+        for attempt in range(2):
+            try:
+                with self.cursor() as cur:
+                    rows = cur.execute(f"SELECT {select_sql} FROM {result.table} {where}", params).fetchall()
+                return [row[0] if len(row) == 1 else row for row in rows]
+            except duckdb.CatalogException:
+                # Evicted between lookup and read: compute it again once.
+                if attempt:
+                    raise
+                result = self.result(result.key)
+        return []
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "data_dir": str(self.data_dir),
+            "timezone": self.tz_name,
+            "entities": {
+                name: {
+                    "rows": info.rows,
+                    "loaded": info.loaded,
+                    "bad_modstamps": info.bad_modstamps,
+                }
+                for name, info in self.entities.items()
+            },
+            "missing_files": [
+                info.entity.path for info in self.entities.values() if not info.loaded
+            ],
+        }
+
