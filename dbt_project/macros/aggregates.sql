@@ -31,3 +31,11 @@
 {% macro json_text(column, key) -%}
     ({{ column }} ->> '{{ key }}')
 {%- endmacro %}
+
+{#- Text to date, null when the text is not a date (change-log values are free text). -#}
+{% macro try_cast_date(column) -%}
+    {{ return(adapter.dispatch('try_cast_date', 'perfchain')(column)) }}
+{%- endmacro %}
+{% macro default__try_cast_date(column) -%}
+    try_cast({{ column }} as date)
+{%- endmacro %}

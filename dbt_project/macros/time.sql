@@ -104,3 +104,11 @@
 {% macro iso_week_start(date_column) -%}
     cast(date_trunc('week', {{ date_column }}) as date)
 {%- endmacro %}
+
+{#- A sortable text form of an instant (UTC), for building keys. -#}
+{% macro timestamp_key(column) -%}
+    {{ return(adapter.dispatch('timestamp_key', 'perfchain')(column)) }}
+{%- endmacro %}
+{% macro default__timestamp_key(column) -%}
+    strftime(timezone('UTC', {{ column }}), '%Y%m%dT%H%M%S.%f')
+{%- endmacro %}
