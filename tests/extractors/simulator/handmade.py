@@ -31,8 +31,14 @@ FUTURE_VERSION = datetime(2026, 3, 11, 10, 0, tzinfo=TZ)
 FUTURE_RECORD = datetime(2026, 3, 12, 9, 0, tzinfo=TZ)
 SIZES = {"crm/tasks": 2600, "erp/customers": 45, "oa/workflow_requests": 25, "erp/sale_orders": 6}
 DEFAULT_SIZE = 12
-SF_PREFIX = {"users": "005", "accounts": "001", "opportunities": "006", "contracts": "800",
-             "cases": "500", "tasks": "00T"}
+SF_PREFIX = {
+    "users": "005",
+    "accounts": "001",
+    "opportunities": "006",
+    "contracts": "800",
+    "cases": "500",
+    "tasks": "00T",
+}
 DELETED_OPPORTUNITY = "006SIM000000000003"
 MACHINES = (("M01", "mill-1"), ("M02", "press-2"))
 
@@ -135,7 +141,9 @@ def _key_value(ent: Entity, key: str, i: int) -> str:
     return f"{prefix}{i:05d}"
 
 
-def _value(ent: Entity, name: str, type_: str, i: int, version: int, moment: datetime) -> str | None:
+def _value(
+    ent: Entity, name: str, type_: str, i: int, version: int, moment: datetime
+) -> str | None:
     if type_ == "int":
         return str((i * 7) % 90 + 1 + version)
     if type_ == "dec":
@@ -153,7 +161,9 @@ def _value(ent: Entity, name: str, type_: str, i: int, version: int, moment: dat
 
 def _moment(i: int, n: int) -> datetime:
     minutes = (DAYS - 1) * 24 * 60 * i // max(n, 1)
-    return datetime.combine(START, datetime.min.time(), tzinfo=TZ) + timedelta(hours=8, minutes=minutes)
+    return datetime.combine(START, datetime.min.time(), tzinfo=TZ) + timedelta(
+        hours=8, minutes=minutes
+    )
 
 
 def _versions(i: int, n: int) -> list[datetime]:
@@ -199,8 +209,11 @@ def _special(ent: Entity, rows: list[Row], n: int) -> list[Row]:
         deleted = [r for r in rows if r["Id"] == DELETED_OPPORTUNITY]
         gone = dict(deleted[-1])
         moment = datetime(2026, 3, 5, 11, 0, tzinfo=TZ)
-        gone.update(IsDeleted="true", SystemModstamp=fmt(moment, "ts_utc"),
-                    LastModifiedDate=fmt(moment, "ts_utc"))
+        gone.update(
+            IsDeleted="true",
+            SystemModstamp=fmt(moment, "ts_utc"),
+            LastModifiedDate=fmt(moment, "ts_utc"),
+        )
         rows.insert(rows.index(deleted[-1]) + 1, gone)
     if name == "erp/sale_order_lines":
         for row in rows:
@@ -221,7 +234,6 @@ def _special(ent: Entity, rows: list[Row], n: int) -> list[Row]:
     return rows
 
 
-
 def machine_states() -> list[Row]:
     """Two machines, a state change every two hours for DAYS + 1 days (the last in the future)."""
     cycle = [
@@ -239,8 +251,13 @@ def machine_states() -> list[Row]:
                 hours=2 * step, minutes=7 * machine_index
             )
             state, code, text = cycle[(step + machine_index) % len(cycle)]
-            row: Row = {"mtconnect_uuid": uuid, "timestamp": fmt(moment, "ts_utc", machine=True),
-                        "state": state, "reason_code": code, "reason_text": text}
+            row: Row = {
+                "mtconnect_uuid": uuid,
+                "timestamp": fmt(moment, "ts_utc", machine=True),
+                "state": state,
+                "reason_code": code,
+                "reason_text": text,
+            }
             rows.append((moment, uuid, row))
     rows.sort(key=lambda item: (item[0], item[1]))
     return [row for _, _, row in rows]
