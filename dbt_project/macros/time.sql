@@ -112,3 +112,21 @@
 {% macro default__timestamp_key(column) -%}
     strftime(timezone('UTC', {{ column }}), '%Y%m%dT%H%M%S.%f')
 {%- endmacro %}
+
+{#- Select-list expression: one row per date in [start_date, end_date]. -#}
+{% macro dates_between(start_date, end_date) -%}
+    cast(unnest(generate_series(
+        cast({{ start_date }} as timestamp),
+        cast({{ end_date }} as timestamp),
+        to_days(1)
+    )) as date)
+{%- endmacro %}
+
+{#- ISO day of week: Monday = 1 ... Sunday = 7. -#}
+{% macro iso_day_of_week(date_column) -%}
+    isodow({{ date_column }})
+{%- endmacro %}
+
+{% macro iso_week_number(date_column) -%}
+    weekofyear({{ date_column }})
+{%- endmacro %}
