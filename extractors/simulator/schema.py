@@ -892,3 +892,31 @@ def entity(source: str, name: str) -> Entity:
 
 def entities_of(source: str) -> tuple[Entity, ...]:
     return tuple(e for e in ENTITIES if e.source == source)
+
+
+def markdown() -> str:
+    """The per-entity field tables of docs/dataset.md (kept in sync by a test)."""
+    out: list[str] = []
+    for source in SOURCES:
+        out.append(f"### {source}\n")
+        for ent in entities_of(source):
+            key = ", ".join(f"`{k}`" for k in ent.key)
+            out.append(f"#### `{ent.path}`\n")
+            out.append(f"{' '.join(ent.doc.split())}\n")
+            meta = f"Key: {key}. Version column: `{ent.modstamp}`."
+            if ent.deleted:
+                meta += f" Delete marker: `{ent.deleted}`."
+            if ent.protocol_name:
+                meta += f" Protocol name: `{ent.protocol_name}`."
+            out.append(meta + "\n")
+            out.append("| # | field | type | required | meaning |")
+            out.append("| --- | --- | --- | --- | --- |")
+            for i, f in enumerate(ent.fields, start=1):
+                doc = " ".join(f.doc.split()).replace("|", "\\|")
+                out.append(f"| {i} | `{f.name}` | {f.type} | {'yes' if f.required else ''} | {doc} |")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

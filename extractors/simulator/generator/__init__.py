@@ -24,6 +24,7 @@ from extractors.simulator.generator.hr import HrDesk
 from extractors.simulator.generator.master import (
     build_group,
     build_plant,
+    schedule_grade_changes,
     write_crm_users,
     write_group,
     write_plant,
@@ -70,6 +71,7 @@ def generate(out: Path, scale: str = "s", seed: int = 42, start: date = date(202
         desk = OrderDesk(ctx, plan.orders)
         floor = ShopFloor(ctx, plan.floor)
         if plant_no == 1:
+            ctx.planted["grade_changes"] = schedule_grade_changes(ctx.tl, group, seed, start_day, end_day)
             ctx.planted["deleted_opportunities"] = [desk.deleted_opportunity(start_day + 1, k) for k in (1, 2)]
         # The production day before the start supplies the night shift running at 00:00.
         for day in range(start_day - 1, end_day):

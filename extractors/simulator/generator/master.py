@@ -10,14 +10,16 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 
 from extractors.simulator.generator import catalog
 from extractors.simulator.generator.clock import DAY, HOUR, dstr, money, ts_local, ts_offset, ts_sf
 from extractors.simulator.generator.config import Scale
 from extractors.simulator.generator.rng import py_rng
-from extractors.simulator.generator.sink import Sink
+from extractors.simulator.generator.sink import Sink, Timeline
 
 _UUID_NS = uuid.UUID("6f1c2a3e-8d4b-4c1a-9e7f-5a0b3c2d1e0f")
+_ACCOUNT_CREATED = 20_000 * DAY + 10 * HOUR  # 2024-10-04: when the CRM went live
 
 
 @dataclass
@@ -210,6 +212,38 @@ def build_group(scale: Scale, seed: int) -> Group:
     return Group(customers, products)
 
 
+def write_customer(add, c: Customer, t: int, owner: str) -> None:  # type: ignore[no-untyped-def]
+    """One version of a customer in CRM (Account) and ERP (customer master)."""
+    add("crm/accounts", Id=c.sf_id, Name=c.name, AccountNumber=c.code, Industry=c.industry,
+        BillingCity=c.city, OwnerId=owner, Grade__c=c.grade, Is_Key_Account__c=c.key,
+        CreatedDate=ts_sf(_ACCOUNT_CREATED), LastModifiedDate=ts_sf(t), SystemModstamp=ts_sf(t),
+        IsDeleted=False)
+    add("erp/customers", code=c.code, name=c.name, abbrname=c.abbr,
+        ccuscls="01" if c.key else ("02" if c.industry == "Tier-1 Supplier" else "03"),
+        ccusgrade=c.grade, cdccode=c.region, modifytime=ts_local(t))
+
+
+def schedule_grade_changes(tl: Timeline, group: Group, seed: int, start_day: int,
+                           end_day: int) -> list[dict]:
+    """Customer reviews re-grade a few customers during the period: a new Account and ERP
+    customer version each (the first two fall in any 30-day slice)."""
+    rng = py_rng(seed, 0, 0, "master", 1)
+    owner = _sf_id("005", 1, 1)
+    changes: list[dict] = []
+    days = [start_day + 9, start_day + 20, *range(start_day + 45, end_day, 30)]
+    candidates = [c for c in group.customers if not c.key]
+    for day in days:
+        if day >= end_day:
+            break
+        c = rng.choice(candidates)
+        old = c.grade
+        c.grade = {"A": "B", "B": rng.choice("AC"), "C": "B"}[old]
+        t = day * DAY + int(rng.uniform(10, 16) * HOUR)
+        write_customer(partial(tl.at, t), c, t, owner)
+        changes.append({"customer": c.code, "date": dstr(day), "old_grade": old, "new_grade": c.grade})
+    return changes
+
+
 def _sf_id(prefix: str, plant: int, n: int) -> str:
     """An 18-character Salesforce-style Id: key prefix, plant, sequence, checksum-ish tail."""
     return f"{prefix}{plant:02d}{n:010d}{'ABCDEFGH'[n % 8]}AA"
@@ -219,32 +253,7 @@ def write_group(sink: Sink, group: Group, start_day: int) -> None:
     t0 = (start_day - 60) * DAY + 10 * HOUR
     owner = _sf_id("005", 1, 1)
     for i, c in enumerate(group.customers):
-        t = t0 + i * 613
-        sink.add(
-            "crm/accounts",
-            Id=c.sf_id,
-            Name=c.name,
-            AccountNumber=c.code,
-            Industry=c.industry,
-            BillingCity=c.city,
-            OwnerId=owner,
-            Grade__c=c.grade,
-            Is_Key_Account__c=c.key,
-            CreatedDate=ts_sf(t - 400 * DAY),
-            LastModifiedDate=ts_sf(t),
-            SystemModstamp=ts_sf(t),
-            IsDeleted=False,
-        )
-        sink.add(
-            "erp/customers",
-            code=c.code,
-            name=c.name,
-            abbrname=c.abbr,
-            ccuscls="01" if c.key else ("02" if c.industry == "Tier-1 Supplier" else "03"),
-            ccusgrade=c.grade,
-            cdccode=c.region,
-            modifytime=ts_local(t),
-        )
+        write_customer(sink.add, c, t0 + i * 613, owner)
     for i, p in enumerate(group.products):
         t = t0 + i * 421
         sink.add(

@@ -151,7 +151,7 @@ class OrderDesk:
                 continue
             mode = spec.get("invoice")
             if mode is None:
-                mode = "normal" if planted or rng.random() >= 0.04 else "pre"
+                mode = "normal" if planted or rng.random() >= 0.08 else "pre"
             credit = spec.get("credit_note", False) if planted else rng.random() < 0.012
             last = self._invoice(rng, code, cust, shipment, mode, credit and i == 0)
             invoice_done.append(last)
@@ -360,25 +360,28 @@ class OrderDesk:
         transit = {"EC": 0, "NC": 1, "CC": 1, "SC": 1, "NE": 2, "SW": 2}[cust.region]
         plan: list[tuple[int, SoLine, int]] = []
         quarter_push = dstr(promise)[5:7] in ("03", "06", "09", "12") and int(dstr(promise)[8:]) >= 20
+        # One dispatch date per order (promise dates carry a buffer, so goods usually leave a
+        # few days ahead); lateness hits the whole order, more often on loaded lines.
+        base = promise - transit - (rng.choice((0, 1, 1)) if urgent else rng.choice((2, 3, 3, 4, 4, 5, 6)))
+        p_late = 0.05 + (0.08 if urgent else 0.0) + 0.35 * max(0.0, load - 0.85)
+        if quarter_push:
+            p_late *= 0.5  # the quarter-end push: everybody expedites
+        if rng.random() < p_late:
+            base += 1 + min(6, int(rng.expovariate(0.5)))
         for ln in lines:
             if ln.cancelled_at is not None:
                 continue
             if planted:
                 ship = spec.get("ship_day", promise - transit - 1)
             else:
-                ship = promise - transit - rng.choice((0, 1, 1, 2))
-                p_late = 0.05 + (0.08 if urgent else 0.0) + 0.35 * max(0.0, load - 0.85)
-                if quarter_push:
-                    p_late *= 0.5  # the quarter-end push: everybody expedites
-                if rng.random() < p_late:
-                    ship += 1 + min(6, int(rng.expovariate(0.5)))
+                ship = base if rng.random() < 0.88 else base + rng.choice((-1, 1, 2))
             ship = _shipping_day(max(ship, day + 1))
-            split = spec.get("partial") == ln.rowno if planted else rng.random() < 0.15
+            split = spec.get("partial") == ln.rowno if planted else rng.random() < 0.08
             if split and ln.qty >= 40:
                 first = _round_qty(ln.qty * rng.uniform(0.4, 0.75))
                 first = min(first, ln.qty - 10)
-                early = _shipping_day(max(day + 1, ship - rng.randint(0, 2)))
-                late = _shipping_day(ship + rng.randint(1, 5))
+                early = _shipping_day(max(day + 1, ship - rng.randint(0, 1)))
+                late = _shipping_day(max(early + 1, ship + rng.randint(1, 4)))
                 plan.append((early, ln, first))
                 plan.append((late, ln, ln.qty - first))
             else:
@@ -501,8 +504,12 @@ class OrderDesk:
             if t >= sh.signed_at:
                 t = sh.signed_at - int(rng.uniform(0.5, 2) * HOUR)
         else:
-            lag = rng.choice((1, 1, 2, 2, 3, 3, 4, 5, 6, 8)) + (rng.randint(0, 4) if cust.key else 0)
+            # Finance invoices from the signed delivery note: mostly within two working days,
+            # key accounts after their weekly reconciliation, a tail after a week.
+            lag = rng.choice((0, 0, 0, 1, 1, 1, 2, 2, 4, 7)) + (rng.choice((0, 0, 1, 2)) if cust.key else 0)
             t = _business_moment(rng, sh.signed_at // DAY + lag)
+            if t <= sh.signed_at:
+                t = _business_moment(rng, sh.signed_at // DAY + 1)
         last = self._invoice_rows(t, code, cust, clerk.no, [(ln, qty, ln.price) for ln, qty in sh.lines], "blue")
         if credit:
             ln, qty = sh.lines[0]

@@ -35,7 +35,7 @@ from extractors.simulator.generator.master import Line, Machine, Team, pick
 from extractors.simulator.generator.rng import np_rng, py_rng
 
 # Unplanned failures per machine per 12-hour shift, and defect rate per unit, by line kind.
-FAIL_RATE = {"WLD": 0.35, "PNT": 0.30, "ASM": 0.22, "MCH": 0.40}
+FAIL_RATE = {"WLD": 0.55, "PNT": 0.50, "ASM": 0.40, "MCH": 0.60}
 DEFECT_RATE = {"WLD": 0.018, "PNT": 0.022, "ASM": 0.011, "MCH": 0.014}
 BAD_SHIFT_P = 0.06  # share of team-shifts that go badly (new material lot, tired crew, ...)
 MEASURES = {
@@ -193,7 +193,7 @@ class ShopFloor:
         reasons = [r for r in catalog.DOWN_REASONS if m.kind in r[2]]
         for _ in range(_poisson(rng, rate)):
             t = rng.randint(s, e - 10 * MINUTE)
-            dur = int(min(180.0, max(3.0, rng.lognormvariate(math.log(14), 0.8))) * MINUTE)
+            dur = int(min(240.0, max(3.0, rng.lognormvariate(math.log(20), 0.8))) * MINUTE)
             code = rng.choice(reasons)[0]
             segs.append(Seg(t, min(e, t + dur), "unplanned_down", code))
         return segs
