@@ -1,0 +1,173 @@
+"""A small hand-built working warehouse: raw tables and every published mart with the
+columns of SPEC §6, consistent with each other, plus the defects the gate must catch.
+
+The real marts come from dbt; these are the contract's shape with data small enough to
+reason about: two orders a day over five weeks, each invoiced, signed for and delivered
+the day it is placed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+DAY = date(2026, 3, 2)  # a Monday: the run's data-through date
+HISTORY_DAYS = 35
+
+_RAW = """
+create schema if not exists raw;
+create schema if not exists marts;
+create or replace table raw.erp__sale_orders as
+select
+    printf('SO%04d', i) as code,
+    (date '{day}' - {days} + (i // 2)::integer)::date as date,
+    'C01' as custcode,
+    timestamp '2026-01-01 00:00:00' + to_days(i::integer) as modifytime,
+from range(0, 2 * ({days} + 1)) as orders(i);
+create or replace table raw.erp__sale_order_lines as
+select code, 1::bigint as rowno, 10::decimal(18, 4) as quantity, modifytime
+from raw.erp__sale_orders;
+create or replace table raw.erp__sale_invoices as
+select
+    'INV' || code as code, 1::bigint as rowno, date, 'C01' as custcode, code as socode,
+    1::bigint as sorowno, 10::decimal(18, 4) as quantity, 'blue' as invoice_type,
+    date + time '10:00:00' as verify_time, date + time '10:00:00' as modifytime,
+from raw.erp__sale_orders;
+create or replace table raw.wms__proofs_of_delivery as
+select
+    'POD' || code as pod_id, code as so_code, 1::bigint as so_rowno,
+    timezone('UTC', date + time '01:00:00')::timestamptz as signed_at, 10::bigint as signed_qty,
+from raw.erp__sale_orders;
+create or replace table raw.wms__shipments as
+select 'SH' || code as shipment_id, code as so_code,
+    timezone('UTC', date + time '00:30:00')::timestamptz as shipped_at,
+from raw.erp__sale_orders;
+create or replace table raw.oa__workflow_logs as
+select 'L' || code as "logId", date + time '09:00:00' as "operateTime" from raw.erp__sale_orders;
+create or replace table raw.mes__production_counts as
+select 'R' || code as record_id, 'M01' as equipment_id,
+    timezone('UTC', date + time '02:00:00')::timestamptz as hour_start,
+    100::bigint as produced_qty, 95::bigint as good_qty,
+from raw.erp__sale_orders;
+create or replace table raw.qms__inspections as
+select 'I' || code as inspection_id,
+    timezone('UTC', date + time '03:00:00')::timestamptz as inspected_at,
+from raw.erp__sale_orders;
+create or replace table raw.hr__attendance as
+select 'A' || code as attendance_id, date as work_date from raw.erp__sale_orders;
+"""
+
+_MARTS = """
+create or replace table marts.dim_date as
+select (date '{day}' - i::integer)::date as date_id, strftime(date '{day}' - i::integer, '%Y-%m-%d') as name
+from range(0, 60) as days(i);
+create or replace table marts.dim_employee as
+select * from (values ('E01', '张伟', 'Zhang Wei'), ('E02', '李娜', 'Li Na'))
+    as employees(employee_id, name, name_en);
+create or replace table marts.dim_team as
+select * from (values ('T01', '焊接一班', 'Welding 1')) as teams(team_id, name, name_en);
+create or replace table marts.dim_customer as
+select * from (values ('C01', '华东机械', 'East China Machinery'))
+    as customers(customer_id, name, name_en);
+create or replace table marts.dim_machine as
+select * from (values ('M01', '焊机 1', 'Welder 1')) as machines(machine_id, name, name_en);
+create or replace table marts.dim_product as
+select * from (values ('P01', '支架', 'Bracket')) as products(product_id, name, name_en);
+create or replace table marts.fct_order_delivery as
+select
+    code as order_id,
+    custcode as customer_id,
+    date + 3 as promised_date,
+    date + 3 as first_committed_date,
+    timezone('UTC', date + time '02:00:00')::timestamptz as delivered_at,
+    true as is_delivered,
+    true as is_on_time,
+    1.0::decimal(18, 4) as points_pool,
+    timezone('UTC', date + time '01:00:00')::timestamptz as sales_completed_at,
+    timezone('UTC', date + time '00:30:00')::timestamptz as shipped_at,
+    null::timestamptz as paid_at,
+from raw.erp__sale_orders;
+create or replace table marts.fct_order_contribution as
+select order_id, 'sales' as stage, 'E01' as employee_id, 0.2::decimal(18, 4) as points
+from marts.fct_order_delivery
+union all
+select order_id, 'production', null, 0.8 from marts.fct_order_delivery;
+create or replace table marts.fct_team_quality_hourly as
+select
+    'T01' as team_id,
+    timezone('UTC', (date '{day}' - i::integer) + time '02:00:00')::timestamptz as hour_at,
+    100 as units_first_inspected, 95 as units_good_first_time,
+    0.95 as first_pass_yield, 0.02 as rework_rate, 0.05 as downtime_rate,
+    0.9 as output_per_head,
+from range(0, {days} + 1) as days(i);
+create or replace table marts.fct_oee_shift as
+select
+    'M01' as machine_id, (date '{day}' - i::integer)::date as shift_date, 'A' as shift_code,
+    480.0 as planned_busy_minutes, 432.0 as run_minutes, 388.8 as ideal_minutes,
+    400 as produced_qty, 380 as good_qty,
+    0.9 as availability, 0.9 as performance, 0.95 as quality, 0.9 * 0.9 * 0.95 as oee,
+from range(0, {days} + 1) as days(i);
+create or replace table marts.fct_signal_response as
+select
+    printf('S%03d', i) as signal_id,
+    timezone('UTC', (date '{day}' - i::integer) + time '03:00:00')::timestamptz as signal_at,
+    timezone('UTC', (date '{day}' - i::integer) + time '05:00:00')::timestamptz as first_action_at,
+    2.0 as response_hours,
+    i % 2 = 0 as is_auto_triggered,
+from range(0, {days} + 1) as days(i);
+create or replace table marts.kpi_daily as
+select
+    (date '{day}' - i::integer)::date as kpi_date, 'plant' as scope_type, 'P01' as scope_id,
+    'otd_rate' as kpi_code, 1.0 as value, 2.0 as numerator, 2.0 as denominator,
+    0.95 as target, 'green' as status,
+from range(0, {days} + 1) as days(i);
+create or replace table marts.order_360 as
+select order_id, customer_id, is_delivered, delivered_at from marts.fct_order_delivery;
+"""
+
+# The planted defects, each as the SQL that plants it.
+DEFECTS = {
+    # A second invoice for an order line that was already fully invoiced.
+    "duplicated_invoice": f"""
+        insert into raw.erp__sale_invoices
+        select 'DUP' || code, rowno, date, custcode, socode, sorowno, quantity,
+            invoice_type, verify_time, modifytime
+        from raw.erp__sale_invoices where date = date '{DAY}' limit 1
+    """,
+    # The same order twice in the mart (a fan-out join).
+    "duplicated_order_row": f"""
+        insert into marts.fct_order_delivery
+        select * from marts.fct_order_delivery where promised_date = date '{DAY}' + 3 limit 1
+    """,
+    # MES delivered nothing for the run's day.
+    "source_missing_for_day": f"""
+        delete from raw.mes__production_counts
+        where cast(timezone('Asia/Shanghai', hour_start) as date) = date '{DAY}'
+    """,
+    # A reversed batch: 8 credit-note lines on the run's day against 2 ordinary lines.
+    "negative_quantity_surge": f"""
+        insert into raw.erp__sale_invoices
+        select 'RED' || i, 1, date '{DAY}', 'C01', printf('SO%04d', i), 1,
+            -1::decimal(18, 4), 'red', date '{DAY}' + time '11:00:00',
+            date '{DAY}' + time '11:00:00'
+        from range(0, 8) as lines(i)
+    """,
+}
+
+
+def build_warehouse(path: Path, defects: tuple[str, ...] = ()) -> Path:
+    """Write the warehouse at `path` (replacing it) with the given defects planted."""
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        plant(con, defects)
+    return path
+
+
+def plant(con: duckdb.DuckDBPyConnection, defects: tuple[str, ...] = ()) -> None:
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(_RAW.format(day=DAY, days=HISTORY_DAYS))
+    con.execute(_MARTS.format(day=DAY, days=HISTORY_DAYS))
+    for defect in defects:
+        con.execute(DEFECTS[defect])
