@@ -82,7 +82,7 @@ class SourceSession:
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
             backoff = wait_exponential_jitter(
-                initial=self.policy.backoff_initial, max=self.policy.backoff_max
+                multiplier=self.policy.backoff_initial, max=self.policy.backoff_max
             )(state)
             if isinstance(error, RetryableError) and error.retry_after is not None:
                 return min(max(error.retry_after, 0.0), self.policy.retry_after_max)
@@ -128,10 +128,13 @@ class SourceSession:
         kwargs: dict[str, Any],
     ) -> Any:
         if authenticated:
+            # Fresh dicts each attempt: a retry must send the same request again.
             self.ensure_auth()
-            headers = {**self.auth_headers, **kwargs.pop("headers", {})}
-            params = {**self.auth_params, **(kwargs.pop("params", None) or {})}
-            kwargs = {**kwargs, "headers": headers, "params": params}
+            kwargs = {
+                **kwargs,
+                "headers": {**self.auth_headers, **(kwargs.get("headers") or {})},
+                "params": {**self.auth_params, **(kwargs.get("params") or {})},
+            }
         self.requests_made += 1
         try:
             response = self.http.request(method, url, timeout=self.policy.timeout, **kwargs)

@@ -16,7 +16,7 @@ DAY = date(2026, 1, 30)
 
 # One multi-page entity per protocol family.
 TARGETS = {
-    "crm": ("crm", "cases"),
+    "crm": ("crm", "contracts"),
     "erp": ("erp", "sale_orders"),
     "rest": ("qms", "inspections"),
 }

@@ -52,6 +52,10 @@ def test_one_more_day_fetches_only_the_changed_records(
     increment = extract(client, target, con, tmp_path / "landing", NEXT)
     since = hwm - timedelta(minutes=60)
     expected = changed_keys(demo_data, target, since, NEXT)
+    if name == "sale_order_lines":
+        # Lines ride inside their order: every line of each changed order comes along.
+        orders = {code for (code,) in changed_keys(demo_data, entity("erp", "sale_orders"), since, NEXT)}
+        expected = {key for key in changed_keys(demo_data, target, None, NEXT) if key[0] in orders}
     got = loaded_keys(con, target, increment.batch_id)
     assert set(got) == expected
     assert len(got) == len(expected), "a record was fetched twice"
@@ -61,7 +65,10 @@ def test_one_more_day_fetches_only_the_changed_records(
         assert served == len(expected)
 
 
-@pytest.mark.parametrize(("source", "name"), CASES[:4], ids=[f"{s}.{n}" for s, n in CASES[:4]])
+TWICE = [case for case in CASES if case[1] != "sale_order_lines"]
+
+
+@pytest.mark.parametrize(("source", "name"), TWICE, ids=[f"{s}.{n}" for s, n in TWICE])
 def test_extracting_the_same_day_twice_leaves_no_duplicates_for_staging(
     simulator, demo_data, tmp_path, source, name
 ):
