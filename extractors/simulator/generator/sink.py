@@ -69,6 +69,12 @@ class Sink:
             self._writers[entity].writerows(rows)
             self.counts[entity + ".csv"] += len(rows)
 
+    def text(self, entity: str, text: str, rows: int) -> None:
+        """Fastest path: rows already rendered as CSV lines (only for fields that can never
+        need quoting: codes, numbers, timestamps)."""
+        self._files[entity].write(text)
+        self.counts[entity + ".csv"] += rows
+
     def close(self) -> dict[str, int]:
         for handle in self._files.values():
             handle.close()
