@@ -39,3 +39,8 @@
 {% macro default__try_cast_date(column) -%}
     try_cast({{ column }} as date)
 {%- endmacro %}
+
+{#- A reported rate: numerator / denominator rounded to `precision` decimals (null on 0). -#}
+{% macro rate(numerator, denominator, precision=6) -%}
+    round({{ safe_divide(numerator, denominator) }}, {{ precision }})
+{%- endmacro %}

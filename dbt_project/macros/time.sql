@@ -80,10 +80,13 @@
     )
 {%- endmacro %}
 
-{#- One row per UTC hour start in [start, end): used to split intervals by hour. -#}
+{#-
+    Select-list expression: one row per plant-local hour (as its UTC start instant) that
+    overlaps [start, end). Used to split intervals by hour.
+-#}
 {% macro hour_starts_between(start_column, end_column) -%}
     unnest(generate_series(
-        date_trunc('hour', {{ start_column }}),
+        {{ plant_hour_start(start_column) }},
         {{ end_column }} - to_microseconds(1),
         to_hours(1)
     ))
