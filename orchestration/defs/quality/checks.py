@@ -1,0 +1,108 @@
+"""Blocking Great Expectations checks on the published marts.
+
+One `quality_gate` check per mart, all evaluated by one step that runs the whole gate
+once (`expectations.gate.run_gate`): the volume and cross-source checks look across marts
+and the Data Docs and summary cover the whole run. A mart whose suite has a failed blocking
+expectation fails its check with ERROR severity, which stops everything downstream — the
+publish asset above all; failed warnings give WARN and let the run go on.
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from expectations.registry import SUITES
+
+CHECK_NAME = "quality_gate"
+DATA_THROUGH_TAG = "perfchain/data_through"
+
+
+def run_data_through(
+    context: dg.OpExecutionContext | dg.AssetCheckExecutionContext, tz: str
+) -> date:
+    """The run's plant date: an explicit tag, else the partition, else yesterday."""
+    tags = context.run.tags
+    for tag in (DATA_THROUGH_TAG, "dagster/partition"):
+        if tags.get(tag):
+            return date.fromisoformat(tags[tag][:10])
+    return datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)
+
+
+def quality_run_dir(quality_dir: str, run_id: str) -> Path:
+    return Path(quality_dir) / run_id
+
+
+def build_quality_checks(
+    mart_asset_keys: Mapping[str, dg.AssetKey],
+    *,
+    quality_dir: str,
+    published_path: str,
+    logs_dir: str,
+    plant_tz: str = "Asia/Shanghai",
+) -> list[dg.AssetChecksDefinition]:
+    """Checks for the marts named in `mart_asset_keys` (mart name → its asset key).
+
+    Needs the `warehouse` resource (the working DuckDB). Writes the gate result, Data Docs
+    and summary under `quality_dir/<run id>/`, where the publish asset reads them.
+    """
+    keys = {mart: key for mart, key in mart_asset_keys.items() if mart in SUITES}
+    unknown = sorted(set(mart_asset_keys) - set(SUITES))
+    if unknown:
+        raise ValueError(f"no expectation suite for mart(s) {', '.join(unknown)}")
+    specs = [
+        dg.AssetCheckSpec(
+            CHECK_NAME,
+            asset=key,
+            blocking=True,
+            description=f"Great Expectations suite expectations/{mart}.py; blocking "
+            "expectations stop publishing.",
+        )
+        for mart, key in keys.items()
+    ]
+
+    @dg.multi_asset_check(
+        specs=specs,
+        name=CHECK_NAME,
+        required_resource_keys={"warehouse"},
+        pool="duckdb",
+        description="Audit the marts in the working warehouse before they are published.",
+    )
+    def _quality_gate(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        from expectations.gate import run_gate
+
+        with context.resources.warehouse.connect() as con:
+            result = run_gate(
+                con,
+                run_data_through(context, plant_tz),
+                run_id=context.run.run_id,
+                out_dir=quality_run_dir(quality_dir, context.run.run_id),
+                plant_tz=plant_tz,
+                published_path=Path(published_path),
+                logs_dir=Path(logs_dir),
+                suites=[SUITES[mart] for mart in keys],
+            )
+        (context.log.info if result.passed else context.log.error)(result.summary)
+        for suite in result.suites:
+            failures = [check for check in suite.checks if check.failed]
+            metadata: dict[str, dg.RawMetadataValue] = {
+                "rows": suite.row_count,
+                "checks": len(suite.checks),
+                "failed": ", ".join(f"{c.name} [{c.severity}]" for c in failures) or "none",
+                "seconds (whole gate)": result.seconds,
+            }
+            if result.docs_path:
+                metadata["data_docs"] = dg.MetadataValue.path(str(result.docs_path))
+            yield dg.AssetCheckResult(
+                asset_key=keys[suite.mart],
+                check_name=CHECK_NAME,
+                passed=not failures,
+                severity=dg.AssetCheckSeverity.ERROR
+                if suite.blocked
+                else dg.AssetCheckSeverity.WARN,
+                metadata=metadata,
+            )
+
+    return [_quality_gate]
