@@ -76,7 +76,7 @@ def run_pipeline(
             progress.listen(None)
             bar.close()
         for event in result.get_asset_materialization_events():
-            materialization = event.asset_materialization
+            materialization = event.event_specific_data.materialization
             summary.materializations["/".join(materialization.asset_key.path)] = {
                 key: value.value for key, value in materialization.metadata.items()
             }
@@ -107,8 +107,9 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
-            # The innermost cause is the one that names source, entity and request.
-            while error.cause is not None:
+            # The first error below Dagster's wrappers is ours: it names source, entity
+            # and request (its own causes are the transport details).
+            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
                 error = error.cause
             return f"{event.step_key}: {error.message.strip()}"
     return "see the Dagster run log"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from perfchain.errors import PerfchainError
@@ -35,3 +36,21 @@ class RetryableError(Exception):
 
 class TokenExpired(Exception):
     """The source rejected our token: authenticate again and repeat the request."""
+
+
+class RedactingFilter(logging.Filter):
+    """Masks credentials in log records, e.g. urllib3's DEBUG lines that print request URLs
+    (U8 sends its token and app key as query parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach the filter to the loggers that print URLs; safe to call more than once."""
+    for name in ("urllib3.connectionpool",):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

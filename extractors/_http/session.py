@@ -21,9 +21,16 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from extractors._http.errors import ExtractError, RetryableError, TokenExpired, redact
+from extractors._http.errors import (
+    ExtractError,
+    RetryableError,
+    TokenExpired,
+    install_log_redaction,
+    redact,
+)
 
 log = logging.getLogger("perfchain.extract")
+install_log_redaction()
 
 # Statuses that a later attempt may get past. 403 is not here: Salesforce's
 # REQUEST_LIMIT_EXCEEDED is recognised by the client from its body.

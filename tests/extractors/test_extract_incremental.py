@@ -54,7 +54,9 @@ def test_one_more_day_fetches_only_the_changed_records(
     expected = changed_keys(demo_data, target, since, NEXT)
     if name == "sale_order_lines":
         # Lines ride inside their order: every line of each changed order comes along.
-        orders = {code for (code,) in changed_keys(demo_data, entity("erp", "sale_orders"), since, NEXT)}
+        orders = {
+            code for (code,) in changed_keys(demo_data, entity("erp", "sale_orders"), since, NEXT)
+        }
         expected = {key for key in changed_keys(demo_data, target, None, NEXT) if key[0] in orders}
     got = loaded_keys(con, target, increment.batch_id)
     assert set(got) == expected

@@ -223,9 +223,11 @@ class ShopFloor:
             self._stock = {k: v for k, v in self._stock.items() if k[1] >= day - 1}
             self._stock[key] = wo
             planner = ctx.plant.roles["planner"][0]
+            # Planned to fill a day of the line (two shifts at 80 % of ideal speed).
+            planned = int(len(line.machines) * 20 * HOUR * 0.8 / product.cycle[line.kind]) // 10 * 10
             t = day * DAY + 7 * HOUR
             row = {"code": code, "socode": "", "sorowno": "", "inventory_code": product.code,
-                   "quantity": "0", "line_code": line.code, "personcode": planner.no,
+                   "quantity": str(planned), "line_code": line.code, "personcode": planner.no,
                    "startdate": dstr(day), "duedate": dstr(day)}
             ctx.tl.at(t, "erp/production_orders", **row, state="审核", modifytime=ts_local(t))
             t2 = (day + 1) * DAY + 9 * HOUR

@@ -133,10 +133,16 @@ def _control(app: Flask) -> None:
         try:
             moment: date | datetime | None = None
             if value:
-                moment = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+                moment = (
+                    datetime.fromisoformat(value)
+                    if "T" in value or " " in value
+                    else date.fromisoformat(value)
+                )
             sim.set_as_of(moment)
         except (TypeError, ValueError):
-            return common.json_obj({"error": "as_of must be YYYY-MM-DD or an ISO 8601 datetime"}, 400)
+            return common.json_obj(
+                {"error": "as_of must be YYYY-MM-DD or an ISO 8601 datetime"}, 400
+            )
         return common.json_obj(sim.health())
 
     @app.post("/_sim/faults")
@@ -175,12 +181,14 @@ def _control(app: Flask) -> None:
     @app.get("/")
     def root() -> Response:
         base = request.host_url.rstrip("/")
-        return common.json_obj({
-            "simulator": "perfchain",
-            "sources": {s: f"{base}/{s}" for s in SOURCES},
-            "mtconnect": f"{base}/mes/mtconnect",
-            "control": f"{base}/_sim/health",
-        })
+        return common.json_obj(
+            {
+                "simulator": "perfchain",
+                "sources": {s: f"{base}/{s}" for s in SOURCES},
+                "mtconnect": f"{base}/mes/mtconnect",
+                "control": f"{base}/_sim/health",
+            }
+        )
 
 
 def create_app(
@@ -194,7 +202,9 @@ def create_app(
 ) -> Flask:
     """The WSGI app serving ``store``; its SimState is ``app.extensions[STATE_KEY]``."""
     plan = faults if isinstance(faults, FaultPlan) else FaultPlan(faults)
-    sim = state or SimState(store, faults=plan, credentials=credentials, as_of=as_of, buffer_size=buffer_size)
+    sim = state or SimState(
+        store, faults=plan, credentials=credentials, as_of=as_of, buffer_size=buffer_size
+    )
     app = Flask("perfchain_simulator")
     app.extensions[common.STATE_KEY] = sim
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -205,7 +215,9 @@ def create_app(
     def crashed(error: Exception) -> Any:
         if isinstance(error, HTTPException):
             return error
-        log.error("simulator error on %s %s\n%s", request.method, request.path, traceback.format_exc())
+        log.error(
+            "simulator error on %s %s\n%s", request.method, request.path, traceback.format_exc()
+        )
         return common.json_obj({"error": "simulator_error", "message": str(error)}, 500)
 
     mtconnect.prepare(store)

@@ -33,8 +33,12 @@ def served(count: int) -> None:
     g.records = count
 
 
-def json_text(body: str | bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(body, status=status, headers=headers, content_type="application/json;charset=UTF-8")
+def json_text(
+    body: str | bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        body, status=status, headers=headers, content_type="application/json;charset=UTF-8"
+    )
 
 
 def json_obj(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

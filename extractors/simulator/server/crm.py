@@ -66,7 +66,9 @@ class Locators:
 LOCATORS = Locators()
 
 
-def sf_errors(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def sf_errors(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     return common.json_obj([{"message": message, "errorCode": code}], status, headers)
 
 
@@ -82,17 +84,24 @@ def bearer(req_headers: dict[str, str] | None = None) -> str | None:
     return token.strip() if scheme.lower() in ("bearer", "oauth") and token else None
 
 
+def token_of() -> str | None:
+    return bearer()
+
+
 def fault_response(kind: str) -> Response | None:
     if kind == "rate_limit":
         return sf_errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     if kind == "server_error":
         return sf_errors(
-            500, "UNKNOWN_EXCEPTION",
+            500,
+            "UNKNOWN_EXCEPTION",
             "An unexpected error occurred. Please include this ErrorId if you contact support: "
             "1234567890-12345 (-1234567890)",
         )
     if kind == "unavailable":
-        return sf_errors(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable, try again later.")
+        return sf_errors(
+            503, "SERVER_UNAVAILABLE", "Server temporarily unavailable, try again later."
+        )
     return None
 
 
@@ -107,29 +116,36 @@ def token() -> Response:
         client_secret = request.authorization.password
     if form.get("grant_type") != "client_credentials":
         return common.json_obj(
-            {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, 400
+            {"error": "unsupported_grant_type", "error_description": "grant type not supported"},
+            400,
         )
     if client_id != creds.crm_client_id or client_secret != creds.crm_client_secret:
         return common.json_obj(
             {"error": "invalid_grant", "error_description": "authentication failure"}, 400
         )
-    issued = sim.tokens.issue("crm", creds.ttl("crm"), "00DSIM000000001!" + secrets.token_urlsafe(32))
+    issued = sim.tokens.issue(
+        "crm", creds.ttl("crm"), "00DSIM000000001!" + secrets.token_urlsafe(32)
+    )
     instance = request.host_url.rstrip("/") + "/crm"
     issued_at = str(int(time.time() * 1000))
     signature = base64.b64encode(
-        hmac.new(creds.crm_client_secret.encode(), (instance + issued_at).encode(), hashlib.sha256).digest()
+        hmac.new(
+            creds.crm_client_secret.encode(), (instance + issued_at).encode(), hashlib.sha256
+        ).digest()
     ).decode()
-    return common.json_obj({
-        "access_token": issued.value,
-        "signature": signature,
-        "token_format": "opaque",
-        "scope": "api",
-        "instance_url": instance,
-        "id": f"{request.host_url.rstrip('/')}/crm/id/00DSIM000000001AAA/005SIM000000001AAA",
-        "token_type": "Bearer",
-        "issued_at": issued_at,
-        "api_instance_url": instance,
-    })
+    return common.json_obj(
+        {
+            "access_token": issued.value,
+            "signature": signature,
+            "token_format": "opaque",
+            "scope": "api",
+            "instance_url": instance,
+            "id": f"{request.host_url.rstrip('/')}/crm/id/00DSIM000000001AAA/005SIM000000001AAA",
+            "token_type": "Bearer",
+            "issued_at": issued_at,
+            "api_instance_url": instance,
+        }
+    )
 
 
 @bp.get("/services/data/")
@@ -199,13 +215,17 @@ def _start(version: str, include_deleted: bool) -> Response:
     except SoqlError as error:
         return sf_errors(400, error.code, error.message, headers)
     info = next(
-        (i for i in sim.store.entities.values()
-         if i.entity.source == "crm" and i.entity.protocol_name.lower() == soql.sobject.lower()),
+        (
+            i
+            for i in sim.store.entities.values()
+            if i.entity.source == "crm" and i.entity.protocol_name.lower() == soql.sobject.lower()
+        ),
         None,
     )
     if info is None:
         return sf_errors(
-            400, "INVALID_TYPE",
+            400,
+            "INVALID_TYPE",
             f"sObject type '{soql.sobject}' is not supported. If you are attempting to use a "
             "custom object, be sure to append the '__c' after the entity name.",
             headers,
@@ -215,7 +235,8 @@ def _start(version: str, include_deleted: bool) -> Response:
     for name in soql.fields:
         if name.lower() not in by_lower:
             return sf_errors(
-                400, "INVALID_FIELD",
+                400,
+                "INVALID_FIELD",
                 f"\n{request.args.get('q', '')}\nERROR at Row:1\nNo such column '{name}' on entity "
                 f"'{info.entity.protocol_name}'. If you are attempting to use a custom field, be "
                 "sure to append the '__c' after the custom field name.",
@@ -224,12 +245,18 @@ def _start(version: str, include_deleted: bool) -> Response:
         fields.append(by_lower[name.lower()])
     for name in soql.order:
         if name.lower() not in by_lower:
-            return sf_errors(400, "INVALID_FIELD", f"No such column '{name}' on entity "
-                             f"'{info.entity.protocol_name}'.", headers)
+            return sf_errors(
+                400,
+                "INVALID_FIELD",
+                f"No such column '{name}' on entity '{info.entity.protocol_name}'.",
+                headers,
+            )
     if [n.lower() for n in soql.order] not in ([], ["systemmodstamp"], ["systemmodstamp", "id"]):
         return sf_errors(
-            400, "MALFORMED_QUERY",
-            f"the simulator orders by {CURSOR_FIELD}, Id only (the order it always uses)", headers,
+            400,
+            "MALFORMED_QUERY",
+            f"the simulator orders by {CURSOR_FIELD}, Id only (the order it always uses)",
+            headers,
         )
     window = Window(
         as_of=sim.as_of,
@@ -257,7 +284,9 @@ def more(version: str, locator: str, offset: int) -> Response:
     return _page(version, locator, cursor, offset, headers)
 
 
-def _page(version: str, locator: str, cursor: Cursor, offset: int, headers: dict[str, str]) -> Response:
+def _page(
+    version: str, locator: str, cursor: Cursor, offset: int, headers: dict[str, str]
+) -> Response:
     sim = common.state()
     info = sim.store.entities[cursor.key.entity]
     result = sim.store.result(cursor.key)
@@ -265,7 +294,7 @@ def _page(version: str, locator: str, cursor: Cursor, offset: int, headers: dict
     lo, hi = common.page_bounds(result.total, offset, batch)
     url_prefix = f"/services/data/v{version}/sobjects/{cursor.sobject}/"
     attributes = (
-        f"'{{\"type\":\"{cursor.sobject}\",\"url\":' || "
+        f'\'{{"type":"{cursor.sobject}","url":\' || '
         f"CAST(to_json({sql_str(url_prefix)} || \"Id\") AS VARCHAR) || '}}'"
     )
     pairs = [("attributes", attributes), *field_pairs(info.entity, list(cursor.fields))]
@@ -274,7 +303,11 @@ def _page(version: str, locator: str, cursor: Cursor, offset: int, headers: dict
     common.served(len(rows))
     next_offset = min(result.total, offset + batch)
     done = next_offset >= result.total
-    next_url = "" if done else f'"nextRecordsUrl":"/services/data/v{version}/query/{locator}-{next_offset}",'
+    next_url = (
+        ""
+        if done
+        else f'"nextRecordsUrl":"/services/data/v{version}/query/{locator}-{next_offset}",'
+    )
     body = (
         f'{{"totalSize":{result.total},"done":{"true" if done else "false"},{next_url}'
         f'"records":[{",".join(rows)}]}}'

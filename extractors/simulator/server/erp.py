@@ -56,15 +56,23 @@ def token() -> Response:
     if not all(args.get(name) for name in ("from_account", "app_key", "app_secret")):
         return u8_error(ERR_PARAM, "参数错误：from_account, app_key and app_secret are required")
     if args["from_account"] != creds.erp_from_account:
-        return u8_error(ERR_ACCOUNT, f"from_account {args['from_account']} 不存在 (unknown account)")
+        return u8_error(
+            ERR_ACCOUNT, f"from_account {args['from_account']} 不存在 (unknown account)"
+        )
     if args["app_key"] != creds.erp_app_key or args["app_secret"] != creds.erp_app_secret:
         return u8_error(ERR_APP, "app_key或app_secret错误 (invalid app_key or app_secret)")
     issued = sim.tokens.issue("erp", creds.ttl("erp"))
-    return common.json_obj({
-        "errcode": "0",
-        "errmsg": "",
-        "token": {"id": issued.value, "appkey": creds.erp_app_key, "expiresIn": int(creds.ttl("erp"))},
-    })
+    return common.json_obj(
+        {
+            "errcode": "0",
+            "errmsg": "",
+            "token": {
+                "id": issued.value,
+                "appkey": creds.erp_app_key,
+                "expiresIn": int(creds.ttl("erp")),
+            },
+        }
+    )
 
 
 def _list_entity(name: str) -> EntityInfo | None:
@@ -102,8 +110,11 @@ def batch_get(name: str) -> Response:
         date_begin = date.fromisoformat(args["date_begin"]) if args.get("date_begin") else None
         date_end = date.fromisoformat(args["date_end"]) if args.get("date_end") else None
     except ValueError as error:
-        return u8_error(ERR_PARAM, f"参数错误：{error} (page_index/rows_per_page are integers, "
-                                   "timestamps yyyy-MM-dd HH:mm:ss, dates yyyy-MM-dd)")
+        return u8_error(
+            ERR_PARAM,
+            f"参数错误：{error} (page_index/rows_per_page are integers, "
+            "timestamps yyyy-MM-dd HH:mm:ss, dates yyyy-MM-dd)",
+        )
     if page_index < 1 or rows_per_page < 1:
         return u8_error(ERR_PARAM, "参数错误：page_index and rows_per_page start at 1")
     has_date = "date" in info.columns
@@ -128,7 +139,9 @@ def batch_get(name: str) -> Response:
         pairs = [*field_pairs(info.entity, info.columns, overrides=overrides), ("entry", "_entry")]
     else:
         pairs = field_pairs(info.entity, info.columns)
-    rows = sim.store.page(result, lo, max(0, hi - lo), object_sql(pairs)) if lo < result.total else []
+    rows = (
+        sim.store.page(result, lo, max(0, hi - lo), object_sql(pairs)) if lo < result.total else []
+    )
     rows = common.apply_record_faults(rows, info.entity, info.columns, NEW_FIELD)
     common.served(len(rows))
     header = (

@@ -37,7 +37,7 @@ from flask import Blueprint, Response, request
 
 from extractors.simulator.server import common
 from extractors.simulator.server.state import SimState
-from extractors.simulator.server.store import DataStore
+from extractors.simulator.server.store import DataStore, current_where
 
 bp = Blueprint("mtconnect", __name__)
 
@@ -86,7 +86,7 @@ def prepare(store: DataStore) -> None:
         with store.cursor() as cur:
             cur.execute(
                 f"CREATE TABLE {TABLE} AS SELECT row_number() OVER (ORDER BY _ts, mtconnect_uuid) - 1 "
-                "AS _idx, mtconnect_uuid, \"timestamp\", state, reason_code, reason_text, _ts "
+                'AS _idx, mtconnect_uuid, "timestamp", state, reason_code, reason_text, _ts '
                 f"FROM {info.table} WHERE _ts IS NOT NULL ORDER BY _idx"
             )
         store.extras[TABLE] = True
@@ -95,7 +95,9 @@ def prepare(store: DataStore) -> None:
 def _rows_until(sim: SimState) -> int:
     """How many rows exist as of the simulator's clock (a prefix of the numbering)."""
     prepare(sim.store)
-    ((count,),) = sim.store.fetchall(f"SELECT count(*) FROM {TABLE} WHERE _ts <= $t", {"t": sim.as_of})
+    ((count,),) = sim.store.fetchall(
+        f"SELECT count(*) FROM {TABLE} WHERE _ts <= $t", {"t": sim.as_of}
+    )
     return int(count)
 
 
@@ -131,8 +133,13 @@ class Buffer:
 def buffer(sim: SimState) -> Buffer:
     agent = sim.agent
     length = len(agent.snapshot) + max(0, _rows_until(sim) - agent.start_row)
-    return Buffer(agent.instance_id, agent.snapshot, agent.start_row, length,
-                  max(1, length - sim.buffer_size + 1))
+    return Buffer(
+        agent.instance_id,
+        agent.snapshot,
+        agent.start_row,
+        length,
+        max(1, length - sim.buffer_size + 1),
+    )
 
 
 def restart(sim: SimState) -> None:
@@ -172,13 +179,14 @@ def devices(sim: SimState) -> list[Device]:
     prepare(sim.store)
     equipment = sim.store.info("mes", "equipment")
     rows = sim.store.fetchall(
-        "SELECT equipment_id, name, name_en, mtconnect_uuid FROM ("
-        "SELECT *, row_number() OVER (PARTITION BY equipment_id ORDER BY _ts DESC, _ord DESC) AS _rk "
-        f"FROM {equipment.table} WHERE _ts <= $t) WHERE _rk = 1 AND mtconnect_uuid IS NOT NULL "
-        "ORDER BY mtconnect_uuid",
-        {"t": sim.as_of},
+        f"SELECT equipment_id, name, name_en, mtconnect_uuid FROM {equipment.table} "
+        f"WHERE {current_where()} AND mtconnect_uuid IS NOT NULL ORDER BY mtconnect_uuid",
+        {"as_of": sim.as_of},
     )
-    found = {uuid: Device(_xml_id(eid), eid, uuid, name_en or name or eid) for eid, name, name_en, uuid in rows}
+    found = {
+        uuid: Device(_xml_id(eid), eid, uuid, name_en or name or eid)
+        for eid, name, name_en, uuid in rows
+    }
     for (uuid,) in sim.store.fetchall(f"SELECT DISTINCT mtconnect_uuid FROM {TABLE} ORDER BY 1"):
         found.setdefault(uuid, Device(_xml_id(uuid), uuid, uuid, uuid))
     return sorted(found.values(), key=lambda d: d.uuid)
@@ -203,13 +211,27 @@ def observations(row: Row, seq: int, device: Device) -> tuple[list[dict[str, Any
     """The events and the condition one state row becomes (mapping in the module doc)."""
     base = {"timestamp": row.timestamp, "sequence": seq}
     mode = "PRODUCTION"
-    message: dict[str, Any] = {"name": "Message", "dataItemId": f"{device.id}_msg", "value": "UNAVAILABLE", **base}
-    condition: dict[str, Any] = {"name": "Normal", "dataItemId": f"{device.id}_system", "type": "SYSTEM", **base}
+    message: dict[str, Any] = {
+        "name": "Message",
+        "dataItemId": f"{device.id}_msg",
+        "value": "UNAVAILABLE",
+        **base,
+    }
+    condition: dict[str, Any] = {
+        "name": "Normal",
+        "dataItemId": f"{device.id}_system",
+        "type": "SYSTEM",
+        **base,
+    }
     if row.state == "running":
         execution = "ACTIVE"
     elif row.state == "planned_stop":
         execution = "STOPPED"
-        mode = "MAINTENANCE" if _MAINTENANCE.search(f"{row.reason_code or ''} {row.reason_text or ''}") else "SETUP"
+        mode = (
+            "MAINTENANCE"
+            if _MAINTENANCE.search(f"{row.reason_code or ''} {row.reason_text or ''}")
+            else "SETUP"
+        )
         message["value"] = row.reason_text or ""
         if row.reason_code is not None:
             message["nativeCode"] = row.reason_code
@@ -252,12 +274,39 @@ Stream = dict[str, tuple[Device, list[dict[str, Any]], list[dict[str, Any]], lis
 
 def _render(header: dict[str, Any], streams: Stream, as_json: bool) -> Response:
     if as_json:
-        body = {"MTConnectStreams": {"Header": header, "Streams": [
-            {"DeviceStream": {"name": dev.name, "uuid": dev.uuid, "ComponentStreams": [
-                *([{"component": "Device", "componentId": dev.id, "Events": device_events}] if device_events else []),
-                {"component": "Controller", "componentId": f"{dev.id}_cont", "Events": events, "Condition": conditions},
-            ]}} for dev, device_events, events, conditions in streams.values()
-        ]}}
+        body = {
+            "MTConnectStreams": {
+                "Header": header,
+                "Streams": [
+                    {
+                        "DeviceStream": {
+                            "name": dev.name,
+                            "uuid": dev.uuid,
+                            "ComponentStreams": [
+                                *(
+                                    [
+                                        {
+                                            "component": "Device",
+                                            "componentId": dev.id,
+                                            "Events": device_events,
+                                        }
+                                    ]
+                                    if device_events
+                                    else []
+                                ),
+                                {
+                                    "component": "Controller",
+                                    "componentId": f"{dev.id}_cont",
+                                    "Events": events,
+                                    "Condition": conditions,
+                                },
+                            ],
+                        }
+                    }
+                    for dev, device_events, events, conditions in streams.values()
+                ],
+            }
+        }
         return Response(orjson.dumps(body), content_type="application/json")
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
@@ -266,15 +315,21 @@ def _render(header: dict[str, Any], streams: Stream, as_json: bool) -> Response:
     for dev, device_events, events, conditions in streams.values():
         parts.append(f"<DeviceStream name={quoteattr(dev.name)} uuid={quoteattr(dev.uuid)}>")
         if device_events:
-            parts.append(f'<ComponentStream component="Device" componentId={quoteattr(dev.id)}><Events>')
+            parts.append(
+                f'<ComponentStream component="Device" componentId={quoteattr(dev.id)}><Events>'
+            )
             parts.extend(_element(o) for o in device_events)
             parts.append("</Events></ComponentStream>")
         if events or conditions:
-            parts.append(f'<ComponentStream component="Controller" componentId={quoteattr(dev.id + "_cont")}>')
+            parts.append(
+                f'<ComponentStream component="Controller" componentId={quoteattr(dev.id + "_cont")}>'
+            )
             if events:
                 parts.append("<Events>" + "".join(_element(o) for o in events) + "</Events>")
             if conditions:
-                parts.append("<Condition>" + "".join(_element(o) for o in conditions) + "</Condition>")
+                parts.append(
+                    "<Condition>" + "".join(_element(o) for o in conditions) + "</Condition>"
+                )
             parts.append("</ComponentStream>")
         parts.append("</DeviceStream>")
     parts.append("</Streams></MTConnectStreams>")
@@ -314,8 +369,14 @@ def _apply_faults(streams: Stream) -> None:
         name = str(current.params.get("name", "PartCount"))
         for device, _, events, _ in streams.values():
             if events:
-                events.append({**events[-1], "name": name, "dataItemId": f"{device.id}_unannounced",
-                               "value": str(current.params.get("value", "1"))})
+                events.append(
+                    {
+                        **events[-1],
+                        "name": name,
+                        "dataItemId": f"{device.id}_unannounced",
+                        "value": str(current.params.get("value", "1")),
+                    }
+                )
 
 
 def _int_arg(name: str, default: int | None) -> int | None:
@@ -347,7 +408,9 @@ def _sample(device_name: str | None) -> Response:
     seqs = list(range(lo + 1, hi + 1))
     snap = [buf.idx_of(s) for s in seqs if s <= len(buf.snapshot)]
     tail = [s for s in seqs if s > len(buf.snapshot)]
-    rows = _fetch(sim, snap, buf.idx_of(tail[0]) if tail else None, buf.idx_of(tail[-1]) if tail else None)
+    rows = _fetch(
+        sim, snap, buf.idx_of(tail[0]) if tail else None, buf.idx_of(tail[-1]) if tail else None
+    )
     pairs = [(s, rows[buf.idx_of(s)]) for s in seqs if buf.idx_of(s) in rows]
     streams = _streams(pairs, chosen)
     _apply_faults(streams)
@@ -372,10 +435,18 @@ def _current(device_name: str | None) -> Response:
     streams = _streams(pairs, chosen)
     for device, device_events, events, _ in streams.values():
         seq = events[0]["sequence"] if events else buf.first
-        stamp = events[0]["timestamp"] if events else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        device_events.append({"name": "Availability", "dataItemId": f"{device.id}_avail",
-                              "timestamp": stamp, "sequence": seq,
-                              "value": "AVAILABLE" if events else "UNAVAILABLE"})
+        stamp = (
+            events[0]["timestamp"] if events else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        device_events.append(
+            {
+                "name": "Availability",
+                "dataItemId": f"{device.id}_avail",
+                "timestamp": stamp,
+                "sequence": seq,
+                "value": "AVAILABLE" if events else "UNAVAILABLE",
+            }
+        )
     _apply_faults(streams)
     common.served(len(pairs))
     return _render(_header(sim, buf), streams, request.args.get("format") == "json")
@@ -426,8 +497,12 @@ def fault_response(kind: str) -> Response | None:
     if kind == "rate_limit":
         # An agent has no rate limit; the reverse proxy in front of it answers 429.
         retry = str((common.fault().params if common.fault() else {}).get("retry_after", 1))
-        return Response("429 Too Many Requests", status=429, headers={"Retry-After": retry},
-                        content_type="text/plain")
+        return Response(
+            "429 Too Many Requests",
+            status=429,
+            headers={"Retry-After": retry},
+            content_type="text/plain",
+        )
     if kind == "server_error":
         return agent_error("INTERNAL_ERROR", "internal agent error", 500)
     return None

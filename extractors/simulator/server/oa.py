@@ -23,7 +23,7 @@ from flask import Blueprint, Response, request
 from extractors.simulator.server import common
 from extractors.simulator.server.render import json_string_sql, object_sql, quote_ident, sql_str
 from extractors.simulator.server.state import SimState
-from extractors.simulator.server.store import ResultKey, Window
+from extractors.simulator.server.store import ResultKey, Window, current_where
 
 bp = Blueprint("oa", __name__)
 
@@ -31,8 +31,15 @@ DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 10000
 NEW_FIELD = "newField"
 LIST_FIELDS = (
-    "requestId", "requestName", "createTime", "creatorId", "creatorName", "currentNodeName",
-    "lastOperateTime", "lastOperatorId", "status",
+    "requestId",
+    "requestName",
+    "createTime",
+    "creatorId",
+    "creatorName",
+    "currentNodeName",
+    "lastOperateTime",
+    "lastOperatorId",
+    "status",
 )
 BASE_INFO_FIELDS = ("workflowId", "workflowName", "workflowTypeName")
 MAIN_TABLE_FIELDS = ("related_case", "related_order", "related_customer")
@@ -49,8 +56,10 @@ def _server_key(sim: SimState) -> rsa.RSAPrivateKey:
 
 def spk(sim: SimState) -> str:
     """The server public key as Weaver hands it out: Base64 of the X.509 (SPKI) DER."""
-    der = _server_key(sim).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    der = (
+        _server_key(sim)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return base64.b64encode(der).decode()
 
@@ -94,10 +103,16 @@ def regist() -> Response:
         return auth_error("cpk不能为空 (the client public key header cpk is required)")
     secrit = str(uuid.uuid4())
     sim.oa_secrits.add(secrit)
-    return common.json_obj({
-        "msg": "ok", "code": 0, "msgShowType": "none", "status": True,
-        "secrit": secrit, "spk": spk(sim),
-    })
+    return common.json_obj(
+        {
+            "msg": "ok",
+            "code": 0,
+            "msgShowType": "none",
+            "status": True,
+            "secrit": secrit,
+            "spk": spk(sim),
+        }
+    )
 
 
 @bp.post("/api/ec/dev/auth/applytoken")
@@ -115,9 +130,15 @@ def applytoken() -> Response:
         except ValueError:
             ttl = sim.credentials.oa_token_seconds
     issued = sim.tokens.issue("oa", ttl, str(uuid.uuid4()))
-    return common.json_obj({
-        "msg": "获取成功!", "code": 0, "msgShowType": "none", "status": True, "token": issued.value,
-    })
+    return common.json_obj(
+        {
+            "msg": "获取成功!",
+            "code": 0,
+            "msgShowType": "none",
+            "status": True,
+            "token": issued.value,
+        }
+    )
 
 
 def _authorized() -> Response | None:
@@ -146,12 +167,15 @@ def _list_row_sql() -> str:
 def _main_table(values: dict[str, str | None]) -> dict[str, Any]:
     return {
         "tableDBName": MAIN_TABLE_NAME,
-        "requestRecords": [{
-            "recordOrder": "0",
-            "workflowRequestTableFields": [
-                {"fieldName": name, "fieldValue": values.get(name) or ""} for name in MAIN_TABLE_FIELDS
-            ],
-        }],
+        "requestRecords": [
+            {
+                "recordOrder": "0",
+                "workflowRequestTableFields": [
+                    {"fieldName": name, "fieldValue": values.get(name) or ""}
+                    for name in MAIN_TABLE_FIELDS
+                ],
+            }
+        ],
     }
 
 
@@ -163,15 +187,15 @@ def _logs(sim: SimState, request_ids: list[str]) -> dict[str, list[dict[str, str
     ids = ", ".join(sql_str(i) for i in request_ids)
     columns = logs.columns
     rows = sim.store.fetchall(
-        f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM ("
-        f"SELECT *, row_number() OVER (PARTITION BY logId ORDER BY _ts DESC, _ord DESC) AS _rk "
-        f"FROM {logs.table} WHERE _ts <= $as_of AND requestId IN ({ids})) WHERE _rk = 1 "
-        "ORDER BY _ts, logId",
+        f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {logs.table} "
+        f"WHERE {current_where()} AND requestId IN ({ids}) ORDER BY _pos",
         {"as_of": sim.as_of},
     )
     found: dict[str, list[dict[str, str]]] = {}
     for row in rows:
-        record = {name: ("" if value is None else value) for name, value in zip(columns, row, strict=True)}
+        record = {
+            name: ("" if value is None else value) for name, value in zip(columns, row, strict=True)
+        }
         found.setdefault(record["requestId"], []).append(record)
     return found
 
@@ -182,9 +206,8 @@ def _main_values(sim: SimState, request_ids: list[str]) -> dict[str, dict[str, s
     info = sim.store.info("oa", "workflow_requests")
     ids = ", ".join(sql_str(i) for i in request_ids)
     rows = sim.store.fetchall(
-        f"SELECT requestId, {', '.join(MAIN_TABLE_FIELDS)} FROM ("
-        f"SELECT *, row_number() OVER (PARTITION BY requestId ORDER BY _ts DESC, _ord DESC) AS _rk "
-        f"FROM {info.table} WHERE _ts <= $as_of AND requestId IN ({ids})) WHERE _rk = 1",
+        f"SELECT requestId, {', '.join(MAIN_TABLE_FIELDS)} FROM {info.table} "
+        f"WHERE {current_where()} AND requestId IN ({ids})",
         {"as_of": sim.as_of},
     )
     return {row[0]: dict(zip(MAIN_TABLE_FIELDS, row[1:], strict=True)) for row in rows}
@@ -199,7 +222,9 @@ def _window(conditions: dict[str, Any]) -> Window:
         if select == "6":
             chosen.append((prefix, column))
         elif select != "0":
-            raise ValueError(f"{prefix}select {select!r}: the simulator serves 0 (all) and 6 (range)")
+            raise ValueError(
+                f"{prefix}select {select!r}: the simulator serves 0 (all) and 6 (range)"
+            )
     if len(chosen) > 1:
         raise ValueError("give one of operatedateselect / createdateselect, not both")
     if not chosen:
@@ -281,14 +306,15 @@ def workflow_request() -> Response:
     info = sim.store.info("oa", "workflow_requests")
     columns = info.columns
     rows = sim.store.fetchall(
-        f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM ("
-        f"SELECT *, row_number() OVER (PARTITION BY requestId ORDER BY _ts DESC, _ord DESC) AS _rk "
-        f"FROM {info.table} WHERE _ts <= $as_of AND requestId = $id) WHERE _rk = 1",
+        f"SELECT {', '.join(quote_ident(c) for c in columns)} FROM {info.table} "
+        f"WHERE {current_where()} AND requestId = $id",
         {"as_of": sim.as_of, "id": request_id},
     )
     if not rows:
         return envelope_error("PARAM_ERROR", f"requestId {request_id!r} 不存在 (no such request)")
-    values = {name: ("" if value is None else value) for name, value in zip(columns, rows[0], strict=True)}
+    values = {
+        name: ("" if value is None else value) for name, value in zip(columns, rows[0], strict=True)
+    }
     data: dict[str, Any] = {name: values[name] for name in LIST_FIELDS}
     data["workflowBaseInfo"] = {name: values[name] for name in BASE_INFO_FIELDS}
     data["workflowMainTableInfo"] = _main_table(values)

@@ -29,15 +29,21 @@ NEW_FIELD = "new_field"
 PARAMS = ("updated_since", "updated_until", "limit", "cursor")
 
 
-def rest_error(status: int, error: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def rest_error(
+    status: int, error: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
     return common.json_obj({"error": error, "message": message}, status, headers)
 
 
 def fault_response(kind: str) -> Response | None:
     retry_after = str((common.fault().params if common.fault() else {}).get("retry_after", 1))
     if kind == "rate_limit":
-        return rest_error(429, "rate_limited", "too many requests; retry after the Retry-After seconds",
-                          {"Retry-After": retry_after})
+        return rest_error(
+            429,
+            "rate_limited",
+            "too many requests; retry after the Retry-After seconds",
+            {"Retry-After": retry_after},
+        )
     if kind == "server_error":
         return rest_error(500, "server_error", "internal error")
     if kind == "unavailable":
@@ -70,17 +76,27 @@ def token() -> Response:
     if body.get("grant_type", "client_credentials") != "client_credentials":
         return rest_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
     if (client_id, client_secret) != sim.credentials.rest_client(source):
-        return rest_error(401, "invalid_client", "unknown client_id or wrong client_secret",
-                          {"WWW-Authenticate": 'Basic realm="perfchain"'})
+        return rest_error(
+            401,
+            "invalid_client",
+            "unknown client_id or wrong client_secret",
+            {"WWW-Authenticate": 'Basic realm="perfchain"'},
+        )
     ttl = sim.credentials.ttl(source)
     issued = sim.tokens.issue(source, ttl)
-    return common.json_obj({"access_token": issued.value, "token_type": "Bearer", "expires_in": int(ttl)})
+    return common.json_obj(
+        {"access_token": issued.value, "token_type": "Bearer", "expires_in": int(ttl)}
+    )
 
 
 def _authorized(source: str) -> Response | None:
     if not common.state().tokens.valid(source, bearer()):
-        return rest_error(401, "invalid_token", "missing, expired or revoked access token",
-                          {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return rest_error(
+            401,
+            "invalid_token",
+            "missing, expired or revoked access token",
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     return None
 
 
@@ -95,8 +111,13 @@ def index() -> Response:
     if refused:
         return refused
     resources = [
-        {"name": i.entity.protocol_name, "path": f"/{source}/api/v1/{i.entity.protocol_name}",
-         "key": list(i.entity.key), "fields": i.columns, "description": i.entity.doc}
+        {
+            "name": i.entity.protocol_name,
+            "path": f"/{source}/api/v1/{i.entity.protocol_name}",
+            "key": list(i.entity.key),
+            "fields": i.columns,
+            "description": i.entity.doc,
+        }
         for i in common.state().store.entities.values()
         if i.entity.source == source and i.entity.protocol_name != "MTConnectStreams"
     ]
@@ -169,7 +190,9 @@ def list_resource(resource: str) -> Response:
         return refused
     info = _resource(source, resource)
     if info is None:
-        return rest_error(404, "not_found", f"no resource {resource!r}; GET /{source}/api/v1/ lists them")
+        return rest_error(
+            404, "not_found", f"no resource {resource!r}; GET /{source}/api/v1/ lists them"
+        )
     try:
         window, offset, limit = _parse(resource)
     except ValueError as error:
@@ -177,15 +200,27 @@ def list_resource(resource: str) -> Response:
     sim = common.state()
     result = sim.store.result(ResultKey(f"{source}/{info.entity.name}", "flat", window))
     lo, hi = common.page_bounds(result.total, offset, limit)
-    rows = sim.store.page(result, lo, hi - lo, object_sql(field_pairs(info.entity, info.columns))) if lo < result.total else []
+    rows = (
+        sim.store.page(result, lo, hi - lo, object_sql(field_pairs(info.entity, info.columns)))
+        if lo < result.total
+        else []
+    )
     rows = common.apply_record_faults(rows, info.entity, info.columns, NEW_FIELD)
     common.served(len(rows))
     next_offset = offset + limit
     has_more = next_offset < result.total
     next_cursor = (
-        _encode_cursor({"r": resource, "s": _iso(window.since), "u": _iso(window.until),
-                        "a": window.as_of.isoformat(), "o": next_offset})
-        if has_more else None
+        _encode_cursor(
+            {
+                "r": resource,
+                "s": _iso(window.since),
+                "u": _iso(window.until),
+                "a": window.as_of.isoformat(),
+                "o": next_offset,
+            }
+        )
+        if has_more
+        else None
     )
     tail = orjson.dumps({"next_cursor": next_cursor, "has_more": has_more}).decode()
     return common.json_text(

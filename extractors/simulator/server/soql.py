@@ -99,4 +99,6 @@ def _datetime(literal: str) -> datetime:
     try:
         return parse_iso_instant(literal)
     except ValueError as error:
-        raise SoqlError("MALFORMED_QUERY", f"line 1: no viable alternative at {literal!r}") from error
+        raise SoqlError(
+            "MALFORMED_QUERY", f"line 1: no viable alternative at {literal!r}"
+        ) from error

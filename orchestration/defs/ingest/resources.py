@@ -42,9 +42,11 @@ class WarehouseResource(dg.ConfigurableResource):
                 "temp_directory": temp_directory,
                 # Bulk loads need not keep file order; dropping it saves memory.
                 "preserve_insertion_order": False,
-                "TimeZone": "UTC",
             },
         )
+        # Not in the connect config: the time-zone setting needs ICU, which DuckDB loads
+        # on first use. Timestamps are stored and compared in UTC.
+        con.execute("set TimeZone = 'UTC'")
         try:
             yield con
         finally:
