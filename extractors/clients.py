@@ -84,4 +84,8 @@ def build_client(
             page_size=int(options.get("page_size", REST_PAGE_SIZE)),
             policy=policy,
         )
+    if source == "excel":
+        from extractors.excel import ExcelDropClient
+
+        return ExcelDropClient(base_url)  # the drop folder
     raise KeyError(f"no extractor for source {source!r}")

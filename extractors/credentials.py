@@ -16,6 +16,7 @@ SECRET_KEYS: dict[str, tuple[str, ...]] = {
     "qms": ("CLIENT_ID", "CLIENT_SECRET"),
     "wms": ("CLIENT_ID", "CLIENT_SECRET"),
     "hr": ("CLIENT_ID", "CLIENT_SECRET"),
+    "excel": (),  # a folder on disk
 }
 
 

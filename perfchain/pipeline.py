@@ -71,6 +71,9 @@ def run_pipeline(
                 instance=instance,
                 asset_selection=selection,
                 raise_on_error=False,
+                # The progress bar speaks for the run; the full event log is in the
+                # Dagster instance (make dev shows it).
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
         finally:
             progress.listen(None)

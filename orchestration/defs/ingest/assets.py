@@ -11,6 +11,7 @@ import dagster as dg
 
 from extractors._http.landing import prune_landing
 from extractors._http.runner import extract_entity
+from extractors.excel import EXCEL_ENTITIES
 from extractors.simulator.schema import ENTITIES, Entity
 from perfchain import progress
 
@@ -72,6 +73,6 @@ def build_extract_assets(
 ) -> list[dg.AssetsDefinition]:
     return [
         _extract_asset(entity, partitions_def, landing_dir, overlap_minutes, retention_days)
-        for entity in ENTITIES
+        for entity in (*ENTITIES, *EXCEL_ENTITIES)
         if entity.source in sources
     ]

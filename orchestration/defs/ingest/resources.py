@@ -88,7 +88,7 @@ class SourceApiResource(dg.ConfigurableResource):
 
 
 def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """`<source>_api` for every enabled source."""
+    """`<source>_api` for every enabled source, and `excel_api` when a drop folder is set."""
     resources: dict[str, dg.ConfigurableResource] = {}
     for source, config in settings.sources.items():
         if not config.enabled or source not in SECRET_KEYS:
@@ -102,6 +102,12 @@ def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource
             max_attempts=settings.extract.max_attempts,
             backoff_max_seconds=settings.extract.backoff_max_seconds,
             **{key.lower(): dg.EnvVar(env_name(source, key)) for key in SECRET_KEYS[source]},
+        )
+    if settings.paths.excel_drop is not None:
+        resources["excel_api"] = SourceApiResource(
+            source="excel",
+            base_url=str(settings.paths.excel_drop),
+            plant_tz=settings.plant.timezone,
         )
     return resources
 

@@ -1,0 +1,172 @@
+"""Reads the Excel drop folder. openpyxl in read-only mode streams rows without loading
+whole workbooks into memory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from extractors._http.client import Window
+from extractors.excel.schema import DEPARTMENT_ROWS, TARGETS_FILE
+from extractors.simulator.schema import Entity
+from perfchain.errors import PerfchainError
+
+WEIGHT_TOLERANCE = 0.001
+
+
+class ExcelCellError(PerfchainError):
+    """A cell of the targets workbook that cannot be read; names where it is."""
+
+    def __init__(
+        self, path: Path, sheet: str, row: int, column: int, header: str, problem: str
+    ) -> None:
+        self.location = (path.name, sheet, row, get_column_letter(column))
+        super().__init__(
+            f"{path.name}, sheet {sheet!r}, row {row}, column {get_column_letter(column)} "
+            f"({header}): {problem}. Fix the cell and run again."
+        )
+
+
+def _typed(value: Any, type_: str) -> Any:
+    """The cell as the schema type, or ValueError with what is wrong."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if type_ in ("dec", "int"):
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number") from None
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{value!r} is not a number")
+        return int(value) if type_ == "int" else value
+    if type_ == "date":
+        if isinstance(value, datetime):
+            return value.date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        try:
+            return date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return str(value).strip()
+
+
+class ExcelDropClient:
+    """The `excel` source: a folder, not an API; each run reads the current workbooks."""
+
+    source = "excel"
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.requests_made = 0
+
+    def _modified(self, path: Path) -> str:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
+
+    def extract(self, entity: Entity, window: Window) -> Iterator[list[dict[str, Any]]]:
+        if entity is DEPARTMENT_ROWS:
+            yield from self._department_rows()
+            return
+        path = self.folder / TARGETS_FILE
+        if not path.exists():
+            raise PerfchainError(
+                f"targets workbook {path} not found (set paths.excel_drop in perfchain.yaml)"
+            )
+        self.requests_made += 1
+        records = self._sheet(path, entity)
+        if entity.name == "stage_weights":
+            total = sum(record["weight"] for record in records)
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                raise PerfchainError(
+                    f"{path.name}, sheet 'stage_weights': weights sum to {total:.4f}, not 1"
+                )
+        yield records
+
+    def _sheet(self, path: Path, entity: Entity) -> list[dict[str, Any]]:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            if entity.protocol_name not in workbook.sheetnames:
+                raise PerfchainError(f"{path.name}: sheet {entity.protocol_name!r} is missing")
+            rows = workbook[entity.protocol_name].iter_rows(values_only=True)
+            header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+            wanted = [
+                f
+                for f in entity.fields
+                if f.name not in ("source_file", "source_row", "file_modified_at")
+            ]
+            missing = [f.name for f in wanted if f.name not in header]
+            if missing:
+                raise PerfchainError(
+                    f"{path.name}, sheet {entity.protocol_name!r}, row 1: missing column(s) {', '.join(missing)}"
+                )
+            modified = self._modified(path)
+            records = []
+            for number, row in enumerate(rows, start=2):
+                if all(cell is None or str(cell).strip() == "" for cell in row):
+                    continue
+                record: dict[str, Any] = {
+                    "source_file": path.name,
+                    "source_row": number,
+                    "file_modified_at": modified,
+                }
+                for column, name in enumerate(header, start=1):
+                    value = row[column - 1] if column - 1 < len(row) else None
+                    if not name:
+                        continue
+                    field = next((f for f in wanted if f.name == name), None)
+                    try:
+                        typed = _typed(value, field.type if field else "str")
+                    except ValueError as error:
+                        raise ExcelCellError(
+                            path, entity.protocol_name, number, column, name, str(error)
+                        ) from None
+                    if field is not None and field.required and typed is None:
+                        raise ExcelCellError(
+                            path, entity.protocol_name, number, column, name, "required, empty"
+                        )
+                    record[name] = typed
+                records.append(record)
+            return records
+        finally:
+            workbook.close()
+
+    def _department_rows(self) -> Iterator[list[dict[str, Any]]]:
+        for path in sorted(self.folder.glob("*.xlsx")):
+            if path.name == TARGETS_FILE or path.name.startswith("~$"):
+                continue
+            self.requests_made += 1
+            modified = self._modified(path)
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                for sheet in workbook.worksheets:
+                    records = [
+                        {
+                            "source_file": path.name,
+                            "sheet": sheet.title,
+                            "source_row": number,
+                            "cells": json.dumps(
+                                [_cell(value) for value in row], ensure_ascii=False
+                            ),
+                            "file_modified_at": modified,
+                        }
+                        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                        if any(value not in (None, "") for value in row)
+                    ]
+                    if records:
+                        yield records
+            finally:
+                workbook.close()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

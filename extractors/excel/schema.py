@@ -1,0 +1,98 @@
+"""The Excel drop as landed entities (docs/sources/excel.md).
+
+targets.xlsx is a contract: each sheet lands with its header row as column names and the
+values typed and checked; a bad cell stops the load with an error naming file, sheet, row
+and column. Department workbooks are kept the way people keep them, so they land as-is,
+one record per non-empty row with its cells, for reconciliation and audit.
+"""
+
+from __future__ import annotations
+
+from extractors.simulator.schema import Entity, F
+
+_FILE = (
+    F("source_file", required=True, doc="workbook file name"),
+    F("source_row", "int", True, doc="row number in the sheet (1-based)"),
+    F("file_modified_at", "ts_utc", True, "the workbook's modification time; version"),
+)
+
+TARGETS_FILE = "targets.xlsx"
+
+KPI_TARGETS = Entity(
+    "excel",
+    "kpi_targets",
+    ("scope_type", "scope_code", "kpi_code", "valid_from"),
+    "file_modified_at",
+    (
+        F("scope_type", required=True),
+        F("scope_code", required=True),
+        F("scope_name"),
+        F("kpi_code", required=True),
+        F("kpi_name"),
+        F("unit"),
+        F("direction", required=True),
+        F("target", "dec", True),
+        F("yellow_threshold", "dec"),
+        F("red_threshold", "dec", True),
+        F("valid_from", "date"),
+        *_FILE,
+    ),
+    "KPI targets and thresholds per scope (targets.xlsx, sheet kpi_targets).",
+    None,
+    "kpi_targets",
+)
+STAGE_WEIGHTS = Entity(
+    "excel",
+    "stage_weights",
+    ("stage",),
+    "file_modified_at",
+    (
+        F("stage", required=True),
+        F("stage_name"),
+        F("weight", "dec", True),
+        F("description"),
+        *_FILE,
+    ),
+    "Contribution stage weights (targets.xlsx, sheet stage_weights); they sum to 1.",
+    None,
+    "stage_weights",
+)
+LINE_THRESHOLDS = Entity(
+    "excel",
+    "line_thresholds",
+    ("line_code", "measure_type", "metric"),
+    "file_modified_at",
+    (
+        F("line_code", required=True),
+        F("line_name"),
+        F("measure_type", required=True),
+        F("metric", required=True),
+        F("unit"),
+        F("yellow_threshold", "dec"),
+        F("red_threshold", "dec"),
+        F("lower_limit", "dec"),
+        F("upper_limit", "dec"),
+        F("meaning"),
+        *_FILE,
+    ),
+    "Per-line process thresholds (targets.xlsx, sheet line_thresholds).",
+    None,
+    "line_thresholds",
+)
+DEPARTMENT_ROWS = Entity(
+    "excel",
+    "department_rows",
+    ("source_file", "sheet", "source_row"),
+    "file_modified_at",
+    (
+        F("sheet", required=True),
+        F("cells", required=True, doc="JSON array of the row's cell values"),
+        *_FILE,
+    ),
+    "Department workbooks as kept: every non-empty row of every sheet, cells as JSON.",
+    None,
+    "department_rows",
+)
+
+TARGET_SHEETS = (KPI_TARGETS, STAGE_WEIGHTS, LINE_THRESHOLDS)
+EXCEL_ENTITIES = (*TARGET_SHEETS, DEPARTMENT_ROWS)
