@@ -1,0 +1,90 @@
+-- OEE (SPEC 5.4) per shift date for every machine, line and the plant. Components are
+-- summed over shifts and machines and divided once: OEE = (run/busy) x (ideal/run) x
+-- (good/produced) over the sums, which reduces to ideal x good / (busy x produced) - never
+-- an average of shift OEEs.
+with
+
+machine_shifts as (
+
+    select
+        machine_id,
+        line_id,
+        shift_date,
+        planned_busy_minutes,
+        run_minutes,
+        ideal_minutes,
+        produced_qty,
+        good_qty
+    from {{ ref('fct_oee_shift') }}
+
+),
+
+scoped as (
+
+    select 'machine' as scope_type, machine_id as scope_id, machine_shifts.*
+    from machine_shifts
+    union all
+    select 'line' as scope_type, line_id as scope_id, machine_shifts.*
+    from machine_shifts
+    union all
+    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id, machine_shifts.*
+    from machine_shifts
+
+),
+
+summed as (
+
+    select
+        shift_date as kpi_date,
+        scope_type,
+        scope_id,
+        sum(planned_busy_minutes) as planned_busy_minutes,
+        sum(run_minutes) as run_minutes,
+        sum(ideal_minutes) as ideal_minutes,
+        cast(sum(produced_qty) as double) as produced_qty,
+        cast(sum(good_qty) as double) as good_qty
+    from scoped
+    group by shift_date, scope_type, scope_id
+
+),
+
+unpivoted as (
+
+    select kpi_date, scope_type, scope_id, 'availability' as kpi_code,
+        run_minutes as numerator, planned_busy_minutes as denominator
+    from summed
+    union all
+    select kpi_date, scope_type, scope_id, 'performance' as kpi_code,
+        ideal_minutes as numerator, run_minutes as denominator
+    from summed
+    union all
+    select kpi_date, scope_type, scope_id, 'quality_rate' as kpi_code,
+        good_qty as numerator, produced_qty as denominator
+    from summed
+    union all
+    -- OEE's numerator is "fully productive time" (good units at ideal cycle time) and its
+    -- denominator the planned busy time: ideal x quality / planned busy.
+    select kpi_date, scope_type, scope_id, 'oee' as kpi_code,
+        ideal_minutes * {{ safe_divide('good_qty', 'produced_qty') }} as numerator,
+        planned_busy_minutes as denominator
+    from summed
+
+),
+
+final as (
+
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        kpi_code,
+        round(cast(numerator as double), 6) as numerator,
+        round(cast(denominator as double), 6) as denominator,
+        {{ rate('numerator', 'denominator') }} as kpi_value
+    from unpivoted
+    where denominator > 0
+        and numerator is not null
+
+)
+
+select * from final
