@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
+from extractors._http.client import Window
 from extractors.credentials import missing_secrets
-from perfchain.errors import ConfigError
+from extractors.excel import ExcelDropClient
+from extractors.excel.schema import TARGET_SHEETS
+from perfchain.errors import ConfigError, PerfchainError
 from perfchain.settings import load_settings
 
 
@@ -32,6 +36,18 @@ def check(environ: dict[str, str] | None = None) -> list[str]:
         else:
             click.echo(f"  {source}: {config.base_url} (secrets present)")
     drop = settings.paths.excel_drop
-    if drop is not None and not (drop / "targets.xlsx").exists():
-        problems.append(f"excel drop: {drop / 'targets.xlsx'} not found")
+    if drop is not None:
+        problems.extend(_check_targets(drop))
     return problems
+
+
+def _check_targets(drop: Path) -> list[str]:
+    """Read every sheet of the targets workbook the way a run would."""
+    client = ExcelDropClient(drop)
+    for entity in TARGET_SHEETS:
+        try:
+            rows = sum(len(page) for page in client.extract(entity, Window()))
+        except PerfchainError as error:
+            return [f"excel: {error}"]
+        click.echo(f"  excel: {entity.protocol_name}: {rows} rows OK")
+    return []
