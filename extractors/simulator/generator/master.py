@@ -216,7 +216,7 @@ def write_customer(add, c: Customer, t: int, owner: str) -> None:  # type: ignor
     """One version of a customer in CRM (Account) and ERP (customer master)."""
     add("crm/accounts", Id=c.sf_id, Name=c.name, AccountNumber=c.code, Industry=c.industry,
         BillingCity=c.city, OwnerId=owner, Grade__c=c.grade, Is_Key_Account__c=c.key,
-        CreatedDate=ts_sf(_ACCOUNT_CREATED), LastModifiedDate=ts_sf(t), SystemModstamp=ts_sf(t),
+        CreatedDate=ts_sf(min(_ACCOUNT_CREATED, t - 30 * DAY)), LastModifiedDate=ts_sf(t), SystemModstamp=ts_sf(t),
         IsDeleted=False)
     add("erp/customers", code=c.code, name=c.name, abbrname=c.abbr,
         ccuscls="01" if c.key else ("02" if c.industry == "Tier-1 Supplier" else "03"),

@@ -137,7 +137,7 @@ class OrderDesk:
         promise, cancel_t = self._changes(rng, spec, planted, t_audit, day, lead, header, lines, promise)
 
         # Production orders per line and routing step; they load the lines while open.
-        load = max(ctx.book.load(kind, d) for kind in {k for ln in lines for k in ln.product.route}
+        load = max(ctx.book.load(kind, d) for kind in sorted({k for ln in lines for k in ln.product.route})
                    for d in range(day + 1, promise)) if promise > day + 1 else 0.0
         ship_plan = self._ship_plan(rng, spec, planted, day, cust, urgent, promise, load, lines)
         self._production(rng, t_audit, day, code, cust, urgent, lines)
@@ -199,10 +199,10 @@ class OrderDesk:
         ctx = self.ctx
         if "customer" in spec:
             return ctx.customer(spec["customer"])
+        # The contract approval (which references the customer in OA) runs in the ~2 days
+        # before booking: keep it out of any quiet window (the planted late answer).
         for _ in range(20):
             cust = rng.choices(ctx.group.customers, weights=self._weights)[0]
-            if cust.code in ctx.planted.get("_reserved_customers", ()):
-                continue
             if not (ctx.blocked(t - 4 * DAY, customer=cust.code) or ctx.blocked(t, customer=cust.code)
                     or ctx.blocked(t + DAY, customer=cust.code)):
                 return cust

@@ -82,7 +82,6 @@ def plan(ctx: Ctx) -> Planted:
     line_code = plant.line("WLD").code
     ctx.quiet.append(Quiet(quiet_customer.code, "", "", t_case - 15 * DAY, t_case + int(response * HOUR) + 1))
     ctx.quiet.append(Quiet("", "", line_code, t_case - HOUR, t_case + int(action * HOUR) + 1))
-    ctx.planted["_reserved_customers"] = ()
 
     # Shop floor: a welding crew whose first-pass yield collapses for two hours, and a robot
     # that fails four times in one day shift.
