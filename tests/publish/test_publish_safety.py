@@ -164,6 +164,11 @@ def test_published_file_opens_read_only_through_sqlalchemy(setup: tuple[Path, Pa
         with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
             connection.execute(sqlalchemy.text("delete from marts.kpi_daily"))
     engine.dispose()
+    # The URL form a BI tool's connection dialog takes.
+    by_url = sqlalchemy.create_engine(f"duckdb:///{published}?access_mode=read_only")
+    with by_url.connect() as connection, pytest.raises(sqlalchemy.exc.DBAPIError):
+        connection.execute(sqlalchemy.text("delete from marts.kpi_daily"))
+    by_url.dispose()
     comment = (
         duckdb.connect(str(published), read_only=True)
         .execute(
