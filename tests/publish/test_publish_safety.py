@@ -4,6 +4,7 @@ the published file opens read-only through DuckDB and SQLAlchemy (the BI route).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,24 +27,28 @@ def _publish(warehouse: Path, published: Path, run_id: str) -> None:
         publish(con, published, run_id=run_id, data_through=DAY, gate=GateResult(run_id, DAY, []))
 
 
-def _read_in_subprocess(published: Path) -> str:
-    """What a new reader sees, from a fresh process (no DuckDB instance cache)."""
-    script = (
-        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-        "print(con.execute('select max(target)::double from marts.kpi_daily').fetchone()[0], "
-        "con.execute('select count(*) from marts.fct_order_delivery').fetchone()[0], "
-        "con.execute('select run_id from meta.publish_log order by published_at desc limit 1')"
-        ".fetchone()[0])"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(published)], capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+def _read(published: Path) -> str:
+    """What a new reader sees. This process keeps no connection open to the published file,
+    so DuckDB's per-path instance cache cannot hand back an older file."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        target, orders = con.execute(
+            "select max(target)::double, (select count(*) from marts.fct_order_delivery) "
+            "from marts.kpi_daily"
+        ).fetchone()
+        (run_id,) = con.execute(
+            "select run_id from meta.publish_log order by published_at desc limit 1"
+        ).fetchone()
+    return f"{target} {orders} {run_id}"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("template") / "warehouse.duckdb")
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Path, Path]:
-    warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
+def setup(template: Path, tmp_path: Path) -> tuple[Path, Path]:
+    warehouse = Path(shutil.copyfile(template, tmp_path / "warehouse.duckdb"))
     published = tmp_path / "published" / "perfchain.duckdb"
     _publish(warehouse, published, "old")
     return warehouse, published
@@ -78,14 +83,14 @@ def test_sigkill_at_any_step_leaves_a_valid_published_file(
         worker.send_signal(signal.SIGKILL)
         worker.wait()
 
-    seen = _read_in_subprocess(published)
+    seen = _read(published)
     if step == "replaced":
         assert seen == "0.5 72 new"
     else:
         assert seen == "0.95 72 old"
     # The next publish clears what the killed one left behind and succeeds.
     _publish(warehouse, published, "after")
-    assert _read_in_subprocess(published).endswith("after")
+    assert _read(published).endswith("after")
     assert not list(published.parent.glob(".*.tmp*"))
 
 
@@ -120,7 +125,7 @@ def test_reader_holding_old_file_keeps_reading_during_publish(
     reader.stdin.flush()
     assert reader.stdout.readline().strip() == "(36, 0.95)"  # old inode, still whole
     assert reader.wait(timeout=30) == 0
-    assert _read_in_subprocess(published) == "0.5 72 new"
+    assert _read(published) == "0.5 72 new"
 
 
 def test_rollback_restores_previous_file_and_logs_it(setup: tuple[Path, Path]) -> None:
@@ -128,7 +133,7 @@ def test_rollback_restores_previous_file_and_logs_it(setup: tuple[Path, Path]) -
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.kpi_daily set target = 0.5")
     _publish(warehouse, published, "new")
-    assert _read_in_subprocess(published) == "0.5 72 new"
+    assert _read(published) == "0.5 72 new"
 
     restored = rollback(published, logs_dir=published.parent / "logs")
 
