@@ -913,7 +913,9 @@ def markdown() -> str:
             out.append("| --- | --- | --- | --- | --- |")
             for i, f in enumerate(ent.fields, start=1):
                 doc = " ".join(f.doc.split()).replace("|", "\\|")
-                out.append(f"| {i} | `{f.name}` | {f.type} | {'yes' if f.required else ''} | {doc} |")
+                out.append(
+                    f"| {i} | `{f.name}` | {f.type} | {'yes' if f.required else ''} | {doc} |"
+                )
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -39,8 +39,14 @@ GENERATOR_VERSION = "1.0.0"
 __all__ = ["GENERATOR_VERSION", "generate"]
 
 
-def generate(out: Path, scale: str = "s", seed: int = 42, start: date = date(2026, 1, 1),
-             days: int | None = None, progress: bool = True) -> dict:
+def generate(
+    out: Path,
+    scale: str = "s",
+    seed: int = 42,
+    start: date = date(2026, 1, 1),
+    days: int | None = None,
+    progress: bool = True,
+) -> dict:
     """Write the dataset under ``out`` and return its manifest (also ``out/manifest.json``)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
@@ -71,8 +77,12 @@ def generate(out: Path, scale: str = "s", seed: int = 42, start: date = date(202
         desk = OrderDesk(ctx, plan.orders)
         floor = ShopFloor(ctx, plan.floor)
         if plant_no == 1:
-            ctx.planted["grade_changes"] = schedule_grade_changes(ctx.tl, group, seed, start_day, end_day)
-            ctx.planted["deleted_opportunities"] = [desk.deleted_opportunity(start_day + 1, k) for k in (1, 2)]
+            ctx.planted["grade_changes"] = schedule_grade_changes(
+                ctx.tl, group, seed, start_day, end_day
+            )
+            ctx.planted["deleted_opportunities"] = [
+                desk.deleted_opportunity(start_day + 1, k) for k in (1, 2)
+            ]
         # The production day before the start supplies the night shift running at 00:00.
         for day in range(start_day - 1, end_day):
             roster = hr.schedules(day)
@@ -87,12 +97,20 @@ def generate(out: Path, scale: str = "s", seed: int = 42, start: date = date(202
             ctx.book.prune(day)
             bar.update(1)
         # Whatever is still pending happens after the period: not in this dataset.
-        plants_meta.append({"code": plant.code, "name": f"{plant.city}工厂",
-                            "name_en": f"{plant.city_en} plant", "employees": len(plant.employees),
-                            "machines": sum(len(line.machines) for line in plant.lines)})
+        plants_meta.append(
+            {
+                "code": plant.code,
+                "name": f"{plant.city}工厂",
+                "name_en": f"{plant.city_en} plant",
+                "employees": len(plant.employees),
+                "machines": sum(len(line.machines) for line in plant.lines),
+            }
+        )
         if plant_no == 1:
-            planted_all = {"plant": plant.code, **{k: v for k, v in ctx.planted.items()
-                                                   if not k.startswith("_")}}
+            planted_all = {
+                "plant": plant.code,
+                **{k: v for k, v in ctx.planted.items() if not k.startswith("_")},
+            }
         excel_inputs.append(ctx)
         ctx.tl = Timeline(sink)  # release pending rows
     bar.close()

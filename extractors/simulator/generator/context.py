@@ -53,8 +53,10 @@ class LineBook:
 
     def active(self, kind: str, day: int) -> list[WorkOrder]:
         found = [
-            wo for wo in self.orders[kind]
-            if wo.start_day <= day and wo.remaining > 0
+            wo
+            for wo in self.orders[kind]
+            if wo.start_day <= day
+            and wo.remaining > 0
             and (wo.cancelled_day is None or wo.cancelled_day > day)
         ]
         found.sort(key=lambda wo: (wo.due_day, wo.code))
@@ -101,7 +103,9 @@ class Ctx:
 
     def __post_init__(self) -> None:
         for line in self.plant.lines:
-            self.book.capacity[line.kind] = len(line.machines) * _RUN_SECONDS_PER_MACHINE_DAY[line.kind]
+            self.book.capacity[line.kind] = (
+                len(line.machines) * _RUN_SECONDS_PER_MACHINE_DAY[line.kind]
+            )
 
     @property
     def end_t(self) -> int:
@@ -117,7 +121,8 @@ class Ctx:
     def blocked(self, t: int, customer: str = "", order: str = "", line: str = "") -> bool:
         for q in self.quiet:
             if q.start <= t <= q.end and (
-                (customer and customer == q.customer) or (order and order == q.order)
+                (customer and customer == q.customer)
+                or (order and order == q.order)
                 or (line and line == q.line)
             ):
                 return True

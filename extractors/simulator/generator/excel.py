@@ -23,7 +23,12 @@ SALES = "销售部订单跟踪.xlsx"
 
 STAGE_WEIGHTS: tuple[tuple[str, str, float, str], ...] = (
     ("sales", "销售", 0.20, "Contract signed (CRM contract, salesperson)"),
-    ("planning_procurement", "计划与采购", 0.10, "Production orders planned, purchase orders placed"),
+    (
+        "planning_procurement",
+        "计划与采购",
+        0.10,
+        "Production orders planned, purchase orders placed",
+    ),
     ("production", "生产", 0.35, "Good units produced for the order's production orders"),
     ("quality", "质量", 0.10, "Inspections of the order's production orders"),
     ("logistics", "仓储物流", 0.15, "Shipment handled and delivered (warehouse keeper, driver)"),
@@ -52,10 +57,22 @@ _DEPT_KPIS: dict[str, tuple[str, ...]] = {
 _TEAM_KPIS = ("first_pass_yield", "rework_rate", "downtime_rate", "output_per_head", "oee")
 # line kind: (measure_type, metric, unit, yellow, red, meaning)
 LINE_THRESHOLDS: dict[str, tuple[str, str, str, float, float, str]] = {
-    "WLD": ("weld_strength", "cv", "ratio", 0.030, 0.045,
-            "coefficient of variation of weld strength per team-hour (stddev ÷ mean)"),
-    "PNT": ("voc", "over_limit_count", "count", 1, 3,
-            "VOC readings above upper_limit per team-hour"),
+    "WLD": (
+        "weld_strength",
+        "cv",
+        "ratio",
+        0.030,
+        0.045,
+        "coefficient of variation of weld strength per team-hour (stddev ÷ mean)",
+    ),
+    "PNT": (
+        "voc",
+        "over_limit_count",
+        "count",
+        1,
+        3,
+        "VOC readings above upper_limit per team-hour",
+    ),
 }
 
 
@@ -69,8 +86,14 @@ def write_all(folder: Path, ctxs: list[Ctx], start_day: int, end_day: int, seed:
 
 def _book(path: Path, created: datetime, title: str) -> xlsxwriter.Workbook:
     wb = xlsxwriter.Workbook(str(path))
-    wb.set_properties({"title": title, "author": "perfchain demo factory", "company": "perfchain",
-                       "created": created})
+    wb.set_properties(
+        {
+            "title": title,
+            "author": "perfchain demo factory",
+            "company": "perfchain",
+            "created": created,
+        }
+    )
     return wb
 
 
@@ -85,20 +108,33 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
 
     readme = wb.add_worksheet("README")
     readme.set_column(0, 0, 110)
-    for i, text in enumerate((
-        "perfchain targets workbook — read by the Excel extractor (docs/sources/excel.md).",
-        "kpi_targets: one row per scope × KPI. status = green when value is at least as good as target,",
-        "  yellow when between target and red_threshold (yellow_threshold marks the warning band), red beyond red_threshold.",
-        "  direction says which way is better. Ratios are fractions (0.95 = 95 %). valid_from = first day the row applies.",
-        "stage_weights: contribution-trace stage weights (SPEC 5.2); they must sum to 1.",
-        "line_thresholds: per-line process thresholds (SPEC 5.3): weld-strength CV on welding, VOC over-limit count on painting.",
-        "Sheets and column names are a contract: add rows freely, do not rename columns.",
-    )):
+    for i, text in enumerate(
+        (
+            "perfchain targets workbook — read by the Excel extractor (docs/sources/excel.md).",
+            "kpi_targets: one row per scope × KPI. status = green when value is at least as good as target,",
+            "  yellow when between target and red_threshold (yellow_threshold marks the warning band), red beyond red_threshold.",
+            "  direction says which way is better. Ratios are fractions (0.95 = 95 %). valid_from = first day the row applies.",
+            "stage_weights: contribution-trace stage weights (SPEC 5.2); they must sum to 1.",
+            "line_thresholds: per-line process thresholds (SPEC 5.3): weld-strength CV on welding, VOC over-limit count on painting.",
+            "Sheets and column names are a contract: add rows freely, do not rename columns.",
+        )
+    ):
         readme.write(i, 0, text)
 
     ws = wb.add_worksheet("kpi_targets")
-    cols = ("scope_type", "scope_code", "scope_name", "kpi_code", "kpi_name", "unit", "direction",
-            "target", "yellow_threshold", "red_threshold", "valid_from")
+    cols = (
+        "scope_type",
+        "scope_code",
+        "scope_name",
+        "kpi_code",
+        "kpi_name",
+        "unit",
+        "direction",
+        "target",
+        "yellow_threshold",
+        "red_threshold",
+        "valid_from",
+    )
     ws.write_row(0, 0, cols, head)
     ws.freeze_panes(1, 0)
     ws.set_column(0, 1, 16)
@@ -140,8 +176,23 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
         ws.write_string(i, 3, text)
 
     ws = wb.add_worksheet("line_thresholds")
-    ws.write_row(0, 0, ("line_code", "line_name", "measure_type", "metric", "unit",
-                        "yellow_threshold", "red_threshold", "lower_limit", "upper_limit", "meaning"), head)
+    ws.write_row(
+        0,
+        0,
+        (
+            "line_code",
+            "line_name",
+            "measure_type",
+            "metric",
+            "unit",
+            "yellow_threshold",
+            "red_threshold",
+            "lower_limit",
+            "upper_limit",
+            "meaning",
+        ),
+        head,
+    )
     ws.set_column(0, 4, 16)
     ws.set_column(9, 9, 70)
     r = 1
@@ -153,7 +204,11 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
             from extractors.simulator.generator.shopfloor import MEASURES
 
             _, _, _, _, lower, upper = MEASURES[line.kind]
-            ws.write_row(r, 0, (line.code, {"WLD": "焊装线", "PNT": "涂装线"}[line.kind], measure, metric, unit))
+            ws.write_row(
+                r,
+                0,
+                (line.code, {"WLD": "焊装线", "PNT": "涂装线"}[line.kind], measure, metric, unit),
+            )
             ws.write_number(r, 5, yellow)
             ws.write_number(r, 6, red)
             if lower:
@@ -170,12 +225,22 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
 def _production(path: Path, ctx: Ctx, start_day: int, end_day: int, created: datetime) -> None:
     wb = _book(path, created, "生产部月度汇总")
     title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
-    head = wb.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1,
-                          "bg_color": "#FCE4D6", "text_wrap": True})
+    head = wb.add_format(
+        {
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "border": 1,
+            "bg_color": "#FCE4D6",
+            "text_wrap": True,
+        }
+    )
     cell = wb.add_format({"border": 1})
     pct = wb.add_format({"border": 1, "num_format": "0.00%"})
     sub = wb.add_format({"border": 1, "bold": True, "bg_color": "#F2F2F2"})
-    subpct = wb.add_format({"border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": "0.00%"})
+    subpct = wb.add_format(
+        {"border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": "0.00%"}
+    )
     months = sorted({dstr(d)[:7] for d in range(start_day, end_day)})
     st = ctx.stats
     kinds = (("WLD", "焊装线"), ("PNT", "涂装线"), ("ASM", "总装线"), ("MCH", "机加线"))
@@ -184,7 +249,14 @@ def _production(path: Path, ctx: Ctx, start_day: int, end_day: int, created: dat
         ws.set_column(0, 0, 14)
         ws.set_column(1, 8, 12)
         ws.set_column(9, 9, 36)
-        ws.merge_range(0, 0, 0, 9, f"{ctx.plant.city}工厂 生产部月度汇总 {month[:4]}年{int(month[5:])}月", title)
+        ws.merge_range(
+            0,
+            0,
+            0,
+            9,
+            f"{ctx.plant.city}工厂 生产部月度汇总 {month[:4]}年{int(month[5:])}月",
+            title,
+        )
         ws.merge_range(1, 0, 2, 0, "班组", head)
         ws.merge_range(1, 1, 1, 3, "产量(件)", head)
         ws.merge_range(1, 4, 1, 5, "质量", head)
@@ -253,11 +325,21 @@ def _production(path: Path, ctx: Ctx, start_day: int, end_day: int, created: dat
 def _sales(path: Path, ctx: Ctx, end_day: int, created: datetime) -> None:
     wb = _book(path, created, "销售部订单跟踪")
     title = wb.add_format({"bold": True, "font_size": 14, "align": "center"})
-    head = wb.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1,
-                          "bg_color": "#E2EFDA", "text_wrap": True})
+    head = wb.add_format(
+        {
+            "bold": True,
+            "align": "center",
+            "valign": "vcenter",
+            "border": 1,
+            "bg_color": "#E2EFDA",
+            "text_wrap": True,
+        }
+    )
     cell = wb.add_format({"border": 1})
     num = wb.add_format({"border": 1, "num_format": "#,##0.00"})
-    sub = wb.add_format({"border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0.00"})
+    sub = wb.add_format(
+        {"border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0.00"}
+    )
     ws = wb.add_worksheet("订单跟踪")
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 14)
@@ -268,8 +350,22 @@ def _sales(path: Path, ctx: Ctx, end_day: int, created: datetime) -> None:
     ws.merge_range(1, 0, 1, 3, "订单信息", head)
     ws.merge_range(1, 4, 1, 8, "交付情况", head)
     ws.merge_range(1, 9, 2, 9, "备注", head)
-    ws.write_row(2, 0, ("订单号", "客户", "下单日期", "金额(元,不含税)", "承诺交期", "已发货数量",
-                        "订单数量", "最后发货", "签收完成"), head)
+    ws.write_row(
+        2,
+        0,
+        (
+            "订单号",
+            "客户",
+            "下单日期",
+            "金额(元,不含税)",
+            "承诺交期",
+            "已发货数量",
+            "订单数量",
+            "最后发货",
+            "签收完成",
+        ),
+        head,
+    )
     by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for order in ctx.orders_summary:
         by_customer[order["customer"]].append(order)
@@ -289,7 +385,9 @@ def _sales(path: Path, ctx: Ctx, end_day: int, created: datetime) -> None:
             ws.write_string(r, 4, o["promise"], cell)
             ws.write_number(r, 5, qty_shipped, cell)
             ws.write_number(r, 6, o["qty"], cell)
-            ws.write_string(r, 7, ts_local(max(t for t, _ in shipped))[:10] if shipped else "", cell)
+            ws.write_string(
+                r, 7, ts_local(max(t for t, _ in shipped))[:10] if shipped else "", cell
+            )
             ws.write_string(r, 8, "是" if done else "否", cell)
             note = ""
             if 0 < qty_shipped < o["qty"]:

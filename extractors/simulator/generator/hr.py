@@ -46,8 +46,11 @@ class HrDesk:
                 continue
             taken.add(emp.no)
             # Moves stay on the same kind of line, from one crew to the other.
-            same_kind = [t for t in ctx.plant.teams if t.kind == ctx.plant.team(emp.team).kind
-                         and t.code != emp.team]
+            same_kind = [
+                t
+                for t in ctx.plant.teams
+                if t.kind == ctx.plant.team(emp.team).kind and t.code != emp.team
+            ]
             target = same_kind[0].code if same_kind else rng.choice(ctx.plant.teams).code
             self.events.setdefault(day, []).append(HrEvent(day, "transfer", emp, target))
         for day in range(ctx.start_day + 3, ctx.end_day):
@@ -83,9 +86,19 @@ class HrDesk:
                 team = plant.team(ev.team)
                 gender = "M" if rng.random() < 0.78 else "F"
                 name, name_en = person_name(rng, gender)
-                emp = Employee(f"E{plant.no:02d}{5000 + ctx.next('hire'):04d}", name, name_en, gender,
-                               team.dept, team.code, OPERATOR_POSITION[team.kind],
-                               team.leader, day, "operator", team.code)
+                emp = Employee(
+                    f"E{plant.no:02d}{5000 + ctx.next('hire'):04d}",
+                    name,
+                    name_en,
+                    gender,
+                    team.dept,
+                    team.code,
+                    OPERATOR_POSITION[team.kind],
+                    team.leader,
+                    day,
+                    "operator",
+                    team.code,
+                )
                 plant.employees.append(emp)
                 plant.roles["operator"].append(emp)
                 write_employee(partial(ctx.tl.at, t), plant, emp, t)
@@ -104,8 +117,13 @@ class HrDesk:
         published = (day - weekday(day) - 4) * DAY + 16 * HOUR
         for team in self.ctx.plant.teams:
             if team.code in plan:
-                self.ctx.sink.add("hr/shift_schedules", work_date=dstr(day), team_code=team.code,
-                                  shift_code=plan[team.code], updated_at=ts_offset(published))
+                self.ctx.sink.add(
+                    "hr/shift_schedules",
+                    work_date=dstr(day),
+                    team_code=team.code,
+                    shift_code=plan[team.code],
+                    updated_at=ts_offset(published),
+                )
 
     def attendance(self, day: int, plan: dict[str, str]) -> dict[str, list[str]]:
         """Write attendance for a date; returns the operators present per team."""
@@ -131,8 +149,19 @@ class HrDesk:
                 continue
             att_id = f"AT{plant.no:02d}{stamp}{i:05d}"
             if rng.random() < p_absent:
-                rows.append((att_id, emp.no, dstr(day), shift, "", "", "0.0", rng.choice(_ABSENCES),
-                             ts_offset(day * DAY + 18 * HOUR)))
+                rows.append(
+                    (
+                        att_id,
+                        emp.no,
+                        dstr(day),
+                        shift,
+                        "",
+                        "",
+                        "0.0",
+                        rng.choice(_ABSENCES),
+                        ts_offset(day * DAY + 18 * HOUR),
+                    )
+                )
                 continue
             _, _, start, end, brk = SHIFTS[shift]
             t_in = day * DAY + start * MINUTE - rng.randint(3 * 60, 25 * 60)
@@ -143,8 +172,19 @@ class HrDesk:
                 overtime = 1.0
             t_out = day * DAY + end * MINUTE + int(overtime * HOUR) + rng.randint(2 * 60, 20 * 60)
             hours = (end - start - brk) / 60 + overtime
-            rows.append((att_id, emp.no, dstr(day), shift, ts_offset(t_in), ts_offset(t_out),
-                         f"{hours:.1f}", "", ts_offset(t_out + rng.randint(60, 3_600))))
+            rows.append(
+                (
+                    att_id,
+                    emp.no,
+                    dstr(day),
+                    shift,
+                    ts_offset(t_in),
+                    ts_offset(t_out),
+                    f"{hours:.1f}",
+                    "",
+                    ts_offset(t_out + rng.randint(60, 3_600)),
+                )
+            )
             if emp.team and emp.role in ("operator", "team_leader"):
                 present.setdefault(emp.team, []).append(emp.no)
         ctx.sink.rows("hr/attendance", rows)

@@ -214,17 +214,36 @@ def build_group(scale: Scale, seed: int) -> Group:
 
 def write_customer(add, c: Customer, t: int, owner: str) -> None:  # type: ignore[no-untyped-def]
     """One version of a customer in CRM (Account) and ERP (customer master)."""
-    add("crm/accounts", Id=c.sf_id, Name=c.name, AccountNumber=c.code, Industry=c.industry,
-        BillingCity=c.city, OwnerId=owner, Grade__c=c.grade, Is_Key_Account__c=c.key,
-        CreatedDate=ts_sf(min(_ACCOUNT_CREATED, t - 30 * DAY)), LastModifiedDate=ts_sf(t), SystemModstamp=ts_sf(t),
-        IsDeleted=False)
-    add("erp/customers", code=c.code, name=c.name, abbrname=c.abbr,
+    add(
+        "crm/accounts",
+        Id=c.sf_id,
+        Name=c.name,
+        AccountNumber=c.code,
+        Industry=c.industry,
+        BillingCity=c.city,
+        OwnerId=owner,
+        Grade__c=c.grade,
+        Is_Key_Account__c=c.key,
+        CreatedDate=ts_sf(min(_ACCOUNT_CREATED, t - 30 * DAY)),
+        LastModifiedDate=ts_sf(t),
+        SystemModstamp=ts_sf(t),
+        IsDeleted=False,
+    )
+    add(
+        "erp/customers",
+        code=c.code,
+        name=c.name,
+        abbrname=c.abbr,
         ccuscls="01" if c.key else ("02" if c.industry == "Tier-1 Supplier" else "03"),
-        ccusgrade=c.grade, cdccode=c.region, modifytime=ts_local(t))
+        ccusgrade=c.grade,
+        cdccode=c.region,
+        modifytime=ts_local(t),
+    )
 
 
-def schedule_grade_changes(tl: Timeline, group: Group, seed: int, start_day: int,
-                           end_day: int) -> list[dict]:
+def schedule_grade_changes(
+    tl: Timeline, group: Group, seed: int, start_day: int, end_day: int
+) -> list[dict]:
     """Customer reviews re-grade a few customers during the period: a new Account and ERP
     customer version each (the first two fall in any 30-day slice)."""
     rng = py_rng(seed, 0, 0, "master", 1)
@@ -240,7 +259,9 @@ def schedule_grade_changes(tl: Timeline, group: Group, seed: int, start_day: int
         c.grade = {"A": "B", "B": rng.choice("AC"), "C": "B"}[old]
         t = day * DAY + int(rng.uniform(10, 16) * HOUR)
         write_customer(partial(tl.at, t), c, t, owner)
-        changes.append({"customer": c.code, "date": dstr(day), "old_grade": old, "new_grade": c.grade})
+        changes.append(
+            {"customer": c.code, "date": dstr(day), "old_grade": old, "new_grade": c.grade}
+        )
     return changes
 
 

@@ -113,8 +113,13 @@ class OrderDesk:
         n_lines = spec.get("lines") or rng.choices((1, 2, 3, 4), weights=(45, 30, 17, 8))[0]
         products = spec.get("products") or rng.sample(ctx.group.products, n_lines)
         lines = [
-            SoLine(i + 1, p, _round_qty(spec.get("qty") or rng.lognormvariate(math.log(480), 0.55)),
-                   round(p.price * rng.uniform(0.96, 1.06), 2), promise)
+            SoLine(
+                i + 1,
+                p,
+                _round_qty(spec.get("qty") or rng.lognormvariate(math.log(480), 0.55)),
+                round(p.price * rng.uniform(0.96, 1.06), 2),
+                promise,
+            )
             for i, p in enumerate(products)
         ]
         month = dstr(day)
@@ -124,9 +129,16 @@ class OrderDesk:
 
         contract_no = self._crm_and_approval(rng, t_so, cust, sales, code, net, urgent)
         header = {
-            "code": code, "date": dstr(day), "custcode": cust.code, "cusname": cust.name,
-            "deptcode": f"{plant.code}-SAL", "personcode": sales.no, "businesstype": "普通销售",
-            "taxrate": "13", "cmemo": "加急订单" if urgent else "", "is_urgent": urgent,
+            "code": code,
+            "date": dstr(day),
+            "custcode": cust.code,
+            "cusname": cust.name,
+            "deptcode": f"{plant.code}-SAL",
+            "personcode": sales.no,
+            "businesstype": "普通销售",
+            "taxrate": "13",
+            "cmemo": "加急订单" if urgent else "",
+            "is_urgent": urgent,
             "contract_no": contract_no,
         }
         self._so_version(t_so, header, lines, "开立", promise, all_lines=True)
@@ -134,11 +146,20 @@ class OrderDesk:
         self._so_version(t_audit, header, lines, "审核", promise, all_lines=False)
 
         # Changes requested after booking (customer or plant), cancellations, quantity edits.
-        promise, cancel_t = self._changes(rng, spec, planted, t_audit, day, lead, header, lines, promise)
+        promise, cancel_t = self._changes(
+            rng, spec, planted, t_audit, day, lead, header, lines, promise
+        )
 
         # Production orders per line and routing step; they load the lines while open.
-        load = max(ctx.book.load(kind, d) for kind in sorted({k for ln in lines for k in ln.product.route})
-                   for d in range(day + 1, promise)) if promise > day + 1 else 0.0
+        load = (
+            max(
+                ctx.book.load(kind, d)
+                for kind in sorted({k for ln in lines for k in ln.product.route})
+                for d in range(day + 1, promise)
+            )
+            if promise > day + 1
+            else 0.0
+        )
         ship_plan = self._ship_plan(rng, spec, planted, day, cust, urgent, promise, load, lines)
         self._production(rng, t_audit, day, code, cust, urgent, lines)
         self._purchasing(rng, t_audit, day, code, lines)
@@ -158,10 +179,12 @@ class OrderDesk:
             if not planted and rng.random() < 0.02:
                 t_case = shipment.signed_at + int(rng.uniform(1, 10) * DAY)
                 kind = rng.choice(shipment.lines[0][0].product.route)
-                if not ctx.blocked(t_case, customer=cust.code, order=code,
-                                   line=plant.line(kind).code):
-                    service.complaint(ctx, rng, t_case, cust.code, code, kind,
-                                      escalate=rng.random() < 0.3)
+                if not ctx.blocked(
+                    t_case, customer=cust.code, order=code, line=plant.line(kind).code
+                ):
+                    service.complaint(
+                        ctx, rng, t_case, cust.code, code, kind, escalate=rng.random() < 0.3
+                    )
         open_lines = [ln for ln in lines if ln.cancelled_at is None]
         if open_lines and invoice_done and len(invoice_done) == len(shipments) and shipments:
             t_close = max(invoice_done) + int(rng.uniform(1, 3) * DAY)
@@ -176,12 +199,20 @@ class OrderDesk:
             self._register(spec, code, cust, lines, shipments, promise)
         return code
 
-    def _register(self, spec: dict[str, Any], code: str, cust: Customer, lines: list[SoLine],
-                  shipments: list[Shipment], promise: int) -> None:
+    def _register(
+        self,
+        spec: dict[str, Any],
+        code: str,
+        cust: Customer,
+        lines: list[SoLine],
+        shipments: list[Shipment],
+        promise: int,
+    ) -> None:
         """Record where a planted order ended up (planted.json); the tests re-derive it."""
         entry = self.ctx.planted.setdefault(spec["tag"], {})
-        entry.update(order=code, customer=cust.code, promised_date=dstr(promise),
-                     shipments=len(shipments))
+        entry.update(
+            order=code, customer=cust.code, promised_date=dstr(promise), shipments=len(shipments)
+        )
         if shipments:
             entry["signed_at"] = ts_offset(max(s.signed_at for s in shipments))
             entry["shipped_at"] = ts_offset(min(s.shipped_at for s in shipments))
@@ -203,13 +234,24 @@ class OrderDesk:
         # before booking: keep it out of any quiet window (the planted late answer).
         for _ in range(20):
             cust = rng.choices(ctx.group.customers, weights=self._weights)[0]
-            if not (ctx.blocked(t - 4 * DAY, customer=cust.code) or ctx.blocked(t, customer=cust.code)
-                    or ctx.blocked(t + DAY, customer=cust.code)):
+            if not (
+                ctx.blocked(t - 4 * DAY, customer=cust.code)
+                or ctx.blocked(t, customer=cust.code)
+                or ctx.blocked(t + DAY, customer=cust.code)
+            ):
                 return cust
         return ctx.group.customers[0]
 
-    def _crm_and_approval(self, rng: random.Random, t_so: int, cust: Customer, sales: Any,
-                          code: str, net: float, urgent: bool) -> str:
+    def _crm_and_approval(
+        self,
+        rng: random.Random,
+        t_so: int,
+        cust: Customer,
+        sales: Any,
+        code: str,
+        net: float,
+        urgent: bool,
+    ) -> str:
         """Opportunity versions, contract versions and the OA contract approval before t_so."""
         ctx = self.ctx
         plant = ctx.plant
@@ -226,96 +268,241 @@ class OrderDesk:
 
         opp_id = _sf_id("006", plant.no, ctx.next("opp"))
         amount = money(net)
-        opp = {"Id": opp_id, "Name": f"{cust.abbr}-{code}", "AccountId": cust.sf_id,
-               "OwnerId": sales.sf_user_id, "Amount": amount, "Is_Urgent__c": urgent,
-               "CreatedDate": ts_sf(t_opp), "IsDeleted": False}
+        opp = {
+            "Id": opp_id,
+            "Name": f"{cust.abbr}-{code}",
+            "AccountId": cust.sf_id,
+            "OwnerId": sales.sf_user_id,
+            "Amount": amount,
+            "Is_Urgent__c": urgent,
+            "CreatedDate": ts_sf(t_opp),
+            "IsDeleted": False,
+        }
         t_mid = t_opp + (t_won - t_opp) // 2
         for t, stage, closed, won, close_day in (
             (t_opp, "Prospecting", False, False, t_won // DAY + rng.randint(-5, 10)),
             (t_mid, "Negotiation/Review", False, False, t_won // DAY + rng.randint(-2, 4)),
             (t_won, "Closed Won", True, True, t_won // DAY),
         ):
-            ctx.tl.at(t, "crm/opportunities", **opp, StageName=stage, IsClosed=closed, IsWon=won,
-                      CloseDate=dstr(close_day), LastModifiedDate=ts_sf(t), SystemModstamp=ts_sf(t))
-        service.task(ctx, rng, opp_id, sales, t_won - int(rng.uniform(1, 5) * DAY), "提交报价及技术协议")
+            ctx.tl.at(
+                t,
+                "crm/opportunities",
+                **opp,
+                StageName=stage,
+                IsClosed=closed,
+                IsWon=won,
+                CloseDate=dstr(close_day),
+                LastModifiedDate=ts_sf(t),
+                SystemModstamp=ts_sf(t),
+            )
+        service.task(
+            ctx, rng, opp_id, sales, t_won - int(rng.uniform(1, 5) * DAY), "提交报价及技术协议"
+        )
 
         n = ctx.next("contract")
         month = dstr(t_so // DAY)
         contract_no = f"HT{month[2:4]}{month[5:7]}{plant.no:02d}{n:04d}"
-        contract = {"Id": _sf_id("800", plant.no, n), "ContractNumber": contract_no,
-                    "AccountId": cust.sf_id, "OwnerId": sales.sf_user_id, "Opportunity__c": opp_id,
-                    "CustomerSignedDate": dstr(t_won // DAY), "StartDate": dstr(t_won // DAY),
-                    "ContractTerm": 12, "Amount__c": money(net * (1 + TAX)),
-                    "CreatedDate": ts_sf(t_draft), "IsDeleted": False}
-        ctx.tl.at(t_draft, "crm/contracts", **contract, Status="Draft", StatusCode="Draft",
-                  LastModifiedDate=ts_sf(t_draft), SystemModstamp=ts_sf(t_draft))
-        ctx.tl.at(t_wf, "crm/contracts", **contract, Status="In Approval Process",
-                  StatusCode="InApproval", LastModifiedDate=ts_sf(t_wf), SystemModstamp=ts_sf(t_wf))
-        ctx.tl.at(t_archive, "crm/contracts", **contract, Status="Activated", StatusCode="Activated",
-                  CompanySignedDate=dstr(t_archive // DAY), ActivatedDate=ts_sf(t_archive),
-                  LastModifiedDate=ts_sf(t_archive), SystemModstamp=ts_sf(t_archive))
+        contract = {
+            "Id": _sf_id("800", plant.no, n),
+            "ContractNumber": contract_no,
+            "AccountId": cust.sf_id,
+            "OwnerId": sales.sf_user_id,
+            "Opportunity__c": opp_id,
+            "CustomerSignedDate": dstr(t_won // DAY),
+            "StartDate": dstr(t_won // DAY),
+            "ContractTerm": 12,
+            "Amount__c": money(net * (1 + TAX)),
+            "CreatedDate": ts_sf(t_draft),
+            "IsDeleted": False,
+        }
+        ctx.tl.at(
+            t_draft,
+            "crm/contracts",
+            **contract,
+            Status="Draft",
+            StatusCode="Draft",
+            LastModifiedDate=ts_sf(t_draft),
+            SystemModstamp=ts_sf(t_draft),
+        )
+        ctx.tl.at(
+            t_wf,
+            "crm/contracts",
+            **contract,
+            Status="In Approval Process",
+            StatusCode="InApproval",
+            LastModifiedDate=ts_sf(t_wf),
+            SystemModstamp=ts_sf(t_wf),
+        )
+        ctx.tl.at(
+            t_archive,
+            "crm/contracts",
+            **contract,
+            Status="Activated",
+            StatusCode="Activated",
+            CompanySignedDate=dstr(t_archive // DAY),
+            ActivatedDate=ts_sf(t_archive),
+            LastModifiedDate=ts_sf(t_archive),
+            SystemModstamp=ts_sf(t_archive),
+        )
         t_sync = t_so + int(rng.uniform(5, 40) * MINUTE)
-        ctx.tl.at(t_sync, "crm/contracts", **contract, Status="Activated", StatusCode="Activated",
-                  CompanySignedDate=dstr(t_archive // DAY), ActivatedDate=ts_sf(t_archive),
-                  ERP_Order_No__c=code, LastModifiedDate=ts_sf(t_sync), SystemModstamp=ts_sf(t_sync))
+        ctx.tl.at(
+            t_sync,
+            "crm/contracts",
+            **contract,
+            Status="Activated",
+            StatusCode="Activated",
+            CompanySignedDate=dstr(t_archive // DAY),
+            ActivatedDate=ts_sf(t_archive),
+            ERP_Order_No__c=code,
+            LastModifiedDate=ts_sf(t_sync),
+            SystemModstamp=ts_sf(t_sync),
+        )
         steps = [
             ("申请人提交", sales, "提交", 0),
             ("部门经理审批", sal_mgr, "批准", gap_submit),
             ("总经理审批", gm, "批准", gap_mgr),
             ("归档", pick(rng, plant.roles["admin"]), "归档", gap_gm),
         ]
-        service.workflow(ctx, "contract", t_wf, sales, steps, f"合同审批-{cust.abbr}-{contract_no}",
-                         customer=cust.code)
+        service.workflow(
+            ctx,
+            "contract",
+            t_wf,
+            sales,
+            steps,
+            f"合同审批-{cust.abbr}-{contract_no}",
+            customer=cust.code,
+        )
         return contract_no
 
-    def _so_version(self, t: int, header: dict[str, Any], lines: list[SoLine], state: str,
-                    promise: int, all_lines: bool) -> None:
+    def _so_version(
+        self,
+        t: int,
+        header: dict[str, Any],
+        lines: list[SoLine],
+        state: str,
+        promise: int,
+        all_lines: bool,
+    ) -> None:
         tl = self.ctx.tl
-        tl.at(t, "erp/sale_orders", **header, state=state, dpredatebt=dstr(promise), modifytime=ts_local(t))
+        tl.at(
+            t,
+            "erp/sale_orders",
+            **header,
+            state=state,
+            dpredatebt=dstr(promise),
+            modifytime=ts_local(t),
+        )
         if not all_lines:
             return
         for ln in lines:
             net = round(ln.qty * ln.price, 2)
             tax = round(net * TAX, 2)
-            tl.at(t, "erp/sale_order_lines", code=header["code"], rowno=ln.rowno,
-                  inventory_code=ln.product.code, quantity=str(ln.qty), price=money(ln.price),
-                  taxprice=money(ln.taxprice), money=money(net), tax=money(tax), sum=money(net + tax),
-                  dpredate=dstr(ln.promise), closed=ln.cancelled_at is not None, modifytime=ts_local(t))
+            tl.at(
+                t,
+                "erp/sale_order_lines",
+                code=header["code"],
+                rowno=ln.rowno,
+                inventory_code=ln.product.code,
+                quantity=str(ln.qty),
+                price=money(ln.price),
+                taxprice=money(ln.taxprice),
+                money=money(net),
+                tax=money(tax),
+                sum=money(net + tax),
+                dpredate=dstr(ln.promise),
+                closed=ln.cancelled_at is not None,
+                modifytime=ts_local(t),
+            )
 
-    def _change_row(self, t: int, code: str, rowno: int | None, kind: str, old: str, new: str,
-                    by: str, reason: str, person: str) -> None:
+    def _change_row(
+        self,
+        t: int,
+        code: str,
+        rowno: int | None,
+        kind: str,
+        old: str,
+        new: str,
+        by: str,
+        reason: str,
+        person: str,
+    ) -> None:
         ctx = self.ctx
-        ctx.tl.at(t, "erp/sale_order_changes", id=f"BG{ctx.plant.no:02d}{ctx.next('change'):07d}",
-                  code=code, rowno=rowno if rowno is not None else "", change_type=kind,
-                  old_value=old, new_value=new, requested_by=by, reason=reason,
-                  changed_at=ts_local(t), personcode=person, modifytime=ts_local(t))
+        ctx.tl.at(
+            t,
+            "erp/sale_order_changes",
+            id=f"BG{ctx.plant.no:02d}{ctx.next('change'):07d}",
+            code=code,
+            rowno=rowno if rowno is not None else "",
+            change_type=kind,
+            old_value=old,
+            new_value=new,
+            requested_by=by,
+            reason=reason,
+            changed_at=ts_local(t),
+            personcode=person,
+            modifytime=ts_local(t),
+        )
 
-    def _changes(self, rng: random.Random, spec: dict[str, Any], planted: bool, t_audit: int,
-                 day: int, lead: int, header: dict[str, Any], lines: list[SoLine],
-                 promise: int) -> tuple[int, int | None]:
+    def _changes(
+        self,
+        rng: random.Random,
+        spec: dict[str, Any],
+        planted: bool,
+        t_audit: int,
+        day: int,
+        lead: int,
+        header: dict[str, Any],
+        lines: list[SoLine],
+        promise: int,
+    ) -> tuple[int, int | None]:
         """Apply promise/quantity changes and cancellations; returns (current promise, cancel t)."""
         code = header["code"]
         person = header["personcode"]
         events: list[tuple[int, str, Any]] = []
         if planted:
             for change in spec.get("changes", []):
-                events.append((day * DAY + change["after_days"] * DAY + 10 * HOUR + rng.randint(0, 7_200),
-                               change["kind"], change))
+                events.append(
+                    (
+                        day * DAY + change["after_days"] * DAY + 10 * HOUR + rng.randint(0, 7_200),
+                        change["kind"],
+                        change,
+                    )
+                )
         else:
             r = rng.random()
             if r < 0.06 and lead >= 7:
                 delta = rng.randint(3, 10) if rng.random() < 0.8 else -rng.randint(1, 2)
-                events.append((t_audit + int(rng.uniform(1, lead - 4) * DAY), "promise",
-                               {"by": "customer", "delta": delta}))
+                events.append(
+                    (
+                        t_audit + int(rng.uniform(1, lead - 4) * DAY),
+                        "promise",
+                        {"by": "customer", "delta": delta},
+                    )
+                )
             elif r < 0.11 and lead >= 6:
-                events.append((t_audit + int(rng.uniform(1, lead - 3) * DAY), "promise",
-                               {"by": "plant", "delta": rng.randint(2, 6)}))
+                events.append(
+                    (
+                        t_audit + int(rng.uniform(1, lead - 3) * DAY),
+                        "promise",
+                        {"by": "plant", "delta": rng.randint(2, 6)},
+                    )
+                )
             if rng.random() < 0.02:
-                events.append((t_audit + int(rng.uniform(0.3, 1.5) * DAY), "quantity",
-                               {"rowno": rng.randint(1, len(lines)), "factor": rng.uniform(0.7, 1.3)}))
+                events.append(
+                    (
+                        t_audit + int(rng.uniform(0.3, 1.5) * DAY),
+                        "quantity",
+                        {"rowno": rng.randint(1, len(lines)), "factor": rng.uniform(0.7, 1.3)},
+                    )
+                )
             if len(lines) >= 2 and lead >= 5 and rng.random() < 0.04:
-                events.append((t_audit + int(rng.uniform(0.3, 2) * DAY), "cancel",
-                               {"rowno": rng.randint(2, len(lines))}))
+                events.append(
+                    (
+                        t_audit + int(rng.uniform(0.3, 2) * DAY),
+                        "cancel",
+                        {"rowno": rng.randint(2, len(lines))},
+                    )
+                )
         events.sort(key=lambda e: e[0])
         cancel_t = None
         for t, kind, change in events:
@@ -325,11 +512,21 @@ class OrderDesk:
                 if weekday(new) == 6:
                     new += 1
                 reason = change.get("reason") or (
-                    rng.choice(("客户要求推迟交货(整车排产调整)", "客户库存充足,要求延期", "客户要求提前交货"))
-                    if by == "customer" else rng.choice(("产能不足,申请延期", "原材料到货延迟", "设备故障影响排产")))
+                    rng.choice(
+                        (
+                            "客户要求推迟交货(整车排产调整)",
+                            "客户库存充足,要求延期",
+                            "客户要求提前交货",
+                        )
+                    )
+                    if by == "customer"
+                    else rng.choice(("产能不足,申请延期", "原材料到货延迟", "设备故障影响排产"))
+                )
                 if by == "customer" and change["delta"] < 0:
                     reason = "客户要求提前交货"
-                self._change_row(t, code, None, "promise_date", dstr(promise), dstr(new), by, reason, person)
+                self._change_row(
+                    t, code, None, "promise_date", dstr(promise), dstr(new), by, reason, person
+                )
                 promise = new
                 for ln in lines:
                     ln.promise = new
@@ -339,30 +536,63 @@ class OrderDesk:
                 new_qty = _round_qty(ln.qty * change["factor"])
                 if new_qty == ln.qty:
                     continue
-                self._change_row(t, code, ln.rowno, "quantity", str(ln.qty), str(new_qty), "customer",
-                                 "客户调整需求数量", person)
+                self._change_row(
+                    t,
+                    code,
+                    ln.rowno,
+                    "quantity",
+                    str(ln.qty),
+                    str(new_qty),
+                    "customer",
+                    "客户调整需求数量",
+                    person,
+                )
                 ln.qty = new_qty
                 self._so_version(t, header, lines, "审核", promise, all_lines=True)
             elif kind == "cancel":
                 ln = lines[change["rowno"] - 1]
                 ln.cancelled_at = t
                 cancel_t = t
-                self._change_row(t, code, ln.rowno, "cancel", "open", "closed", "customer",
-                                 change.get("reason", "客户取消该型号需求"), person)
+                self._change_row(
+                    t,
+                    code,
+                    ln.rowno,
+                    "cancel",
+                    "open",
+                    "closed",
+                    "customer",
+                    change.get("reason", "客户取消该型号需求"),
+                    person,
+                )
                 self._so_version(t, header, lines, "审核", promise, all_lines=True)
         return promise, cancel_t
 
-    def _ship_plan(self, rng: random.Random, spec: dict[str, Any], planted: bool, day: int,
-                   cust: Customer, urgent: bool, promise: int, load: float,
-                   lines: list[SoLine]) -> list[tuple[int, SoLine, int]]:
+    def _ship_plan(
+        self,
+        rng: random.Random,
+        spec: dict[str, Any],
+        planted: bool,
+        day: int,
+        cust: Customer,
+        urgent: bool,
+        promise: int,
+        load: float,
+        lines: list[SoLine],
+    ) -> list[tuple[int, SoLine, int]]:
         if spec.get("never_ship"):
             return []
         transit = {"EC": 0, "NC": 1, "CC": 1, "SC": 1, "NE": 2, "SW": 2}[cust.region]
         plan: list[tuple[int, SoLine, int]] = []
-        quarter_push = dstr(promise)[5:7] in ("03", "06", "09", "12") and int(dstr(promise)[8:]) >= 20
+        quarter_push = (
+            dstr(promise)[5:7] in ("03", "06", "09", "12") and int(dstr(promise)[8:]) >= 20
+        )
         # One dispatch date per order (promise dates carry a buffer, so goods usually leave a
         # few days ahead); lateness hits the whole order, more often on loaded lines.
-        base = promise - transit - (rng.choice((0, 1, 1)) if urgent else rng.choice((2, 3, 3, 4, 4, 5, 6)))
+        base = (
+            promise
+            - transit
+            - (rng.choice((0, 1, 1)) if urgent else rng.choice((2, 3, 3, 4, 4, 5, 6)))
+        )
         p_late = 0.05 + (0.08 if urgent else 0.0) + 0.35 * max(0.0, load - 0.85)
         if quarter_push:
             p_late *= 0.5  # the quarter-end push: everybody expedites
@@ -395,8 +625,16 @@ class OrderDesk:
             ln.shipments.append((ship_day, qty))
         return [by_day[d] for d in sorted(by_day)]
 
-    def _production(self, rng: random.Random, t_audit: int, day: int, code: str, cust: Customer,
-                    urgent: bool, lines: list[SoLine]) -> None:
+    def _production(
+        self,
+        rng: random.Random,
+        t_audit: int,
+        day: int,
+        code: str,
+        cust: Customer,
+        urgent: bool,
+        lines: list[SoLine],
+    ) -> None:
         ctx = self.ctx
         plant = ctx.plant
         planner = pick(rng, plant.roles["planner"])
@@ -407,28 +645,52 @@ class OrderDesk:
             span = max(1, first_ship - day - 1)
             width = max(1, min(4, span // len(route)))
             for i, kind in enumerate(route):
-                due = max(day + 1, first_ship - 1 - (len(route) - 1 - i) * max(0, min(2, span // len(route))))
+                due = max(
+                    day + 1,
+                    first_ship - 1 - (len(route) - 1 - i) * max(0, min(2, span // len(route))),
+                )
                 start = max(day + 1, due - width + 1)
                 mo = f"MO{dstr(day)[2:4]}{dstr(day)[5:7]}{plant.no:02d}{ctx.next('mo'):05d}"
-                wo = WorkOrder(mo, code, ln.rowno, cust.code, ln.product, kind, ln.qty, start, due, urgent)
+                wo = WorkOrder(
+                    mo, code, ln.rowno, cust.code, ln.product, kind, ln.qty, start, due, urgent
+                )
                 if ln.cancelled_at is not None:
                     wo.cancelled_day = ln.cancelled_at // DAY + 1
                 ctx.book.add(wo)
                 t_create = t0 + i * 120
-                row = {"code": mo, "socode": code, "sorowno": ln.rowno, "inventory_code": ln.product.code,
-                       "quantity": str(ln.qty), "line_code": plant.line(kind).code,
-                       "personcode": planner.no, "startdate": dstr(start), "duedate": dstr(due)}
-                ctx.tl.at(t_create, "erp/production_orders", **row, state="开立", modifytime=ts_local(t_create))
+                row = {
+                    "code": mo,
+                    "socode": code,
+                    "sorowno": ln.rowno,
+                    "inventory_code": ln.product.code,
+                    "quantity": str(ln.qty),
+                    "line_code": plant.line(kind).code,
+                    "personcode": planner.no,
+                    "startdate": dstr(start),
+                    "duedate": dstr(due),
+                }
+                ctx.tl.at(
+                    t_create,
+                    "erp/production_orders",
+                    **row,
+                    state="开立",
+                    modifytime=ts_local(t_create),
+                )
                 t_rel = t_create + int(rng.uniform(0.5, 3) * HOUR)
-                ctx.tl.at(t_rel, "erp/production_orders", **row, state="审核", modifytime=ts_local(t_rel))
+                ctx.tl.at(
+                    t_rel, "erp/production_orders", **row, state="审核", modifytime=ts_local(t_rel)
+                )
                 if ln.cancelled_at is not None and ln.cancelled_at > t_rel:
                     t_end = ln.cancelled_at + 1_800
                 else:
                     t_end = max(t_rel + HOUR, (due + 1) * DAY + 8 * HOUR + rng.randint(0, 7_200))
-                ctx.tl.at(t_end, "erp/production_orders", **row, state="关闭", modifytime=ts_local(t_end))
+                ctx.tl.at(
+                    t_end, "erp/production_orders", **row, state="关闭", modifytime=ts_local(t_end)
+                )
 
-    def _purchasing(self, rng: random.Random, t_audit: int, day: int, code: str,
-                    lines: list[SoLine]) -> None:
+    def _purchasing(
+        self, rng: random.Random, t_audit: int, day: int, code: str, lines: list[SoLine]
+    ) -> None:
         ctx = self.ctx
         for ln in lines:
             if rng.random() > 0.5:
@@ -438,18 +700,33 @@ class OrderDesk:
             t = t_audit + int(rng.uniform(2, 30) * HOUR)
             po = f"CG{dstr(day)[2:4]}{dstr(day)[5:7]}{ctx.plant.no:02d}{ctx.next('po'):05d}"
             qty = round(ln.qty * rng.uniform(1.0, 1.05) * 1.8, 1)  # kg of material
-            row = {"code": po, "date": dstr(t // DAY), "vencode": vendor_code, "venname": vendor,
-                   "personcode": buyer.no, "socode": code, "inventory_code": f"RM-{ln.product.family}",
-                   "quantity": f"{qty:.1f}", "money": money(qty * rng.uniform(5.5, 9.0)),
-                   "arrivedate": dstr(max(day + 1, ln.promise - 5))}
+            row = {
+                "code": po,
+                "date": dstr(t // DAY),
+                "vencode": vendor_code,
+                "venname": vendor,
+                "personcode": buyer.no,
+                "socode": code,
+                "inventory_code": f"RM-{ln.product.family}",
+                "quantity": f"{qty:.1f}",
+                "money": money(qty * rng.uniform(5.5, 9.0)),
+                "arrivedate": dstr(max(day + 1, ln.promise - 5)),
+            }
             ctx.tl.at(t, "erp/purchase_orders", **row, state="开立", modifytime=ts_local(t))
             t2 = t + int(rng.uniform(1, 6) * HOUR)
             ctx.tl.at(t2, "erp/purchase_orders", **row, state="审核", modifytime=ts_local(t2))
             t3 = max(t2 + HOUR, max(day + 1, ln.promise - 5) * DAY + int(rng.uniform(9, 16) * HOUR))
             ctx.tl.at(t3, "erp/purchase_orders", **row, state="关闭", modifytime=ts_local(t3))
 
-    def _ship(self, rng: random.Random, spec: dict[str, Any], code: str, cust: Customer,
-              sales: Any, sh: Shipment) -> None:
+    def _ship(
+        self,
+        rng: random.Random,
+        spec: dict[str, Any],
+        code: str,
+        cust: Customer,
+        sales: Any,
+        sh: Shipment,
+    ) -> None:
         ctx = self.ctx
         plant = ctx.plant
         sh.shipped_at = sh.ship_day * DAY + int(spec.get("ship_hour", rng.uniform(9.5, 17)) * HOUR)
@@ -471,30 +748,79 @@ class OrderDesk:
         driver = pick(rng, plant.roles["driver"])
         carrier = rng.choice(catalog.CARRIERS)
         for i, (ln, qty) in enumerate(sh.lines):
-            ctx.tl.at(t_verify, "erp/consignments", code=fh, rowno=i + 1, date=dstr(sh.ship_day),
-                      custcode=cust.code, socode=code, sorowno=ln.rowno, inventory_code=ln.product.code,
-                      quantity=str(qty), personcode=sales.no, verify_time=ts_local(t_verify),
-                      modifytime=ts_local(t_verify))
-        base = {"shipment_id": shipment_id, "consignment_code": fh, "so_code": code,
-                "customer_code": cust.code, "warehouse": f"{plant.code}-FG01", "carrier": carrier,
-                "handled_by": keeper.no}
+            ctx.tl.at(
+                t_verify,
+                "erp/consignments",
+                code=fh,
+                rowno=i + 1,
+                date=dstr(sh.ship_day),
+                custcode=cust.code,
+                socode=code,
+                sorowno=ln.rowno,
+                inventory_code=ln.product.code,
+                quantity=str(qty),
+                personcode=sales.no,
+                verify_time=ts_local(t_verify),
+                modifytime=ts_local(t_verify),
+            )
+        base = {
+            "shipment_id": shipment_id,
+            "consignment_code": fh,
+            "so_code": code,
+            "customer_code": cust.code,
+            "warehouse": f"{plant.code}-FG01",
+            "carrier": carrier,
+            "handled_by": keeper.no,
+        }
         ctx.tl.at(t_pick, "wms/shipments", **base, status="picking", updated_at=ts_offset(t_pick))
         for i, (ln, qty) in enumerate(sh.lines):
-            ctx.tl.at(t_pick, "wms/shipment_lines", shipment_id=shipment_id, line_no=i + 1, so_code=code,
-                      so_rowno=ln.rowno, product_code=ln.product.code, qty=qty, updated_at=ts_offset(t_pick))
-        ctx.tl.at(sh.shipped_at, "wms/shipments", **base, shipped_at=ts_offset(sh.shipped_at),
-                  status="shipped", updated_at=ts_offset(sh.shipped_at))
+            ctx.tl.at(
+                t_pick,
+                "wms/shipment_lines",
+                shipment_id=shipment_id,
+                line_no=i + 1,
+                so_code=code,
+                so_rowno=ln.rowno,
+                product_code=ln.product.code,
+                qty=qty,
+                updated_at=ts_offset(t_pick),
+            )
+        ctx.tl.at(
+            sh.shipped_at,
+            "wms/shipments",
+            **base,
+            shipped_at=ts_offset(sh.shipped_at),
+            status="shipped",
+            updated_at=ts_offset(sh.shipped_at),
+        )
         signer = catalog.person_name(rng, "M" if rng.random() < 0.7 else "F")[0]
         upload = signed + int(rng.uniform(10, 120) * MINUTE)
         for ln, qty in sh.lines:
-            ctx.tl.at(upload, "wms/proofs_of_delivery", pod_id=f"POD{plant.no:02d}{ctx.next('pod'):07d}",
-                      shipment_id=shipment_id, so_code=code, so_rowno=ln.rowno, signed_at=ts_offset(signed),
-                      signer=signer, signed_qty=qty, driver_no=driver.no, updated_at=ts_offset(upload))
-        ctx.tl.at(upload + 60, "wms/shipments", **base, shipped_at=ts_offset(sh.shipped_at),
-                  status="delivered", updated_at=ts_offset(upload + 60))
+            ctx.tl.at(
+                upload,
+                "wms/proofs_of_delivery",
+                pod_id=f"POD{plant.no:02d}{ctx.next('pod'):07d}",
+                shipment_id=shipment_id,
+                so_code=code,
+                so_rowno=ln.rowno,
+                signed_at=ts_offset(signed),
+                signer=signer,
+                signed_qty=qty,
+                driver_no=driver.no,
+                updated_at=ts_offset(upload),
+            )
+        ctx.tl.at(
+            upload + 60,
+            "wms/shipments",
+            **base,
+            shipped_at=ts_offset(sh.shipped_at),
+            status="delivered",
+            updated_at=ts_offset(upload + 60),
+        )
 
-    def _invoice(self, rng: random.Random, code: str, cust: Customer, sh: Shipment, mode: str,
-                 credit: bool) -> int:
+    def _invoice(
+        self, rng: random.Random, code: str, cust: Customer, sh: Shipment, mode: str, credit: bool
+    ) -> int:
         """Blue invoice for a shipment (optionally corrected by a credit note); returns last t."""
         ctx = self.ctx
         clerk = pick(rng, ctx.plant.roles["finance"])
@@ -506,11 +832,15 @@ class OrderDesk:
         else:
             # Finance invoices from the signed delivery note: mostly within two working days,
             # key accounts after their weekly reconciliation, a tail after a week.
-            lag = rng.choice((0, 0, 0, 1, 1, 1, 2, 2, 4, 7)) + (rng.choice((0, 0, 1, 2)) if cust.key else 0)
+            lag = rng.choice((0, 0, 0, 1, 1, 1, 2, 2, 4, 7)) + (
+                rng.choice((0, 0, 1, 2)) if cust.key else 0
+            )
             t = _business_moment(rng, sh.signed_at // DAY + lag)
             if t <= sh.signed_at:
                 t = _business_moment(rng, sh.signed_at // DAY + 1)
-        last = self._invoice_rows(t, code, cust, clerk.no, [(ln, qty, ln.price) for ln, qty in sh.lines], "blue")
+        last = self._invoice_rows(
+            t, code, cust, clerk.no, [(ln, qty, ln.price) for ln, qty in sh.lines], "blue"
+        )
         if credit:
             ln, qty = sh.lines[0]
             t_red = _business_moment(rng, t // DAY + rng.randint(2, 8))
@@ -518,48 +848,111 @@ class OrderDesk:
             corrected = round(ln.price * 0.97, 2)  # agreed price reduction, re-invoiced
             t_re = t_red + int(rng.uniform(1, 6) * HOUR)
             last = self._invoice_rows(t_re, code, cust, clerk.no, [(ln, qty, corrected)], "blue")
-            self._receipt(rng, t_re, code, cust, clerk.no, [(qty, corrected)] +
-                          [(q, line.price) for line, q in sh.lines[1:]])
+            self._receipt(
+                rng,
+                t_re,
+                code,
+                cust,
+                clerk.no,
+                [(qty, corrected)] + [(q, line.price) for line, q in sh.lines[1:]],
+            )
         else:
             self._receipt(rng, t, code, cust, clerk.no, [(q, line.price) for line, q in sh.lines])
         return last
 
-    def _invoice_rows(self, t: int, code: str, cust: Customer, clerk: str,
-                      rows: list[tuple[SoLine, int, float]], kind: str) -> int:
+    def _invoice_rows(
+        self,
+        t: int,
+        code: str,
+        cust: Customer,
+        clerk: str,
+        rows: list[tuple[SoLine, int, float]],
+        kind: str,
+    ) -> int:
         ctx = self.ctx
         month = dstr(t // DAY)
         inv = f"XS{month[2:4]}{month[5:7]}{ctx.plant.no:02d}{ctx.next('inv'):05d}"
         for i, (ln, qty, price) in enumerate(rows):
             net = round(qty * price, 2)
-            ctx.tl.at(t, "erp/sale_invoices", code=inv, rowno=i + 1, date=dstr(t // DAY),
-                      custcode=cust.code, socode=code, sorowno=ln.rowno, inventory_code=ln.product.code,
-                      quantity=str(qty), money=money(net), sum=money(round(net * (1 + TAX), 2)),
-                      invoice_type=kind, personcode=clerk, verify_time=ts_local(t), modifytime=ts_local(t))
+            ctx.tl.at(
+                t,
+                "erp/sale_invoices",
+                code=inv,
+                rowno=i + 1,
+                date=dstr(t // DAY),
+                custcode=cust.code,
+                socode=code,
+                sorowno=ln.rowno,
+                inventory_code=ln.product.code,
+                quantity=str(qty),
+                money=money(net),
+                sum=money(round(net * (1 + TAX), 2)),
+                invoice_type=kind,
+                personcode=clerk,
+                verify_time=ts_local(t),
+                modifytime=ts_local(t),
+            )
         return t
 
-    def _receipt(self, rng: random.Random, t_inv: int, code: str, cust: Customer, clerk: str,
-                 amounts: list[tuple[int, float]]) -> None:
+    def _receipt(
+        self,
+        rng: random.Random,
+        t_inv: int,
+        code: str,
+        cust: Customer,
+        clerk: str,
+        amounts: list[tuple[int, float]],
+    ) -> None:
         ctx = self.ctx
         total = sum(round(round(q * p, 2) * (1 + TAX), 2) for q, p in amounts)
         t = _business_moment(rng, t_inv // DAY + cust.pay_days + rng.randint(-5, 8), 9.5, 16)
         month = dstr(t // DAY)
-        ctx.tl.at(t, "erp/receipts", code=f"SK{month[2:4]}{month[5:7]}{ctx.plant.no:02d}{ctx.next('sk'):05d}",
-                  date=dstr(t // DAY), custcode=cust.code, socode=code, amount=money(total), personcode=clerk,
-                  verify_time=ts_local(t), modifytime=ts_local(t))
+        ctx.tl.at(
+            t,
+            "erp/receipts",
+            code=f"SK{month[2:4]}{month[5:7]}{ctx.plant.no:02d}{ctx.next('sk'):05d}",
+            date=dstr(t // DAY),
+            custcode=cust.code,
+            socode=code,
+            amount=money(total),
+            personcode=clerk,
+            verify_time=ts_local(t),
+            modifytime=ts_local(t),
+        )
 
-    def _planted_complaint(self, rng: random.Random, spec: dict[str, Any], code: str, cust: Customer,
-                           shipments: list[Shipment], lines: list[SoLine]) -> None:
+    def _planted_complaint(
+        self,
+        rng: random.Random,
+        spec: dict[str, Any],
+        code: str,
+        cust: Customer,
+        shipments: list[Shipment],
+        lines: list[SoLine],
+    ) -> None:
         ctx = self.ctx
         c = spec["complaint"]
         t_case = shipments[-1].signed_at + int(c["after_hours"] * HOUR)
         kind = lines[0].product.route[0]
-        number = service.complaint(ctx, rng, t_case, cust.code, code, kind, escalate=True,
-                                   response_hours=c["response_hours"], action_hours=c["action_hours"])
+        number = service.complaint(
+            ctx,
+            rng,
+            t_case,
+            cust.code,
+            code,
+            kind,
+            escalate=True,
+            response_hours=c["response_hours"],
+            action_hours=c["action_hours"],
+        )
         ctx.planted.setdefault("late_complaint", {}).update(
-            case_number=number, order=code, customer=cust.code, line_code=ctx.plant.line(kind).code,
+            case_number=number,
+            order=code,
+            customer=cust.code,
+            line_code=ctx.plant.line(kind).code,
             case_created_at=ts_offset(t_case),
             first_response_at=ts_offset(t_case + int(c["response_hours"] * HOUR)),
-            response_hours=c["response_hours"])
+            response_hours=c["response_hours"],
+        )
 
     def _lost_opportunity(self, rng: random.Random, day: int) -> None:
         ctx = self.ctx
@@ -569,17 +962,36 @@ class OrderDesk:
         t0 = day * DAY + int(rng.uniform(9, 18) * HOUR)
         opp_id = _sf_id("006", plant.no, ctx.next("opp"))
         amount = money(_round_qty(rng.lognormvariate(math.log(480), 0.6)) * rng.uniform(20, 300))
-        base = {"Id": opp_id, "Name": f"{cust.abbr}-询价{dstr(day)}", "AccountId": cust.sf_id,
-                "OwnerId": sales.sf_user_id, "Amount": amount, "Is_Urgent__c": False,
-                "CreatedDate": ts_sf(t0), "IsDeleted": False}
+        base = {
+            "Id": opp_id,
+            "Name": f"{cust.abbr}-询价{dstr(day)}",
+            "AccountId": cust.sf_id,
+            "OwnerId": sales.sf_user_id,
+            "Amount": amount,
+            "Is_Urgent__c": False,
+            "CreatedDate": ts_sf(t0),
+            "IsDeleted": False,
+        }
         close_day = day + rng.randint(10, 40)
         t1 = t0 + int(rng.uniform(2, 8) * DAY)
         t2 = close_day * DAY + int(rng.uniform(9, 18) * HOUR)
         # Won deals are all booked through OrderDesk.book; these are the ones that got away.
-        for t, stage, closed in ((t0, "Prospecting", False), (t1, "Qualification", False),
-                                 (t2, "Closed Lost", True)):
-            ctx.tl.at(t, "crm/opportunities", **base, StageName=stage, IsClosed=closed, IsWon=False,
-                      CloseDate=dstr(close_day), LastModifiedDate=ts_sf(t), SystemModstamp=ts_sf(t))
+        for t, stage, closed in (
+            (t0, "Prospecting", False),
+            (t1, "Qualification", False),
+            (t2, "Closed Lost", True),
+        ):
+            ctx.tl.at(
+                t,
+                "crm/opportunities",
+                **base,
+                StageName=stage,
+                IsClosed=closed,
+                IsWon=False,
+                CloseDate=dstr(close_day),
+                LastModifiedDate=ts_sf(t),
+                SystemModstamp=ts_sf(t),
+            )
 
     def deleted_opportunity(self, day: int, k: int) -> str:
         """A duplicate opportunity created by mistake and deleted (queryAll shows IsDeleted)."""
@@ -589,30 +1001,64 @@ class OrderDesk:
         sales = pick(rng, ctx.plant.roles["sales"])
         t0 = day * DAY + int(rng.uniform(9, 17) * HOUR)
         opp_id = _sf_id("006", ctx.plant.no, ctx.next("opp"))
-        base = {"Id": opp_id, "Name": f"{cust.abbr}-重复录入", "AccountId": cust.sf_id,
-                "OwnerId": sales.sf_user_id, "StageName": "Prospecting", "IsClosed": False,
-                "IsWon": False, "CloseDate": dstr(day + 30), "Amount": money(50_000 + 1_000 * k),
-                "Is_Urgent__c": False, "CreatedDate": ts_sf(t0)}
-        ctx.tl.at(t0, "crm/opportunities", **base, IsDeleted=False, LastModifiedDate=ts_sf(t0),
-                  SystemModstamp=ts_sf(t0))
+        base = {
+            "Id": opp_id,
+            "Name": f"{cust.abbr}-重复录入",
+            "AccountId": cust.sf_id,
+            "OwnerId": sales.sf_user_id,
+            "StageName": "Prospecting",
+            "IsClosed": False,
+            "IsWon": False,
+            "CloseDate": dstr(day + 30),
+            "Amount": money(50_000 + 1_000 * k),
+            "Is_Urgent__c": False,
+            "CreatedDate": ts_sf(t0),
+        }
+        ctx.tl.at(
+            t0,
+            "crm/opportunities",
+            **base,
+            IsDeleted=False,
+            LastModifiedDate=ts_sf(t0),
+            SystemModstamp=ts_sf(t0),
+        )
         t1 = t0 + int(rng.uniform(1, 6) * HOUR)
-        ctx.tl.at(t1, "crm/opportunities", **base, IsDeleted=True, LastModifiedDate=ts_sf(t1),
-                  SystemModstamp=ts_sf(t1))
+        ctx.tl.at(
+            t1,
+            "crm/opportunities",
+            **base,
+            IsDeleted=True,
+            LastModifiedDate=ts_sf(t1),
+            SystemModstamp=ts_sf(t1),
+        )
         return opp_id
 
-    def _summary(self, code: str, cust: Customer, day: int, net: float, lines: list[SoLine],
-                 shipments: list[Shipment], promise: int) -> None:
+    def _summary(
+        self,
+        code: str,
+        cust: Customer,
+        day: int,
+        net: float,
+        lines: list[SoLine],
+        shipments: list[Shipment],
+        promise: int,
+    ) -> None:
         """Keep what the sales tracking workbook needs for the last two months only."""
         ctx = self.ctx
         if day < ctx.end_day - 62:
             return
-        ctx.orders_summary.append({
-            "code": code, "customer": cust.abbr, "date": dstr(day), "net": net,
-            "promise": dstr(promise),
-            "shipped": [(s.shipped_at, sum(q for _, q in s.lines)) for s in shipments],
-            "qty": sum(ln.qty for ln in lines if ln.cancelled_at is None),
-            "signed_at": max((s.signed_at for s in shipments), default=0),
-        })
+        ctx.orders_summary.append(
+            {
+                "code": code,
+                "customer": cust.abbr,
+                "date": dstr(day),
+                "net": net,
+                "promise": dstr(promise),
+                "shipped": [(s.shipped_at, sum(q for _, q in s.lines)) for s in shipments],
+                "qty": sum(ln.qty for ln in lines if ln.cancelled_at is None),
+                "signed_at": max((s.signed_at for s in shipments), default=0),
+            }
+        )
 
 
 def _shipping_day(day: int) -> int:

@@ -47,14 +47,43 @@ def plan(ctx: Ctx) -> Planted:
     order("signed_not_invoiced", s + 2, lead=8, lines=2, never_invoice=True)
     order("invoiced_before_signed", s + 3, lead=7, lines=1, invoice="pre")
     order("partial_delivery", s + 2, lead=9, lines=2, partial=1)
-    order("promise_change_customer", s + 1, lead=10, lines=2,
-          changes=[{"kind": "promise", "by": "customer", "delta": 6, "after_days": 3,
-                    "reason": "客户要求推迟交货(整车排产调整)"}])
-    order("promise_change_plant", s + 2, lead=9, lines=1,
-          changes=[{"kind": "promise", "by": "plant", "delta": 4, "after_days": 3,
-                    "reason": "产能不足,申请延期"}])
-    order("cancelled_line", wd(s + 3), lead=12, lines=3,
-          changes=[{"kind": "cancel", "rowno": 2, "after_days": 1, "reason": "客户取消该型号需求"}])
+    order(
+        "promise_change_customer",
+        s + 1,
+        lead=10,
+        lines=2,
+        changes=[
+            {
+                "kind": "promise",
+                "by": "customer",
+                "delta": 6,
+                "after_days": 3,
+                "reason": "客户要求推迟交货(整车排产调整)",
+            }
+        ],
+    )
+    order(
+        "promise_change_plant",
+        s + 2,
+        lead=9,
+        lines=1,
+        changes=[
+            {
+                "kind": "promise",
+                "by": "plant",
+                "delta": 4,
+                "after_days": 3,
+                "reason": "产能不足,申请延期",
+            }
+        ],
+    )
+    order(
+        "cancelled_line",
+        wd(s + 3),
+        lead=12,
+        lines=3,
+        changes=[{"kind": "cancel", "rowno": 2, "after_days": 1, "reason": "客户取消该型号需求"}],
+    )
     order("credit_note", s + 1, lead=7, lines=2, credit_note=True)
     order("past_due_undelivered", s + 2, lead=10, lines=2, never_ship=True)
 
@@ -62,11 +91,22 @@ def plan(ctx: Ctx) -> Planted:
     # four minutes after 00:00 is late by plant date, but a UTC reading would call it on time.
     promise = wd(s + 11)
     booked = wd(s + 2)
-    for tag, signed in (("midnight_before", promise * DAY + 23 * HOUR + 56 * MINUTE + 10),
-                        ("midnight_after", (promise + 1) * DAY + 4 * MINUTE + 30)):
-        out.orders.setdefault(booked, []).append({
-            "tag": tag, "customer": east[0].code, "lead": promise - booked, "lines": 1,
-            "ship_day": promise, "ship_hour": 15.5, "signed_at": signed, "invoice": "pre"})
+    for tag, signed in (
+        ("midnight_before", promise * DAY + 23 * HOUR + 56 * MINUTE + 10),
+        ("midnight_after", (promise + 1) * DAY + 4 * MINUTE + 30),
+    ):
+        out.orders.setdefault(booked, []).append(
+            {
+                "tag": tag,
+                "customer": east[0].code,
+                "lead": promise - booked,
+                "lines": 1,
+                "ship_day": promise,
+                "ship_hour": 15.5,
+                "signed_at": signed,
+                "invoice": "pre",
+            }
+        )
 
     # An escalated complaint the plant answers only after 100 hours. Nothing may reference
     # its customer or line in the meantime, or that would count as the first response.
@@ -74,26 +114,47 @@ def plan(ctx: Ctx) -> Planted:
     signed = (ship + 1) * DAY + 10 * HOUR + 30 * MINUTE
     after, response, action = 50.0, 100.0, 112.0
     t_case = signed + int(after * HOUR)
-    out.orders.setdefault(wd(s + 1), []).append({
-        "tag": "late_complaint_order", "customer": quiet_customer.code, "lead": ship - wd(s + 1) + 1,
-        "lines": 1, "products": [p for p in ctx.group.products if p.route[0] == "WLD"][:1],
-        "ship_day": ship, "ship_hour": 14.0, "signed_at": signed,
-        "complaint": {"after_hours": after, "response_hours": response, "action_hours": action}})
+    out.orders.setdefault(wd(s + 1), []).append(
+        {
+            "tag": "late_complaint_order",
+            "customer": quiet_customer.code,
+            "lead": ship - wd(s + 1) + 1,
+            "lines": 1,
+            "products": [p for p in ctx.group.products if p.route[0] == "WLD"][:1],
+            "ship_day": ship,
+            "ship_hour": 14.0,
+            "signed_at": signed,
+            "complaint": {"after_hours": after, "response_hours": response, "action_hours": action},
+        }
+    )
     line_code = plant.line("WLD").code
-    ctx.quiet.append(Quiet(quiet_customer.code, "", "", t_case - 15 * DAY, t_case + int(response * HOUR) + 1))
+    ctx.quiet.append(
+        Quiet(quiet_customer.code, "", "", t_case - 15 * DAY, t_case + int(response * HOUR) + 1)
+    )
     ctx.quiet.append(Quiet("", "", line_code, t_case - HOUR, t_case + int(action * HOUR) + 1))
 
     # Shop floor: a welding crew whose first-pass yield collapses for two hours, and a robot
     # that fails four times in one day shift.
     fpy_day = wd(s + 6)
-    team = next(t for t in plant.teams if t.kind == "WLD" and team_shift(t.index, t.kind, fpy_day) == "A")
+    team = next(
+        t for t in plant.teams if t.kind == "WLD" and team_shift(t.index, t.kind, fpy_day) == "A"
+    )
     out.floor["fpy"] = {"day": fpy_day, "team": team.code, "hours": [9, 10]}
-    ctx.planted["low_fpy_team"] = {"team": team.code, "line_code": line_code, "date": dstr(fpy_day),
-                                   "hours": ["09:00", "10:00"], "threshold": FPY_THRESHOLD}
+    ctx.planted["low_fpy_team"] = {
+        "team": team.code,
+        "line_code": line_code,
+        "date": dstr(fpy_day),
+        "hours": ["09:00", "10:00"],
+        "threshold": FPY_THRESHOLD,
+    }
     fail_day = wd(s + 8)
     machine = plant.line("WLD").machines[2]
     downs = [(8.75, 22), (10.5, 35), (13.2, 18), (15.8, 41)]
     out.floor["failures"] = {"day": fail_day, "equipment_id": machine.equipment_id, "downs": downs}
-    ctx.planted["machine_failures"] = {"equipment_id": machine.equipment_id, "mtconnect_uuid": machine.uuid,
-                                       "date": dstr(fail_day), "unplanned_down_count": len(downs)}
+    ctx.planted["machine_failures"] = {
+        "equipment_id": machine.equipment_id,
+        "mtconnect_uuid": machine.uuid,
+        "date": dstr(fail_day),
+        "unplanned_down_count": len(downs),
+    }
     return out

@@ -56,8 +56,14 @@ class Seg:
 
 def paint(w0: int, w1: int, layers: list[tuple[int, int, str, str]]) -> list[Seg]:
     """Flatten overlapping (start, end, state, code) layers: the higher priority wins."""
-    cuts = sorted({w0, w1, *(max(w0, min(w1, s)) for s, _, _, _ in layers),
-                   *(max(w0, min(w1, e)) for _, e, _, _ in layers)})
+    cuts = sorted(
+        {
+            w0,
+            w1,
+            *(max(w0, min(w1, s)) for s, _, _, _ in layers),
+            *(max(w0, min(w1, e)) for _, e, _, _ in layers),
+        }
+    )
     out: list[Seg] = []
     for a, b in zip(cuts, cuts[1:], strict=False):
         if a >= b:
@@ -107,9 +113,22 @@ class ShopFloor:
             self._routine_changes(day, line, rng, w0, lo, hi, plan)
         out.flush()
 
-    def _line(self, day: int, line: Line, shifts: list[tuple[str, Team]], load: float,
-              present: dict[str, list[str]], rng: random.Random, nrng: np.random.Generator,
-              mrng: np.random.Generator, out: _Out, w0: int, w1: int, lo: int, hi: int) -> None:
+    def _line(
+        self,
+        day: int,
+        line: Line,
+        shifts: list[tuple[str, Team]],
+        load: float,
+        present: dict[str, list[str]],
+        rng: random.Random,
+        nrng: np.random.Generator,
+        mrng: np.random.Generator,
+        out: _Out,
+        w0: int,
+        w1: int,
+        lo: int,
+        hi: int,
+    ) -> None:
         ctx = self.ctx
         kind = line.kind
         strain = max(0.0, load - 0.85)
@@ -153,7 +172,9 @@ class ShopFloor:
                     produced_total += produced
                     good_total += good
                     out.count(m, wo, team, code, hour_start, produced, good, rng.choice(crew))
-                    out.inspect(m, wo, team, hour_start, produced, good, fails, rng, inspectors, crew)
+                    out.inspect(
+                        m, wo, team, hour_start, produced, good, fails, rng, inspectors, crew
+                    )
                 if first_run is not None and lo <= first_run < hi:
                     out.first_piece(m, wo, first_run, rng, inspectors)
                 wo.remaining -= good_total
@@ -164,18 +185,35 @@ class ShopFloor:
                 month = dstr(day)[:7]
                 st[(month, team.code, "produced")] += produced_total
                 st[(month, team.code, "good")] += good_total
-                st[(month, team.code, "down_min")] += sum(g.end - g.start for g in flat
-                                                          if g.state == "unplanned_down") / 60
-                st[(month, team.code, "planned_min")] += sum(g.end - g.start for g in flat
-                                                             if g.state in ("running", "unplanned_down")) / 60
+                st[(month, team.code, "down_min")] += (
+                    sum(g.end - g.start for g in flat if g.state == "unplanned_down") / 60
+                )
+                st[(month, team.code, "planned_min")] += (
+                    sum(g.end - g.start for g in flat if g.state in ("running", "unplanned_down"))
+                    / 60
+                )
         # Time outside any shift is one "not scheduled" stop per gap; then the state changes
         # of each machine go out in time order.
-        gaps = [Seg(a, b, "planned_stop", base_code) for a, b in _gaps(w0, w1, [(s, e) for _, _, s, e in windows])]
+        gaps = [
+            Seg(a, b, "planned_stop", base_code)
+            for a, b in _gaps(w0, w1, [(s, e) for _, _, s, e in windows])
+        ]
         for m in line.machines:
-            self._states(m, sorted(timeline[m.equipment_id] + gaps, key=lambda g: g.start), lo, hi, out)
+            self._states(
+                m, sorted(timeline[m.equipment_id] + gaps, key=lambda g: g.start), lo, hi, out
+            )
 
-    def _machine_shift(self, day: int, m: Machine, shift: str, s: int, e: int, wo: WorkOrder,
-                       rng: random.Random, strain: float) -> list[Seg]:
+    def _machine_shift(
+        self,
+        day: int,
+        m: Machine,
+        shift: str,
+        s: int,
+        e: int,
+        wo: WorkOrder,
+        rng: random.Random,
+        strain: float,
+    ) -> list[Seg]:
         segs = [Seg(s, e, "running", "")]
         for a, b in BREAKS[shift]:
             segs.append(Seg(day * DAY + a * MINUTE, day * DAY + b * MINUTE, "planned_stop", "S01"))
@@ -184,7 +222,12 @@ class ShopFloor:
         if weekday(day) == 6 and shift == "A" and m.index % 4 == (day // 7) % 4:
             segs.append(Seg(s + HOUR, s + 3 * HOUR, "planned_stop", "S03"))
         failures = self.failures
-        if failures and failures["day"] == day and failures["equipment_id"] == m.equipment_id and shift == "A":
+        if (
+            failures
+            and failures["day"] == day
+            and failures["equipment_id"] == m.equipment_id
+            and shift == "A"
+        ):
             for hour, minutes in failures["downs"]:
                 t = day * DAY + int(hour * HOUR)
                 segs.append(Seg(t, t + minutes * MINUTE, "unplanned_down", "D01"))
@@ -224,18 +267,36 @@ class ShopFloor:
             self._stock[key] = wo
             planner = ctx.plant.roles["planner"][0]
             # Planned to fill a day of the line (two shifts at 80 % of ideal speed).
-            planned = int(len(line.machines) * 20 * HOUR * 0.8 / product.cycle[line.kind]) // 10 * 10
+            planned = (
+                int(len(line.machines) * 20 * HOUR * 0.8 / product.cycle[line.kind]) // 10 * 10
+            )
             t = day * DAY + 7 * HOUR
-            row = {"code": code, "socode": "", "sorowno": "", "inventory_code": product.code,
-                   "quantity": str(planned), "line_code": line.code, "personcode": planner.no,
-                   "startdate": dstr(day), "duedate": dstr(day)}
+            row = {
+                "code": code,
+                "socode": "",
+                "sorowno": "",
+                "inventory_code": product.code,
+                "quantity": str(planned),
+                "line_code": line.code,
+                "personcode": planner.no,
+                "startdate": dstr(day),
+                "duedate": dstr(day),
+            }
             ctx.tl.at(t, "erp/production_orders", **row, state="审核", modifytime=ts_local(t))
             t2 = (day + 1) * DAY + 9 * HOUR
             ctx.tl.at(t2, "erp/production_orders", **row, state="关闭", modifytime=ts_local(t2))
         return wo
 
-    def _routine_changes(self, day: int, line: Line, rng: random.Random, w0: int, lo: int, hi: int,
-                         plan: dict[str, str]) -> None:
+    def _routine_changes(
+        self,
+        day: int,
+        line: Line,
+        rng: random.Random,
+        w0: int,
+        lo: int,
+        hi: int,
+        plan: dict[str, str],
+    ) -> None:
         ctx = self.ctx
         if not any(t.line_code == line.code and t.code in plan for t in ctx.plant.teams):
             return
@@ -262,24 +323,70 @@ class _Out:
 
     def state(self, m: Machine, t: int, state: str, code: str) -> None:
         text = catalog.PLANNED_STOPS.get(code) or next(
-            (r[1] for r in catalog.DOWN_REASONS if r[0] == code), "")
+            (r[1] for r in catalog.DOWN_REASONS if r[0] == code), ""
+        )
         self.state_rows.append((m.uuid, t, state, code, text))
 
-    def count(self, m: Machine, wo: WorkOrder, team: Team, shift: str, hour: int, produced: int,
-              good: int, operator: str) -> None:
-        self.rows["mes/production_counts"].append((
-            self._id("PR"), m.equipment_id, wo.code, wo.product.code, team.code, shift,
-            ts_offset(hour), produced, good, operator, ts_offset(hour + HOUR + 300 + (hour // 7) % 300)))
+    def count(
+        self,
+        m: Machine,
+        wo: WorkOrder,
+        team: Team,
+        shift: str,
+        hour: int,
+        produced: int,
+        good: int,
+        operator: str,
+    ) -> None:
+        self.rows["mes/production_counts"].append(
+            (
+                self._id("PR"),
+                m.equipment_id,
+                wo.code,
+                wo.product.code,
+                team.code,
+                shift,
+                ts_offset(hour),
+                produced,
+                good,
+                operator,
+                ts_offset(hour + HOUR + 300 + (hour // 7) % 300),
+            )
+        )
 
-    def inspect(self, m: Machine, wo: WorkOrder, team: Team, hour: int, produced: int, good: int,
-                fails: int, rng: random.Random, inspectors: list, crew: list[str]) -> None:
+    def inspect(
+        self,
+        m: Machine,
+        wo: WorkOrder,
+        team: Team,
+        hour: int,
+        produced: int,
+        good: int,
+        fails: int,
+        rng: random.Random,
+        inspectors: list,
+        crew: list[str],
+    ) -> None:
         inspector = inspectors[rng.randrange(len(inspectors))].no
         t = hour + rng.randint(3_000, 3_540)
         qid = self._id("QI")
         line_code = m.line_code
-        self.rows["qms/inspections"].append((qid, wo.code, wo.product.code, m.equipment_id, line_code,
-                                             team.code, ts_offset(t), "first", produced, good, inspector,
-                                             ts_offset(t + 120)))
+        self.rows["qms/inspections"].append(
+            (
+                qid,
+                wo.code,
+                wo.product.code,
+                m.equipment_id,
+                line_code,
+                team.code,
+                ts_offset(t),
+                "first",
+                produced,
+                good,
+                inspector,
+                ts_offset(t + 120),
+            )
+        )
         if fails <= 0:
             return
         codes = catalog.DEFECTS[m.kind]
@@ -289,20 +396,45 @@ class _Out:
             r = rng.random()
             disposition = "rework" if r < 0.7 else ("scrap" if r < 0.9 else "concession")
             did = self._id("QD")
-            self.rows["qms/defects"].append((did, qid, code, name, qty, disposition, ts_offset(t + 180)))
+            self.rows["qms/defects"].append(
+                (did, qid, code, name, qty, disposition, ts_offset(t + 180))
+            )
             if disposition == "rework":
                 started = t + rng.randint(10, 90) * MINUTE
                 finished = started + int(qty * rng.uniform(2, 5) * MINUTE)
                 bad = sum(1 for _ in range(qty) if rng.random() < 0.08)
                 rid = self._id("RW")
-                self.rows["qms/rework_orders"].append((
-                    rid, did, wo.code, team.code, qty, ts_offset(started), ts_offset(finished),
-                    rng.choice(crew), "ok" if bad == 0 else "scrap", ts_offset(finished + 60)))
+                self.rows["qms/rework_orders"].append(
+                    (
+                        rid,
+                        did,
+                        wo.code,
+                        team.code,
+                        qty,
+                        ts_offset(started),
+                        ts_offset(finished),
+                        rng.choice(crew),
+                        "ok" if bad == 0 else "scrap",
+                        ts_offset(finished + 60),
+                    )
+                )
                 t_re = finished + rng.randint(5, 30) * MINUTE
-                self.rows["qms/inspections"].append((
-                    self._id("QI"), wo.code, wo.product.code, m.equipment_id, line_code, team.code,
-                    ts_offset(t_re), "reinspection", qty, qty - bad,
-                    inspectors[rng.randrange(len(inspectors))].no, ts_offset(t_re + 120)))
+                self.rows["qms/inspections"].append(
+                    (
+                        self._id("QI"),
+                        wo.code,
+                        wo.product.code,
+                        m.equipment_id,
+                        line_code,
+                        team.code,
+                        ts_offset(t_re),
+                        "reinspection",
+                        qty,
+                        qty - bad,
+                        inspectors[rng.randrange(len(inspectors))].no,
+                        ts_offset(t_re + 120),
+                    )
+                )
             elif disposition == "concession" and qty >= 3 and wo.so_code and rng.random() < 0.3:
                 self._deviation(wo, t, qty, name, rng)
 
@@ -315,28 +447,69 @@ class _Out:
         engineer = pick(rng, plant.roles["quality_engineer"])
         qa = next(e for e in plant.employees if e.role == "qua_manager")
         steps = service.approval_steps(rng, engineer, [qa], pick(rng, plant.roles["admin"]))
-        service.workflow(ctx, "deviation", t_req, engineer, steps,
-                         f"偏差让步-{wo.so_code}-{defect}{qty}件", order=wo.so_code, customer=wo.customer)
+        service.workflow(
+            ctx,
+            "deviation",
+            t_req,
+            engineer,
+            steps,
+            f"偏差让步-{wo.so_code}-{defect}{qty}件",
+            order=wo.so_code,
+            customer=wo.customer,
+        )
 
-    def first_piece(self, m: Machine, wo: WorkOrder, t0: int, rng: random.Random, inspectors: list) -> None:
+    def first_piece(
+        self, m: Machine, wo: WorkOrder, t0: int, rng: random.Random, inspectors: list
+    ) -> None:
         t = t0 + rng.randint(5, 20) * MINUTE
         ok = rng.random() < 0.96
         who = inspectors[rng.randrange(len(inspectors))].no
         rows = self.rows["mes/first_piece_checks"]
-        rows.append((self._id("FP"), m.equipment_id, wo.code, wo.product.code, ts_offset(t), who,
-                     "pass" if ok else "fail", ts_offset(t + 300)))
+        rows.append(
+            (
+                self._id("FP"),
+                m.equipment_id,
+                wo.code,
+                wo.product.code,
+                ts_offset(t),
+                who,
+                "pass" if ok else "fail",
+                ts_offset(t + 300),
+            )
+        )
         if not ok:
             t2 = t + rng.randint(15, 40) * MINUTE
-            rows.append((self._id("FP"), m.equipment_id, wo.code, wo.product.code, ts_offset(t2), who,
-                         "pass", ts_offset(t2 + 300)))
+            rows.append(
+                (
+                    self._id("FP"),
+                    m.equipment_id,
+                    wo.code,
+                    wo.product.code,
+                    ts_offset(t2),
+                    who,
+                    "pass",
+                    ts_offset(t2 + 300),
+                )
+            )
 
-    def measures(self, m: Machine, flat: list[Seg], lo: int, hi: int, rng: np.random.Generator,
-                 bad: bool, strain: float) -> None:
+    def measures(
+        self,
+        m: Machine,
+        flat: list[Seg],
+        lo: int,
+        hi: int,
+        rng: np.random.Generator,
+        bad: bool,
+        strain: float,
+    ) -> None:
         """Vectorised: sample times over running segments, values from the line's process."""
         scale = self.ctx.scale
         interval = scale.weld_interval if m.kind == "WLD" else scale.voc_interval
-        parts = [np.arange(max(seg.start, lo) + 7 + m.index, min(seg.end, hi), interval)
-                 for seg in flat if seg.state == "running" and seg.start < hi and seg.end > lo]
+        parts = [
+            np.arange(max(seg.start, lo) + 7 + m.index, min(seg.end, hi), interval)
+            for seg in flat
+            if seg.state == "running" and seg.start < hi and seg.end > lo
+        ]
         if not parts:
             return
         times = np.concatenate(parts)
@@ -345,7 +518,9 @@ class _Out:
         kind_type, unit, mean, sd, lower, upper = MEASURES[m.kind]
         spread = sd * (1.9 if bad else 1.0) * (1 + strain)
         if m.kind == "PNT":
-            values = rng.lognormal(math.log(mean * (1.18 if bad else 1.0)), spread / mean, times.size)
+            values = rng.lognormal(
+                math.log(mean * (1.18 if bad else 1.0)), spread / mean, times.size
+            )
         else:
             values = rng.normal(mean - (0.25 if bad else 0.0), spread, times.size)
         start = self.n["LM"]
@@ -358,20 +533,31 @@ class _Out:
         limits = f",{unit},{lower},{upper},"
         upload = times - times % 300 + 300
         day_txt = {int(d): dstr(int(d)) for d in np.unique(np.concatenate([times, upload]) // DAY)}
-        text = "".join([
-            f"{prefix}{start + i:06d}{middle}{day_txt[t // DAY]}T{HMS[t % DAY]}+08:00{tail}{v:.2f}"
-            f"{limits}{day_txt[u // DAY]}T{HMS[u % DAY]}+08:00\n"
-            for i, (t, v, u) in enumerate(zip(times.tolist(), values.tolist(), upload.tolist(),
-                                              strict=True), start=1)
-        ])
+        text = "".join(
+            [
+                f"{prefix}{start + i:06d}{middle}{day_txt[t // DAY]}T{HMS[t % DAY]}+08:00{tail}{v:.2f}"
+                f"{limits}{day_txt[u // DAY]}T{HMS[u % DAY]}+08:00\n"
+                for i, (t, v, u) in enumerate(
+                    zip(times.tolist(), values.tolist(), upload.tolist(), strict=True), start=1
+                )
+            ]
+        )
         self.ctx.sink.text("qms/line_measures", text, int(times.size))
 
     def flush(self) -> None:
         sink = self.ctx.sink
         states = sorted(self.state_rows, key=lambda r: (r[0], r[1]))
-        sink.rows("mes/machine_states", [(u, ts_mtc(t), st, code, text) for u, t, st, code, text in states])
-        for entity in ("mes/production_counts", "mes/first_piece_checks", "qms/inspections",
-                       "qms/defects", "qms/rework_orders"):
+        sink.rows(
+            "mes/machine_states",
+            [(u, ts_mtc(t), st, code, text) for u, t, st, code, text in states],
+        )
+        for entity in (
+            "mes/production_counts",
+            "mes/first_piece_checks",
+            "qms/inspections",
+            "qms/defects",
+            "qms/rework_orders",
+        ):
             sink.rows(entity, self.rows.get(entity, []))
 
 

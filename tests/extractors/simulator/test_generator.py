@@ -64,7 +64,10 @@ def test_keys_are_unique_per_version(con: duckdb.DuckDBPyConnection) -> None:
     for ent in schema.ENTITIES:
         cols = ", ".join(dict.fromkeys([*ent.key, ent.modstamp]))
         view = f"{ent.source}__{ent.name}"
-        dupes = _one(con, f"select count(*) from (select {cols} from {view} group by all having count(*) > 1)")
+        dupes = _one(
+            con,
+            f"select count(*) from (select {cols} from {view} group by all having count(*) > 1)",
+        )
         assert dupes == 0, f"{ent.path}: {dupes} duplicated key+modstamp"
 
 
@@ -99,8 +102,11 @@ def test_timestamps_are_spelled_per_source(con: duckdb.DuckDBPyConnection) -> No
         for f in ent.fields:
             if f.type not in patterns:
                 continue
-            bad = _one(con, f"select count(*) from {view} where \"{f.name}\" is not null "
-                            f"and not regexp_matches(\"{f.name}\", '{patterns[f.type]}')")
+            bad = _one(
+                con,
+                f'select count(*) from {view} where "{f.name}" is not null '
+                f"and not regexp_matches(\"{f.name}\", '{patterns[f.type]}')",
+            )
             assert bad == 0, f"{ent.path}.{f.name} ({f.type}): {bad} badly spelled"
     sample = con.execute("select measured_at, value from qms__line_measures limit 1000").fetchall()
     assert all(len(m) == 25 and m.endswith("+08:00") and "." in v for m, v in sample)
@@ -110,7 +116,9 @@ def test_timestamps_are_spelled_per_source(con: duckdb.DuckDBPyConnection) -> No
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def test_same_arguments_give_byte_identical_files_and_another_seed_does_not(tmp_path: Path) -> None:
@@ -135,37 +143,91 @@ def test_rejects_unknown_scale(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------- integrity
 
 
-@pytest.mark.parametrize(("child", "parent"), [
-    ("select distinct code from erp__sale_order_lines", "select code from erp__sale_orders"),
-    ("select distinct socode from erp__sale_invoices", "select code from erp__sale_orders"),
-    ("select distinct socode from erp__consignments", "select code from erp__sale_orders"),
-    ("select distinct so_code from wms__shipments", "select code from erp__sale_orders"),
-    ("select distinct shipment_id from wms__proofs_of_delivery", "select shipment_id from wms__shipments"),
-    ("select distinct shipment_id from wms__shipment_lines", "select shipment_id from wms__shipments"),
-    ("select distinct consignment_code from wms__shipments", "select code from erp__consignments"),
-    ("select distinct equipment_id from mes__production_counts", "select equipment_id from mes__equipment"),
-    ("select distinct mtconnect_uuid from mes__machine_states", "select mtconnect_uuid from mes__equipment"),
-    ("select distinct production_order from mes__production_counts", "select code from erp__production_orders"),
-    ("select distinct team_code from mes__production_counts", "select team_code from hr__teams"),
-    ("select distinct team_code from hr__employees where team_code is not null", "select team_code from hr__teams"),
-    ("select distinct employee_no from hr__attendance", "select employee_no from hr__employees"),
-    ("select distinct operator_no from mes__production_counts", "select employee_no from hr__employees"),
-    ("select distinct inspection_id from qms__defects", "select inspection_id from qms__inspections"),
-    ("select distinct defect_id from qms__rework_orders", "select defect_id from qms__defects"),
-    ("select distinct custcode from erp__sale_orders", "select code from erp__customers"),
-    ("select distinct inventory_code from erp__sale_order_lines", "select code from erp__inventories"),
-    ("select distinct AccountId from crm__opportunities", "select Id from crm__accounts"),
-    ("select distinct ERP_Order_No__c from crm__contracts where ERP_Order_No__c is not null",
-     "select code from erp__sale_orders"),
-    ("select distinct contract_no from erp__sale_orders", "select ContractNumber from crm__contracts"),
-    ("select distinct requestId from oa__workflow_logs", "select requestId from oa__workflow_requests"),
-    ("select distinct related_case from oa__workflow_requests where related_case is not null",
-     "select CaseNumber from crm__cases"),
-    ("select distinct sf_user_id from hr__employees where sf_user_id is not null", "select Id from crm__users"),
-    ("select distinct EmployeeNumber from crm__users", "select employee_no from hr__employees"),
-    ("select distinct manager_no from hr__employees where manager_no is not null",
-     "select employee_no from hr__employees"),
-])
+@pytest.mark.parametrize(
+    ("child", "parent"),
+    [
+        ("select distinct code from erp__sale_order_lines", "select code from erp__sale_orders"),
+        ("select distinct socode from erp__sale_invoices", "select code from erp__sale_orders"),
+        ("select distinct socode from erp__consignments", "select code from erp__sale_orders"),
+        ("select distinct so_code from wms__shipments", "select code from erp__sale_orders"),
+        (
+            "select distinct shipment_id from wms__proofs_of_delivery",
+            "select shipment_id from wms__shipments",
+        ),
+        (
+            "select distinct shipment_id from wms__shipment_lines",
+            "select shipment_id from wms__shipments",
+        ),
+        (
+            "select distinct consignment_code from wms__shipments",
+            "select code from erp__consignments",
+        ),
+        (
+            "select distinct equipment_id from mes__production_counts",
+            "select equipment_id from mes__equipment",
+        ),
+        (
+            "select distinct mtconnect_uuid from mes__machine_states",
+            "select mtconnect_uuid from mes__equipment",
+        ),
+        (
+            "select distinct production_order from mes__production_counts",
+            "select code from erp__production_orders",
+        ),
+        (
+            "select distinct team_code from mes__production_counts",
+            "select team_code from hr__teams",
+        ),
+        (
+            "select distinct team_code from hr__employees where team_code is not null",
+            "select team_code from hr__teams",
+        ),
+        (
+            "select distinct employee_no from hr__attendance",
+            "select employee_no from hr__employees",
+        ),
+        (
+            "select distinct operator_no from mes__production_counts",
+            "select employee_no from hr__employees",
+        ),
+        (
+            "select distinct inspection_id from qms__defects",
+            "select inspection_id from qms__inspections",
+        ),
+        ("select distinct defect_id from qms__rework_orders", "select defect_id from qms__defects"),
+        ("select distinct custcode from erp__sale_orders", "select code from erp__customers"),
+        (
+            "select distinct inventory_code from erp__sale_order_lines",
+            "select code from erp__inventories",
+        ),
+        ("select distinct AccountId from crm__opportunities", "select Id from crm__accounts"),
+        (
+            "select distinct ERP_Order_No__c from crm__contracts where ERP_Order_No__c is not null",
+            "select code from erp__sale_orders",
+        ),
+        (
+            "select distinct contract_no from erp__sale_orders",
+            "select ContractNumber from crm__contracts",
+        ),
+        (
+            "select distinct requestId from oa__workflow_logs",
+            "select requestId from oa__workflow_requests",
+        ),
+        (
+            "select distinct related_case from oa__workflow_requests where related_case is not null",
+            "select CaseNumber from crm__cases",
+        ),
+        (
+            "select distinct sf_user_id from hr__employees where sf_user_id is not null",
+            "select Id from crm__users",
+        ),
+        ("select distinct EmployeeNumber from crm__users", "select employee_no from hr__employees"),
+        (
+            "select distinct manager_no from hr__employees where manager_no is not null",
+            "select employee_no from hr__employees",
+        ),
+    ],
+)
 def test_references_resolve(con: duckdb.DuckDBPyConnection, child: str, parent: str) -> None:
     orphans = con.execute(f"select * from ({child}) except ({parent})").fetchall()
     assert orphans == [], f"{len(orphans)} orphans, e.g. {orphans[:3]}"
@@ -193,7 +255,9 @@ left join invoiced on invoiced.code = cur.code and invoiced.rowno = cur.rowno
 """
 
 
-def test_signed_le_shipped_le_ordered_and_invoiced_le_ordered(con: duckdb.DuckDBPyConnection) -> None:
+def test_signed_le_shipped_le_ordered_and_invoiced_le_ordered(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
     rows = con.execute(_LINE_TOTALS).fetchall()
     assert len(rows) > 300
     for code, rowno, ordered, shipped, signed, invoiced in rows:
@@ -204,18 +268,24 @@ def test_signed_le_shipped_le_ordered_and_invoiced_le_ordered(con: duckdb.DuckDB
 
 
 def test_cancelled_lines_ship_nothing(con: duckdb.DuckDBPyConnection) -> None:
-    shipped = _one(con, """
+    shipped = _one(
+        con,
+        """
         with closed as (select code, rowno::int as rowno from erp__sale_order_lines where closed = 'true')
         select count(*) from wms__shipment_lines as sl
-        join closed on closed.code = sl.so_code and closed.rowno = sl.so_rowno::int""")
+        join closed on closed.code = sl.so_code and closed.rowno = sl.so_rowno::int""",
+    )
     assert shipped == 0
 
 
 def test_pod_is_signed_after_shipping(con: duckdb.DuckDBPyConnection) -> None:
-    early = _one(con, """
+    early = _one(
+        con,
+        """
         select count(*) from wms__proofs_of_delivery as pod
         join wms__shipments as sh on sh.shipment_id = pod.shipment_id and sh.status = 'shipped'
-        where pod.signed_at::timestamptz <= sh.shipped_at::timestamptz""")
+        where pod.signed_at::timestamptz <= sh.shipped_at::timestamptz""",
+    )
     assert early == 0
 
 
@@ -263,7 +333,9 @@ def test_unplanned_downtime_costs_output(con: duckdb.DuckDBPyConnection) -> None
 
 
 def test_first_inspections_mirror_hourly_counts(con: duckdb.DuckDBPyConnection) -> None:
-    mismatched = _one(con, """
+    mismatched = _one(
+        con,
+        """
         with c as (
             select team_code, hour_start::timestamptz as h, sum(produced_qty::int) as p, sum(good_qty::int) as g
             from mes__production_counts group by all
@@ -273,57 +345,83 @@ def test_first_inspections_mirror_hourly_counts(con: duckdb.DuckDBPyConnection) 
             from qms__inspections where inspection_type = 'first' group by all
         )
         select count(*) from c full join i on i.team_code = c.team_code and i.h = c.h
-        where c.p is distinct from i.p or c.g is distinct from i.g""")
+        where c.p is distinct from i.p or c.g is distinct from i.g""",
+    )
     assert mismatched == 0
 
 
 def test_defects_account_for_every_failed_unit(con: duckdb.DuckDBPyConnection) -> None:
-    off = _one(con, """
+    off = _one(
+        con,
+        """
         with d as (select inspection_id, sum(qty::int) as q from qms__defects group by 1)
         select count(*) from qms__inspections as i left join d on d.inspection_id = i.inspection_id
-        where i.inspection_type = 'first' and coalesce(d.q, 0) <> i.inspected_qty::int - i.passed_qty::int""")
+        where i.inspection_type = 'first' and coalesce(d.q, 0) <> i.inspected_qty::int - i.passed_qty::int""",
+    )
     assert off == 0
 
 
 def test_attendance_follows_the_shift_schedule(con: duckdb.DuckDBPyConnection) -> None:
-    off_roster = _one(con, """
+    off_roster = _one(
+        con,
+        """
         with emp as (select employee_no, max_by(team_code, updated_at) as team_code from hr__employees group by 1)
         select count(*) from hr__attendance as a
         join emp on emp.employee_no = a.employee_no and emp.team_code is not null
         join hr__employees as e on e.employee_no = a.employee_no
         left join hr__shift_schedules as s on s.team_code = emp.team_code and s.work_date = a.work_date
         where s.shift_code is distinct from a.shift_code
-          and a.work_date > '2026-02-05'  -- after the last early-period transfer""")
+          and a.work_date > '2026-02-05'  -- after the last early-period transfer""",
+    )
     assert off_roster == 0
-    bad_hours = _one(con, """
+    bad_hours = _one(
+        con,
+        """
         select count(*) from hr__attendance
         where absence_type is null and (
             abs(hours::double - (epoch(clock_out::timestamptz) - epoch(clock_in::timestamptz)) / 3600
-                + case when shift_code = 'D' then 1 else 1 end) > 0.75)""")
+                + case when shift_code = 'D' then 1 else 1 end) > 0.75)""",
+    )
     assert bad_hours == 0
 
 
-def test_invoices_lag_deliveries_and_credit_notes_are_negative(con: duckdb.DuckDBPyConnection) -> None:
-    lag = _one(con, """
+def test_invoices_lag_deliveries_and_credit_notes_are_negative(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    lag = _one(
+        con,
+        """
         with pod as (select so_code, max(signed_at::timestamptz) as s from wms__proofs_of_delivery group by 1),
         inv as (select socode, min(verify_time::timestamp) as v from erp__sale_invoices
                 where invoice_type = 'blue' group by 1)
         select median(epoch(inv.v) - epoch(pod.s at time zone 'Asia/Shanghai')) / 86400
-        from pod join inv on inv.socode = pod.so_code""")
+        from pod join inv on inv.socode = pod.so_code""",
+    )
     assert 0.3 < lag < 5
-    assert _one(con, "select count(*) from erp__sale_invoices where invoice_type = 'red' and quantity::decimal >= 0") == 0
+    assert (
+        _one(
+            con,
+            "select count(*) from erp__sale_invoices where invoice_type = 'red' and quantity::decimal >= 0",
+        )
+        == 0
+    )
 
 
 def test_employees_transfer_between_teams(con: duckdb.DuckDBPyConnection) -> None:
-    moved = _one(con, "select count(*) from (select employee_no from hr__employees group by 1 "
-                      "having count(distinct team_code) > 1)")
+    moved = _one(
+        con,
+        "select count(*) from (select employee_no from hr__employees group by 1 "
+        "having count(distinct team_code) > 1)",
+    )
     assert moved >= 3
 
 
 # ------------------------------------------------------------------------- volumes and shape
 
 
-def test_volumes_are_in_the_intended_ballpark(con: duckdb.DuckDBPyConnection, demo_data: Path) -> None:
+def test_volumes_are_in_the_intended_ballpark(
+    con: duckdb.DuckDBPyConnection, demo_data: Path
+) -> None:
     manifest = json.loads((demo_data / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["row_counts"]
     assert 750 <= manifest["plants"][0]["employees"] <= 880
@@ -332,8 +430,16 @@ def test_volumes_are_in_the_intended_ballpark(con: duckdb.DuckDBPyConnection, de
     orders = _one(con, "select count(distinct code) from erp__sale_orders")
     assert 250 <= orders <= 700  # ≈ 12 a working day, lighter weekends
     departments = {r[0] for r in con.execute("select name_en from hr__departments").fetchall()}
-    assert {"Sales", "Planning", "Purchasing", "Production", "Quality", "Warehouse & logistics",
-            "Finance", "Technology centre"} <= departments
+    assert {
+        "Sales",
+        "Planning",
+        "Purchasing",
+        "Production",
+        "Quality",
+        "Warehouse & logistics",
+        "Finance",
+        "Technology centre",
+    } <= departments
     assert _one(con, "select count(*) from hr__teams where line_code is not null") == 7
 
 

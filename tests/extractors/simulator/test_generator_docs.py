@@ -18,8 +18,19 @@ def test_targets_workbook_layout(demo_data: Path) -> None:
     wb = openpyxl.load_workbook(demo_data / "excel" / excel.TARGETS, read_only=True)
     assert wb.sheetnames == ["README", "kpi_targets", "stage_weights", "line_thresholds"]
     rows = list(wb["kpi_targets"].iter_rows(values_only=True))
-    assert rows[0] == ("scope_type", "scope_code", "scope_name", "kpi_code", "kpi_name", "unit",
-                       "direction", "target", "yellow_threshold", "red_threshold", "valid_from")
+    assert rows[0] == (
+        "scope_type",
+        "scope_code",
+        "scope_name",
+        "kpi_code",
+        "kpi_name",
+        "unit",
+        "direction",
+        "target",
+        "yellow_threshold",
+        "red_threshold",
+        "valid_from",
+    )
     kpis = {r[3] for r in rows[1:]}
     assert kpis == set(excel.KPIS)
     teams = {r[1] for r in rows[1:] if r[0] == "team"}
@@ -31,8 +42,14 @@ def test_targets_workbook_layout(demo_data: Path) -> None:
         else:
             assert target <= yellow <= red
     weights = {r[0]: r[2] for r in list(wb["stage_weights"].iter_rows(values_only=True))[1:]}
-    assert weights == {"sales": 0.20, "planning_procurement": 0.10, "production": 0.35,
-                       "quality": 0.10, "logistics": 0.15, "invoicing": 0.10}
+    assert weights == {
+        "sales": 0.20,
+        "planning_procurement": 0.10,
+        "production": 0.35,
+        "quality": 0.10,
+        "logistics": 0.15,
+        "invoicing": 0.10,
+    }
     assert abs(sum(weights.values()) - 1) < 1e-9
     lines = list(wb["line_thresholds"].iter_rows(values_only=True))[1:]
     assert {(r[2], r[3]) for r in lines} == {("weld_strength", "cv"), ("voc", "over_limit_count")}
