@@ -48,10 +48,9 @@ def build_quality_checks(
     Needs the `warehouse` resource (the working DuckDB). Writes the gate result, Data Docs
     and summary under `quality_dir/<run id>/`, where the publish asset reads them.
     """
+    # Marts outside the published contract (no suite in expectations/) get no check here;
+    # their dbt tests still guard them.
     keys = {mart: key for mart, key in mart_asset_keys.items() if mart in SUITES}
-    unknown = sorted(set(mart_asset_keys) - set(SUITES))
-    if unknown:
-        raise ValueError(f"no expectation suite for mart(s) {', '.join(unknown)}")
     specs = [
         dg.AssetCheckSpec(
             CHECK_NAME,
