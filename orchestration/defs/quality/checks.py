@@ -21,7 +21,7 @@ DATA_THROUGH_TAG = "perfchain/data_through"
 
 
 def run_data_through(
-    context: dg.OpExecutionContext | dg.AssetCheckExecutionContext, tz: str
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, tz: str
 ) -> date:
     """The run's plant date: an explicit tag, else the partition, else yesterday."""
     tags = context.run.tags
