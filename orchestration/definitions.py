@@ -11,6 +11,8 @@ from orchestration.defs.ingest.schedules import (
     build_nightly_schedule,
     build_partitions,
 )
+from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
+from orchestration.defs.warehouse.project import write_profile
 from perfchain.settings import Settings, load_settings
 
 
@@ -25,12 +27,17 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.overlap_minutes,
         settings.extract.landing_retention_days,
     )
+    models = build_dbt_assets(partitions)
     job = build_nightly_job()
     return dg.Definitions(
-        assets=assets,
+        assets=[*assets, models],
         jobs=[job],
         schedules=[build_nightly_schedule(job, settings)],
-        resources={"warehouse": build_warehouse(settings), **api_resources},
+        resources={
+            "warehouse": build_warehouse(settings),
+            "dbt": build_dbt_resource(str(write_profile(settings))),
+            **api_resources,
+        },
     )
 
 

@@ -9,7 +9,7 @@ from extractors.simulator.schema import ENTITIES
 from extractors.simulator.server.credentials import Credentials
 from tests.extractors.support import client_for, extract, warehouse
 
-DAY = date(2026, 1, 10)
+DAY = date(2026, 1, 3)
 
 
 def _secrets() -> set[str]:

@@ -30,6 +30,7 @@ def _extract_asset(
         group_name=entity.source,
         partitions_def=partitions_def,
         pool="duckdb",
+        backfill_policy=dg.BackfillPolicy.multi_run(1),
         kinds={"duckdb", "python"},
         description=f"{entity.doc} Landed to raw.{entity.source}__{entity.name}.",
         required_resource_keys={"warehouse", resource_key},

@@ -1,11 +1,14 @@
+{#- targets.xlsx, sheet kpi_targets (docs/sources/excel.md): landed with the sheet's own
+    column names; renamed to the warehouse's here. -#}
 {%- set columns = {
     'kpi_code': 'varchar',
     'scope_type': 'varchar',
-    'scope_id': 'varchar',
+    'scope_code': 'varchar',
     'target': 'decimal(18,4)',
     'yellow_threshold': 'decimal(18,4)',
     'red_threshold': 'decimal(18,4)',
     'direction': 'varchar',
+    'valid_from': 'date',
 } -%}
 
 with
@@ -25,15 +28,21 @@ latest_batch as (
 renamed as (
 
     select
-        {{ concat_key(['source.kpi_code', 'source.scope_type', "coalesce(source.scope_id, '*')"], '|') }}
+        {{ concat_key(['source.kpi_code', 'source.scope_type', "coalesce(source.scope_code, '*')"], '|') }}
             as kpi_target_id,
         source.kpi_code,
         source.scope_type,
-        coalesce(source.scope_id, '*') as scope_id,
+        coalesce(source.scope_code, '*') as scope_id,
         source.target,
         source.yellow_threshold,
         source.red_threshold,
-        source.direction
+        -- The workbook says higher_better / lower_better; the warehouse says *_is_better.
+        case lower(trim(source.direction))
+            when 'higher_better' then 'higher_is_better'
+            when 'lower_better' then 'lower_is_better'
+            else lower(trim(source.direction))
+        end as direction,
+        source.valid_from
     from source
     inner join latest_batch
         on source._extracted_at = latest_batch.extracted_at

@@ -1,7 +1,12 @@
+{#- targets.xlsx, sheet line_thresholds (docs/sources/excel.md). The warehouse names a
+    threshold measure as <measure_type>_<metric> (weld_strength_cv, voc_over_limit_count)
+    and takes the red threshold as the line's limit. -#}
 {%- set columns = {
     'line_code': 'varchar',
-    'measure': 'varchar',
-    'threshold': 'decimal(18,4)',
+    'measure_type': 'varchar',
+    'metric': 'varchar',
+    'yellow_threshold': 'decimal(18,4)',
+    'red_threshold': 'decimal(18,4)',
 } -%}
 
 with
@@ -21,10 +26,12 @@ latest_batch as (
 renamed as (
 
     select
-        {{ concat_key(['source.line_code', 'source.measure'], '|') }} as line_threshold_id,
+        {{ concat_key(['source.line_code', "source.measure_type || '_' || source.metric"], '|') }}
+            as line_threshold_id,
         source.line_code as line_id,
-        source.measure,
-        source.threshold
+        source.measure_type || '_' || source.metric as measure,
+        source.red_threshold as threshold,
+        source.yellow_threshold
     from source
     inner join latest_batch
         on source._extracted_at = latest_batch.extracted_at

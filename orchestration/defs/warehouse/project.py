@@ -1,0 +1,83 @@
+"""The dbt project, its manifest and the profile a run uses.
+
+dagster-dbt builds assets from `target/manifest.json`; `prepare_if_dev()` only parses
+under `dagster dev`, so every other entry point (perfchain run, tests, CI) calls
+`ensure_manifest()`, which runs `dbt parse` when the manifest is missing or older than
+any file of the project. Ship no packages.yml: its presence makes Dagster call dbt deps.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from perfchain.errors import PerfchainError
+from perfchain.settings import REPO_ROOT, Settings
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests")
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        for file in files:
+            newest = max(newest, file.stat().st_mtime)
+    return newest
+
+
+def ensure_manifest() -> Path:
+    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
+        return MANIFEST
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        [
+            "parse",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+        ]
+    )
+    if not result.success or not MANIFEST.exists():
+        raise PerfchainError(f"dbt parse failed for {DBT_PROJECT_DIR}: {result.exception}")
+    return MANIFEST
+
+
+def write_profile(settings: Settings) -> Path:
+    """A profiles.yml for this installation: the warehouse path and DuckDB limits of
+    perfchain.yaml, so dbt writes exactly the file the extractors load."""
+    folder = settings.home / "dbt"
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "perfchain": {
+            "target": "prod",
+            "outputs": {
+                "prod": {
+                    "type": "duckdb",
+                    "path": str(settings.warehouse_path),
+                    "threads": settings.warehouse.threads,
+                    "settings": {
+                        "memory_limit": settings.warehouse.memory_limit,
+                        "preserve_insertion_order": False,
+                        "temp_directory": str(settings.home / "duckdb_tmp"),
+                        "TimeZone": "UTC",
+                    },
+                }
+            },
+        }
+    }
+    path = folder / "profiles.yml"
+    text = yaml.safe_dump(profile, allow_unicode=True, sort_keys=False)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return folder
