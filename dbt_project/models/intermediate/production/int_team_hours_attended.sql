@@ -84,7 +84,8 @@ final as (
         team_id,
         hour_at,
         count(distinct employee_id) as attending_employee_count,
-        cast(sum(attended_hours) as double) as attended_hours
+        -- Rounded: a float sum's last digits depend on the order rows arrive in.
+        round(cast(sum(attended_hours) as double), 6) as attended_hours
     from pieces
     group by team_id, hour_at
 

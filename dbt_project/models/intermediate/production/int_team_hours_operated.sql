@@ -24,10 +24,13 @@ final as (
         team_id,
         hour_at,
         count(distinct machine_id) as machine_count,
-        coalesce(sum(segment_minutes) filter (where machine_state <> 'planned_stop'), 0)
-            as planned_production_minutes,
-        coalesce(sum(segment_minutes) filter (where machine_state = 'unplanned_down'), 0)
-            as unplanned_downtime_minutes,
+        -- Rounded: a float sum's last digits depend on the order rows arrive in.
+        round(coalesce(
+            sum(segment_minutes) filter (where machine_state <> 'planned_stop'), 0
+        ), 6) as planned_production_minutes,
+        round(coalesce(
+            sum(segment_minutes) filter (where machine_state = 'unplanned_down'), 0
+        ), 6) as unplanned_downtime_minutes,
         count(*) filter (where machine_state = 'unplanned_down' and is_state_start)
             as unplanned_stop_count
     from segments

@@ -75,7 +75,7 @@ final as (
         line_id,
         hour_at,
         weld_strength_readings,
-        cast(weld_strength_cv as double) as weld_strength_cv,
+        round(cast(weld_strength_cv as double), 6) as weld_strength_cv,
         weld_strength_cv_threshold,
         voc_readings,
         voc_over_limit_count,

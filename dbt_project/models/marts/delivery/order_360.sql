@@ -195,7 +195,7 @@ shipment_summary as (
         shipments.order_id,
         count(*) as shipment_count,
         min(shipments.shipped_at) as first_shipped_at,
-        string_agg(distinct shipments.carrier_name, ', ') as carriers
+        string_agg(distinct shipments.carrier_name, ', ' order by shipments.carrier_name) as carriers
     from shipments
     group by shipments.order_id
 

@@ -83,12 +83,12 @@ state_minutes as (
         segments.machine_id,
         segments.shift_date,
         segments.shift_code,
-        coalesce(sum(segments.segment_minutes) filter (
+        round(coalesce(sum(segments.segment_minutes) filter (
             where segments.machine_state = 'planned_stop'
-        ), 0) as planned_stop_minutes,
-        coalesce(sum(segments.segment_minutes) filter (
+        ), 0), 6) as planned_stop_minutes,
+        round(coalesce(sum(segments.segment_minutes) filter (
             where segments.machine_state = 'unplanned_down'
-        ), 0) as unplanned_downtime_minutes,
+        ), 0), 6) as unplanned_downtime_minutes,
         count(*) filter (
             where segments.machine_state = 'unplanned_down' and segments.is_state_start
         ) as unplanned_stop_count
