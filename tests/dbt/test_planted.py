@@ -224,3 +224,25 @@ def test_contribution_rows_sum_to_every_pool(warehouse: Warehouse) -> None:
         "select count(distinct order_id || stage) from marts.fct_order_contribution"
     ).fetchone()[0]
     assert delivered > 100 and stages == delivered * 6
+
+
+def test_customer_regrades_keep_both_grades_in_history(warehouse: Warehouse) -> None:
+    changes = warehouse.planted.get("grade_changes")
+    if not changes:
+        pytest.skip("dataset has no planted grade changes")
+    con = warehouse.connect()
+    for change in changes:
+        history = con.execute(
+            "select customer_grade, valid_from_at, valid_to_at "
+            "from intermediate.int_customer_grades_historized "
+            "where customer_id = ? order by valid_from_at nulls first",
+            [change["customer"]],
+        ).fetchall()
+        grades = [row[0] for row in history]
+        assert grades[-2:] == [change["old_grade"], change["new_grade"]]
+        assert history[-1][2] is None
+        current = con.execute(
+            "select customer_grade from marts.dim_customer where customer_id = ?",
+            [change["customer"]],
+        ).fetchone()[0]
+        assert current == change["new_grade"]
