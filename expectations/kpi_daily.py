@@ -89,10 +89,13 @@ SUITE = MartSuite(
         violations(
             "value_equals_numerator_over_denominator",
             BLOCKING,
-            "Roll-ups sum components and divide once; value must be that quotient.",
-            f"select kpi_date, scope_type, scope_id, kpi_code, numerator, denominator, value "
+            "Roll-ups sum components and divide once; value must be that quotient. Hour "
+            "statistics (response median/p90) are not quotients: their numerator counts the "
+            "signals at or under the value, their denominator the signals answered.",
+            f"select kpi_date, scope_type, scope_id, kpi_code, unit, numerator, denominator, value "
             f"from marts.{MART} "
-            "where denominator > 0 and abs(value - numerator / denominator) > 1e-6",
+            "where unit is distinct from 'hours' "
+            "and denominator > 0 and abs(value - numerator / denominator) > 1e-6",
         ),
         violations(
             "on_time_numerator_not_above_denominator",

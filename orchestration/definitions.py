@@ -11,6 +11,8 @@ from orchestration.defs.ingest.schedules import (
     build_nightly_schedule,
     build_partitions,
 )
+from orchestration.defs.publish.assets import build_publish_asset
+from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import write_profile
 from perfchain.settings import Settings, load_settings
@@ -28,9 +30,24 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.landing_retention_days,
     )
     models = build_dbt_assets(partitions)
+    marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
+    quality = {
+        "quality_dir": str(settings.home / "quality"),
+        "published_path": str(settings.published_path),
+        "logs_dir": str(settings.logs_dir),
+        "plant_tz": settings.plant.timezone,
+    }
+    checks = build_quality_checks(marts, **quality)
+    published = build_publish_asset(
+        list(marts.values()),
+        keep=settings.warehouse.published_keep,
+        partitions_def=partitions,
+        **quality,
+    )
     job = build_nightly_job()
     return dg.Definitions(
-        assets=[*assets, models],
+        assets=[*assets, models, published],
+        asset_checks=checks,
         jobs=[job],
         schedules=[build_nightly_schedule(job, settings)],
         resources={

@@ -118,6 +118,20 @@ def run(run_date, start, end, sources: tuple[str, ...]) -> None:  # type: ignore
     print_summary(summary, settings)
 
 
+@main.command()
+@click.option(
+    "--rollback", is_flag=True, required=True, help="Put the previous published file back."
+)
+def publish(rollback: bool) -> None:
+    """Manage the published warehouse file (readers' copy)."""
+    from perfchain.publish import rollback as do_rollback
+    from perfchain.settings import load_settings
+
+    settings = load_settings()
+    restored = do_rollback(settings.published_path, logs_dir=settings.logs_dir)
+    click.echo(f"restored {restored.name} as {settings.published_path}")
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate perfchain.yaml and report missing secrets by variable name."""

@@ -79,5 +79,7 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
     click.echo(f"  demo dataset     {data_dir}")
     click.echo(f"  planted cases    {data_dir / 'planted.json'} (docs/planted.md)")
     click.echo(f"  landing files    {demo.landing_dir}")
-    click.echo(f"  warehouse        {demo.warehouse_path}")
+    click.echo(f"  warehouse        {demo.warehouse_path} (working copy, one writer)")
+    click.echo(f"  published        {demo.published_path} (open read-only: docs/bi.md)")
+    click.echo(f"  quality reports  {demo.home / 'quality'}")
     click.echo(f"  Dagster UI       make dev (runs are recorded in {demo.home / 'dagster'})")

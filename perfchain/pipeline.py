@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import click
 import dagster as dg
@@ -29,6 +31,7 @@ class RunSummary:
     dates: list[date] = field(default_factory=list)
     # asset key path → metadata of its last materialization
     materializations: dict[str, dict[str, object]] = field(default_factory=dict)
+    run_logs: list[Path] = field(default_factory=list)
 
     def total(self, key: str) -> int:
         return sum(int(meta.get(key, 0) or 0) for meta in self.materializations.values())
@@ -65,16 +68,20 @@ def run_pipeline(
     for run_date in dates:
         bar = tqdm(total=steps, desc=f"run {run_date}", unit="step", disable=not show_progress)
         progress.listen(lambda step, detail, bar=bar: (bar.set_postfix_str(step), bar.update(1)))
+        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        run_log = settings.logs_dir / f"run-{run_date}-{datetime.now():%Y%m%dT%H%M%S}.log"
+        summary.run_logs.append(run_log)
         try:
-            result = job.execute_in_process(
-                partition_key=run_date.isoformat(),
-                instance=instance,
-                asset_selection=selection,
-                raise_on_error=False,
-                # The progress bar speaks for the run; the full event log is in the
-                # Dagster instance (make dev shows it).
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            )
+            # dbt's console output goes to the run log; the terminal keeps the progress
+            # bar. The full event log is in the Dagster instance (make dev shows it).
+            with open(run_log, "w", encoding="utf-8") as log, redirect_stdout(log):
+                result = job.execute_in_process(
+                    partition_key=run_date.isoformat(),
+                    instance=instance,
+                    asset_selection=selection,
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                )
         finally:
             progress.listen(None)
             bar.close()
@@ -85,7 +92,13 @@ def run_pipeline(
             }
         summary.dates.append(run_date)
         if not result.success:
-            raise RunFailed(f"run for {run_date} failed: {_failure(result)}")
+            reason = _failure(result)
+            if reason.startswith("quality_gate"):
+                reason += (
+                    f"\nNothing was published. Failing checks with sample rows: "
+                    f"{settings.logs_dir / 'quality-latest.txt'}"
+                )
+            raise RunFailed(f"run for {run_date} failed: {reason}")
     return summary
 
 
@@ -131,6 +144,11 @@ def print_summary(summary: RunSummary, settings: Settings) -> None:
     }
     for key, count in sorted(quarantined.items()):
         click.echo(f"  quarantined {count:>6} in {key} (see raw._quarantine)")
+    published = summary.materializations.get("published/perfchain")
+    if published:
+        click.echo(f"published {settings.published_path} (data through {summary.dates[-1]})")
+    if summary.run_logs:
+        click.echo(f"run log: {summary.run_logs[-1]}")
 
 
 def parse_dates(run_date: date | None, start: date | None, end: date | None, tz: str) -> list[date]:
@@ -142,7 +160,6 @@ def parse_dates(run_date: date | None, start: date | None, end: date | None, tz:
         return date_range(start, end)
     if run_date:
         return [run_date]
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     return [datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)]

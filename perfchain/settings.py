@@ -66,6 +66,7 @@ class ScheduleSettings(_Strict):
 class WarehouseSettings(_Strict):
     memory_limit: str = "4GB"
     threads: int = 2
+    published_keep: int = Field(7, ge=1)  # published files kept for `publish --rollback`
 
 
 class ExtractSettings(_Strict):
