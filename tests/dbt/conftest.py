@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -101,6 +102,31 @@ def load_raw(warehouse: Path, data_dir: Path) -> None:
         con.close()
 
 
+def land_targets_workbook(warehouse: Path, excel_dir: Path) -> None:
+    """Land targets.xlsx the way the Excel extractor does: one raw table per sheet, typed."""
+    from extractors._http.client import Window
+    from extractors._http.load import SQL_TYPES, ensure_raw_table, raw_table
+    from extractors.excel.client import ExcelDropClient
+    from extractors.excel.schema import TARGET_SHEETS
+
+    client = ExcelDropClient(excel_dir)
+    landed_at = datetime.now(UTC).isoformat()
+    con = duckdb.connect(str(warehouse))
+    try:
+        for entity in TARGET_SHEETS:
+            ensure_raw_table(con, entity)
+            records = [r for batch in client.extract(entity, Window()) for r in batch]
+            placeholders = ", ".join(f"cast(? as {SQL_TYPES[f.type]})" for f in entity.fields)
+            # One landing = one batch: every row shares its batch id and extraction time.
+            con.executemany(
+                f"insert into {raw_table(entity)} values ({placeholders}, null, "
+                "'workbook', cast(? as timestamptz), 'excel')",
+                [[record.get(f.name) for f in entity.fields] + [landed_at] for record in records],
+            )
+    finally:
+        con.close()
+
+
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory every xdist worker of this session sees (the session's base temp)."""
     base = tmp_path_factory.getbasetemp()
@@ -121,6 +147,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Ware
             if db.exists():
                 db.unlink()
             load_raw(db, demo_data)
+            land_targets_workbook(db, demo_data / "excel")
             run = run_dbt(db, root, "build")
             summary.write_text(
                 json.dumps(

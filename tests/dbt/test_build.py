@@ -47,8 +47,11 @@ def test_every_published_mart_has_rows(warehouse: Warehouse) -> None:
 
 
 def test_every_unit_test_names_what_it_proves(warehouse: Warehouse) -> None:
-    names = [r["unique_id"].split(".")[-1] for r in warehouse.build.results
-             if r["unique_id"].startswith("unit_test.")]
+    names = [
+        r["unique_id"].split(".")[-1]
+        for r in warehouse.build.results
+        if r["unique_id"].startswith("unit_test.")
+    ]
     for expected in (
         "line_partial_deliveries_complete_only_at_last_pod",
         "line_invoiced_before_signature_completes_at_signature",

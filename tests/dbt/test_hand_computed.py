@@ -4,7 +4,7 @@ the marts: the OEE of the machine with planted failures and one day's plant OTD.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +29,7 @@ def test_oee_of_the_failing_machine_recomputed_from_raw(warehouse: Warehouse) ->
     con = warehouse.connect()
     machine, uuid = spec["equipment_id"], spec["mtconnect_uuid"]
     line = con.execute(
-        'select line_code from raw.mes__equipment where equipment_id = ?', [machine]
+        "select line_code from raw.mes__equipment where equipment_id = ?", [machine]
     ).fetchone()[0]
     start_time, end_time = con.execute(
         "select start_time, end_time from raw.hr__shifts where shift_code = 'A' limit 1"
@@ -40,10 +40,14 @@ def test_oee_of_the_failing_machine_recomputed_from_raw(warehouse: Warehouse) ->
     w0 = datetime(day.year, day.month, day.day, h0, m0, tzinfo=PLANT)
     w1 = datetime(day.year, day.month, day.day, h1, m1, tzinfo=PLANT)
 
-    states = sorted(set(con.execute(
-        'select "timestamp", "state" from raw.mes__machine_states where mtconnect_uuid = ?',
-        [uuid],
-    ).fetchall()))
+    states = sorted(
+        set(
+            con.execute(
+                'select "timestamp", "state" from raw.mes__machine_states where mtconnect_uuid = ?',
+                [uuid],
+            ).fetchall()
+        )
+    )
     minutes: dict[str, float] = defaultdict(float)
     for (t, state), (t_next, _) in zip(states, states[1:], strict=False):
         overlap = (min(t_next, w1) - max(t, w0)).total_seconds() / 60
@@ -53,16 +57,22 @@ def test_oee_of_the_failing_machine_recomputed_from_raw(warehouse: Warehouse) ->
     busy = shift - minutes["planned_stop"]
     run = busy - minutes["unplanned_down"]
 
-    counts = _latest(con.execute(
-        "select record_id, product_code, produced_qty, good_qty, updated_at "
-        "from raw.mes__production_counts "
-        "where equipment_id = ? and shift_code = 'A' and hour_start >= ? and hour_start < ?",
-        [machine, w0, w1],
-    ).fetchall(), slice(0, 1), 4)
-    cycle = dict(con.execute(
-        "select product_code, ideal_cycle_seconds from raw.mes__routings where line_code = ?",
-        [line],
-    ).fetchall())
+    counts = _latest(
+        con.execute(
+            "select record_id, product_code, produced_qty, good_qty, updated_at "
+            "from raw.mes__production_counts "
+            "where equipment_id = ? and shift_code = 'A' and hour_start >= ? and hour_start < ?",
+            [machine, w0, w1],
+        ).fetchall(),
+        slice(0, 1),
+        4,
+    )
+    cycle = dict(
+        con.execute(
+            "select product_code, ideal_cycle_seconds from raw.mes__routings where line_code = ?",
+            [line],
+        ).fetchall()
+    )
     produced = sum(c[2] for c in counts)
     good = sum(c[3] for c in counts)
     ideal = sum(c[2] * float(cycle[c[1]]) for c in counts) / 60
@@ -86,13 +96,19 @@ def test_oee_of_the_failing_machine_recomputed_from_raw(warehouse: Warehouse) ->
 def test_plant_otd_of_one_day_recomputed_from_raw(warehouse: Warehouse) -> None:
     day = date(2026, 1, 12)
     con = warehouse.connect()
-    orders = _latest(con.execute(
-        "select code, dpredatebt, modifytime from raw.erp__sale_orders"
-    ).fetchall(), slice(0, 1), 2)
-    changes = _latest(con.execute(
-        "select id, code, old_value, new_value, requested_by, changed_at, modifytime "
-        "from raw.erp__sale_order_changes where change_type = 'promise_date'"
-    ).fetchall(), slice(0, 1), 6)
+    orders = _latest(
+        con.execute("select code, dpredatebt, modifytime from raw.erp__sale_orders").fetchall(),
+        slice(0, 1),
+        2,
+    )
+    changes = _latest(
+        con.execute(
+            "select id, code, old_value, new_value, requested_by, changed_at, modifytime "
+            "from raw.erp__sale_order_changes where change_type = 'promise_date'"
+        ).fetchall(),
+        slice(0, 1),
+        6,
+    )
     promise: dict[str, date] = {}
     for code, current, _ in orders:
         mine = sorted((c for c in changes if c[1] == code), key=lambda c: (c[5], c[0]))
@@ -101,17 +117,29 @@ def test_plant_otd_of_one_day_recomputed_from_raw(warehouse: Warehouse) -> None:
         promise[code] = date.fromisoformat(by_customer[-1][3]) if by_customer else committed
     due = [code for code, d in promise.items() if d == day]
 
-    lines = _latest(con.execute(
-        "select code, rowno, quantity, closed, modifytime from raw.erp__sale_order_lines"
-    ).fetchall(), slice(0, 2), 4)
-    pods = _latest(con.execute(
-        "select pod_id, so_code, so_rowno, signed_at, signed_qty, updated_at "
-        "from raw.wms__proofs_of_delivery"
-    ).fetchall(), slice(0, 1), 5)
-    invoices = _latest(con.execute(
-        "select code, rowno, socode, sorowno, verify_time, quantity, invoice_type, modifytime "
-        "from raw.erp__sale_invoices"
-    ).fetchall(), slice(0, 2), 7)
+    lines = _latest(
+        con.execute(
+            "select code, rowno, quantity, closed, modifytime from raw.erp__sale_order_lines"
+        ).fetchall(),
+        slice(0, 2),
+        4,
+    )
+    pods = _latest(
+        con.execute(
+            "select pod_id, so_code, so_rowno, signed_at, signed_qty, updated_at "
+            "from raw.wms__proofs_of_delivery"
+        ).fetchall(),
+        slice(0, 1),
+        5,
+    )
+    invoices = _latest(
+        con.execute(
+            "select code, rowno, socode, sorowno, verify_time, quantity, invoice_type, modifytime "
+            "from raw.erp__sale_invoices"
+        ).fetchall(),
+        slice(0, 2),
+        7,
+    )
 
     on_time = 0
     counted = 0
@@ -124,9 +152,14 @@ def test_plant_otd_of_one_day_recomputed_from_raw(warehouse: Warehouse) -> None:
         counted += 1
         events = [(p[3], (p[1], p[2]), float(p[4]), 0.0) for p in pods if p[1] == code]
         events += [
-            (i[4].replace(tzinfo=PLANT), (i[2], i[3]), 0.0,
-             -abs(float(i[5])) if i[6] == "red" else float(i[5]))
-            for i in invoices if i[2] == code
+            (
+                i[4].replace(tzinfo=PLANT),
+                (i[2], i[3]),
+                0.0,
+                -abs(float(i[5])) if i[6] == "red" else float(i[5]),
+            )
+            for i in invoices
+            if i[2] == code
         ]
         signed: dict[tuple, float] = defaultdict(float)
         invoiced: dict[tuple, float] = defaultdict(float)

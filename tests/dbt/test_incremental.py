@@ -68,9 +68,7 @@ def incremented(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) 
     con.close()
     second = run_dbt(db, work, "run", *select)
     assert second.returncode == 0, second.output[-3000:]
-    assert all(
-        r["status"] == "success" for r in second.results
-    ), "incremental run had failures"
+    assert all(r["status"] == "success" for r in second.results), "incremental run had failures"
     return db
 
 

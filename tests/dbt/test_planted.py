@@ -24,11 +24,15 @@ def _order(warehouse: Warehouse, order_id: str) -> dict:
 def test_partial_delivery_is_not_delivered_before_its_last_pod(warehouse: Warehouse) -> None:
     spec = warehouse.planted["partial_delivery"]
     order = _order(warehouse, spec["order"])
-    last_pod = warehouse.connect().execute(
-        "select max(signed_at), count(*) from staging.stg_wms__proofs_of_delivery "
-        "where order_id = ?",
-        [spec["order"]],
-    ).fetchone()
+    last_pod = (
+        warehouse.connect()
+        .execute(
+            "select max(signed_at), count(*) from staging.stg_wms__proofs_of_delivery "
+            "where order_id = ?",
+            [spec["order"]],
+        )
+        .fetchone()
+    )
     assert last_pod[1] >= spec["shipments"]
     assert last_pod[0] == _instant(spec["signed_at"])
     assert order["is_delivered"]
@@ -39,10 +43,14 @@ def test_partial_delivery_is_not_delivered_before_its_last_pod(warehouse: Wareho
 def test_invoiced_before_signed_is_delivered_at_the_signature(warehouse: Warehouse) -> None:
     spec = warehouse.planted["invoiced_before_signed"]
     order = _order(warehouse, spec["order"])
-    first_invoice = warehouse.connect().execute(
-        "select min(invoiced_at) from staging.stg_erp__sale_invoices where order_id = ?",
-        [spec["order"]],
-    ).fetchone()[0]
+    first_invoice = (
+        warehouse.connect()
+        .execute(
+            "select min(invoiced_at) from staging.stg_erp__sale_invoices where order_id = ?",
+            [spec["order"]],
+        )
+        .fetchone()[0]
+    )
     assert first_invoice < _instant(spec["signed_at"])
     assert order["delivered_at"] == _instant(spec["signed_at"])
     assert order["is_on_time"]
@@ -69,11 +77,15 @@ def test_plant_promise_change_does_not_move_the_promise(warehouse: Warehouse) ->
 def test_cancelled_line_does_not_block_delivery(warehouse: Warehouse) -> None:
     spec = warehouse.planted["cancelled_line"]
     order = _order(warehouse, spec["order"])
-    cancelled = warehouse.connect().execute(
-        "select is_cancelled, signed_qty from intermediate.int_order_lines_completed "
-        "where order_id = ? and line_no = ?",
-        [spec["order"], spec["cancelled_rowno"]],
-    ).fetchone()
+    cancelled = (
+        warehouse.connect()
+        .execute(
+            "select is_cancelled, signed_qty from intermediate.int_order_lines_completed "
+            "where order_id = ? and line_no = ?",
+            [spec["order"], spec["cancelled_rowno"]],
+        )
+        .fetchone()
+    )
     assert cancelled == (True, 0)
     assert order["cancelled_line_count"] == 1
     assert order["is_delivered"]
@@ -83,12 +95,16 @@ def test_cancelled_line_does_not_block_delivery(warehouse: Warehouse) -> None:
 def test_credit_note_reduces_net_invoiced(warehouse: Warehouse) -> None:
     spec = warehouse.planted["credit_note"]
     order = _order(warehouse, spec["order"])
-    gross_blue, credited = warehouse.connect().execute(
-        "select sum(invoiced_qty) filter (where not is_credit_note), "
-        "sum(abs(invoiced_qty)) filter (where is_credit_note) "
-        "from staging.stg_erp__sale_invoices where order_id = ?",
-        [spec["order"]],
-    ).fetchone()
+    gross_blue, credited = (
+        warehouse.connect()
+        .execute(
+            "select sum(invoiced_qty) filter (where not is_credit_note), "
+            "sum(abs(invoiced_qty)) filter (where is_credit_note) "
+            "from staging.stg_erp__sale_invoices where order_id = ?",
+            [spec["order"]],
+        )
+        .fetchone()
+    )
     assert order["credit_note_count"] >= 1
     assert credited > 0
     assert order["net_invoiced_qty"] == gross_blue - credited == order["ordered_qty"]
@@ -136,20 +152,28 @@ def test_signed_but_not_invoiced_is_not_delivered_and_reconciliation_shows_it(
     order = _order(warehouse, spec["order"])
     assert not order["is_delivered"]
     assert order["sales_completed_at"] == _instant(spec["signed_at"])
-    status = warehouse.connect().execute(
-        "select reconciliation_status from marts.fct_order_reconciliation where order_id = ?",
-        [spec["order"]],
-    ).fetchone()[0]
+    status = (
+        warehouse.connect()
+        .execute(
+            "select reconciliation_status from marts.fct_order_reconciliation where order_id = ?",
+            [spec["order"]],
+        )
+        .fetchone()[0]
+    )
     assert status == "signed_not_invoiced"
 
 
 def test_low_fpy_team_hours_are_below_threshold(warehouse: Warehouse) -> None:
     spec = warehouse.planted["low_fpy_team"]
-    rows = warehouse.connect().execute(
-        "select hour_of_day, first_pass_yield from marts.fct_team_quality_hourly "
-        "where team_id = ? and hour_date = ? order by hour_of_day",
-        [spec["team"], spec["date"]],
-    ).fetchall()
+    rows = (
+        warehouse.connect()
+        .execute(
+            "select hour_of_day, first_pass_yield from marts.fct_team_quality_hourly "
+            "where team_id = ? and hour_date = ? order by hour_of_day",
+            [spec["team"], spec["date"]],
+        )
+        .fetchall()
+    )
     by_hour = dict(rows)
     for hour in spec["hours"]:
         assert by_hour[int(hour[:2])] < spec["threshold"]
@@ -193,13 +217,19 @@ def test_deleted_opportunities_are_gone_from_staging(warehouse: Warehouse) -> No
     ids = warehouse.planted["deleted_opportunities"]
     con = warehouse.connect()
     placeholders = ", ".join("?" for _ in ids)
-    assert con.execute(
-        f"select count(*) from staging.stg_crm__opportunities where opportunity_id in ({placeholders})",
-        ids,
-    ).fetchone()[0] == 0
-    assert con.execute(
-        f"select count(*) from raw.crm__opportunities where \"Id\" in ({placeholders})", ids
-    ).fetchone()[0] > 0
+    assert (
+        con.execute(
+            f"select count(*) from staging.stg_crm__opportunities where opportunity_id in ({placeholders})",
+            ids,
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute(
+            f'select count(*) from raw.crm__opportunities where "Id" in ({placeholders})', ids
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def test_contribution_rows_sum_to_every_pool(warehouse: Warehouse) -> None:

@@ -1,5 +1,6 @@
--- KPI targets in force: the seed's rows, with every (kpi, scope type, scope id) that the
--- Excel targets workbook also holds taken from the workbook, plus the workbook's new rows.
+-- KPI targets in force: the seed's defaults and the Excel targets workbook's rows side by
+-- side. kpi_daily picks, per row, the most specific scope, then the workbook over the
+-- seed, then the latest valid_from on or before the KPI date.
 with
 
 default_targets as (
@@ -11,7 +12,10 @@ default_targets as (
         target,
         yellow_threshold,
         red_threshold,
-        direction
+        direction,
+        cast(null as date) as valid_from,
+        'seed' as target_source,
+        2 as source_priority
     from {{ ref('kpi_targets') }}
 
 ),
@@ -25,42 +29,32 @@ workbook_targets as (
         target,
         yellow_threshold,
         red_threshold,
-        direction
+        direction,
+        valid_from,
+        'excel' as target_source,
+        1 as source_priority
     from {{ ref('stg_excel__kpi_targets') }}
-
-),
-
-defaults_not_overridden as (
-
-    select
-        default_targets.*,
-        'seed' as target_source
-    from default_targets
-    left join workbook_targets
-        on default_targets.kpi_code = workbook_targets.kpi_code
-        and default_targets.scope_type = workbook_targets.scope_type
-        and default_targets.scope_id = workbook_targets.scope_id
-    where workbook_targets.kpi_code is null
 
 ),
 
 unioned as (
 
-    select * from defaults_not_overridden
-
+    select * from default_targets
     union all
-
-    select
-        workbook_targets.*,
-        'excel' as target_source
-    from workbook_targets
+    select * from workbook_targets
 
 ),
 
 final as (
 
     select
-        {{ concat_key(['kpi_code', 'scope_type', 'scope_id'], '|') }} as kpi_target_id,
+        {{ concat_key([
+            'target_source',
+            'kpi_code',
+            'scope_type',
+            'scope_id',
+            "coalesce(cast(valid_from as varchar), '*')",
+        ], '|') }} as kpi_target_id,
         kpi_code,
         scope_type,
         scope_id,
@@ -68,7 +62,9 @@ final as (
         yellow_threshold,
         red_threshold,
         direction,
-        target_source
+        valid_from,
+        target_source,
+        source_priority
     from unioned
 
 )

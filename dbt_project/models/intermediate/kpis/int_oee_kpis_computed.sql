@@ -1,4 +1,4 @@
--- OEE (SPEC 5.4) per shift date for every machine, line and the plant. Components are
+-- OEE (SPEC 5.4) per shift date for every machine, line, department and the plant. Components are
 -- summed over shifts and machines and divided once: OEE = (run/busy) x (ideal/run) x
 -- (good/produced) over the sums, which reduces to ideal x good / (busy x produced) - never
 -- an average of shift OEEs.
@@ -9,6 +9,7 @@ machine_shifts as (
     select
         machine_id,
         line_id,
+        team_id,
         shift_date,
         planned_busy_minutes,
         run_minutes,
@@ -19,16 +20,42 @@ machine_shifts as (
 
 ),
 
+teams as (
+
+    select
+        team_id,
+        department_id
+    from {{ ref('stg_hr__teams') }}
+
+),
+
+shifts_with_department as (
+
+    -- The department of the crew that ran the shift.
+    select
+        machine_shifts.*,
+        teams.department_id
+    from machine_shifts
+    left join teams
+        on machine_shifts.team_id = teams.team_id
+
+),
+
 scoped as (
 
-    select 'machine' as scope_type, machine_id as scope_id, machine_shifts.*
-    from machine_shifts
+    select 'machine' as scope_type, machine_id as scope_id, shifts_with_department.*
+    from shifts_with_department
     union all
-    select 'line' as scope_type, line_id as scope_id, machine_shifts.*
-    from machine_shifts
+    select 'line' as scope_type, line_id as scope_id, shifts_with_department.*
+    from shifts_with_department
     union all
-    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id, machine_shifts.*
-    from machine_shifts
+    select 'department' as scope_type, department_id as scope_id, shifts_with_department.*
+    from shifts_with_department
+    where department_id is not null
+    union all
+    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id,
+        shifts_with_department.*
+    from shifts_with_department
 
 ),
 

@@ -1,5 +1,5 @@
--- Team quality KPIs (SPEC 5.3) per plant date for every team, line and the plant: the
--- team-hour components are summed first and divided once.
+-- Team quality KPIs (SPEC 5.3) per plant date for every team, line, department and the
+-- plant: the team-hour components are summed first and divided once.
 with
 
 team_hours as (
@@ -20,15 +20,42 @@ team_hours as (
 
 ),
 
+teams as (
+
+    select
+        team_id,
+        department_id
+    from {{ ref('stg_hr__teams') }}
+
+),
+
+team_hours_with_department as (
+
+    select
+        team_hours.*,
+        teams.department_id
+    from team_hours
+    left join teams
+        on team_hours.team_id = teams.team_id
+
+),
+
 scoped as (
 
-    select 'team' as scope_type, team_id as scope_id, team_hours.* from team_hours
+    select 'team' as scope_type, team_id as scope_id, team_hours_with_department.*
+    from team_hours_with_department
     union all
-    select 'line' as scope_type, line_id as scope_id, team_hours.* from team_hours
+    select 'line' as scope_type, line_id as scope_id, team_hours_with_department.*
+    from team_hours_with_department
     where line_id is not null
     union all
-    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id, team_hours.*
-    from team_hours
+    select 'department' as scope_type, department_id as scope_id, team_hours_with_department.*
+    from team_hours_with_department
+    where department_id is not null
+    union all
+    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id,
+        team_hours_with_department.*
+    from team_hours_with_department
 
 ),
 

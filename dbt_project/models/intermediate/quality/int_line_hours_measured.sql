@@ -80,8 +80,9 @@ final as (
         voc_readings,
         voc_over_limit_count,
         voc_over_limit_threshold,
-        coalesce(weld_strength_cv > weld_strength_cv_threshold, false)
-            or (voc_readings > 0 and voc_over_limit_count > voc_over_limit_threshold)
+        -- At or above the line's (red) threshold is a breach (docs/sources/excel.md).
+        coalesce(weld_strength_cv >= weld_strength_cv_threshold, false)
+            or (voc_readings > 0 and voc_over_limit_count >= voc_over_limit_threshold)
             as is_threshold_breached
     from with_thresholds
 

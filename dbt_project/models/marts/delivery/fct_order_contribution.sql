@@ -156,7 +156,11 @@ final as (
     -- Inside a stage the rounding residue goes to the largest share, so each stage sums to
     -- its stage points and the order to its pool.
     select
-        {{ concat_key(['rounded.order_id', 'rounded.stage', "coalesce(rounded.employee_id, 'unattributed')"], '|') }}
+        {{ concat_key([
+            'rounded.order_id',
+            'rounded.stage',
+            "coalesce(rounded.employee_id, 'unattributed')",
+        ], '|') }}
             as contribution_id,
         rounded.order_id,
         rounded.stage,

@@ -217,7 +217,9 @@ invoice_summary as (
 
     select
         invoices.order_id,
-        count(distinct invoices.invoice_id) filter (where not invoices.is_credit_note)
+        count(distinct invoices.invoice_id) filter (
+            where not invoices.is_credit_note
+        )
             as invoice_count,
         count(distinct invoices.invoice_id) filter (where invoices.is_credit_note)
             as credit_note_document_count,

@@ -32,7 +32,9 @@ targets as (
         yellow_threshold,
         red_threshold,
         direction,
-        target_source
+        valid_from,
+        target_source,
+        source_priority
     from {{ ref('int_kpi_targets_resolved') }}
 
 ),
@@ -75,13 +77,16 @@ target_candidates as (
                 in_period.kpi_date, in_period.scope_type, in_period.scope_id, in_period.kpi_code
             order by
                 case when targets.scope_id = in_period.scope_id then 0 else 1 end,
-                case when targets.scope_type = in_period.scope_type then 0 else 1 end
+                case when targets.scope_type = in_period.scope_type then 0 else 1 end,
+                targets.source_priority,
+                targets.valid_from desc nulls last
         ) as specificity_rank
     from in_period
     inner join targets
         on in_period.kpi_code = targets.kpi_code
         and (targets.scope_type = in_period.scope_type or targets.scope_type = '*')
         and (targets.scope_id = in_period.scope_id or targets.scope_id = '*')
+        and (targets.valid_from is null or targets.valid_from <= in_period.kpi_date)
 
 ),
 
@@ -128,19 +133,21 @@ final as (
         cast(yellow_threshold as double) as yellow_threshold,
         cast(red_threshold as double) as red_threshold,
         direction,
+        -- docs/sources/excel.md: at or better than the target is green, beyond the red
+        -- threshold (in the bad direction) is red, in between yellow.
         case
-            when kpi_value is null or yellow_threshold is null then null
+            when kpi_value is null or target is null then null
             when direction = 'lower_is_better' then
                 case
-                    when kpi_value <= yellow_threshold then 'green'
-                    when kpi_value <= red_threshold then 'yellow'
-                    else 'red'
+                    when kpi_value <= target then 'green'
+                    when kpi_value > red_threshold then 'red'
+                    else 'yellow'
                 end
             else
                 case
-                    when kpi_value >= yellow_threshold then 'green'
-                    when kpi_value >= red_threshold then 'yellow'
-                    else 'red'
+                    when kpi_value >= target then 'green'
+                    when kpi_value < red_threshold then 'red'
+                    else 'yellow'
                 end
         end as status,
         target_source

@@ -28,8 +28,12 @@ latest_batch as (
 renamed as (
 
     select
-        {{ concat_key(['source.kpi_code', 'source.scope_type', "coalesce(source.scope_code, '*')"], '|') }}
-            as kpi_target_id,
+        {{ concat_key([
+            'source.kpi_code',
+            'source.scope_type',
+            "coalesce(source.scope_code, '*')",
+            "coalesce(cast(source.valid_from as varchar), '*')",
+        ], '|') }} as kpi_target_id,
         source.kpi_code,
         source.scope_type,
         coalesce(source.scope_code, '*') as scope_id,
