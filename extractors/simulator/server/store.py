@@ -89,7 +89,9 @@ def fixed_offset_seconds(tz: ZoneInfo) -> int | None:
     per-row zone lookup, which matters when loading millions of rows.
     """
     offsets = {
-        datetime(year, month, 1, tzinfo=tz).utcoffset() for year in range(2000, 2041) for month in (1, 7)
+        datetime(year, month, 1, tzinfo=tz).utcoffset()
+        for year in range(2000, 2041)
+        for month in (1, 7)
     }
     if len(offsets) != 1:
         return None
@@ -104,7 +106,11 @@ def _modstamp_sql(column: str, type_: str, tz: str) -> str:
         # epoch_us of a TIMESTAMPTZ is zone-free: no ICU lookup per row.
         return f"make_timestamp(epoch_us(TRY_CAST({col} AS TIMESTAMPTZ)))"
     if type_ in ("ts_local", "date"):
-        local = f"TRY_CAST({col} AS TIMESTAMP)" if type_ == "ts_local" else f"CAST(TRY_CAST({col} AS DATE) AS TIMESTAMP)"
+        local = (
+            f"TRY_CAST({col} AS TIMESTAMP)"
+            if type_ == "ts_local"
+            else f"CAST(TRY_CAST({col} AS DATE) AS TIMESTAMP)"
+        )
         if offset is not None:
             return f"({local} - INTERVAL {offset} SECOND)"
         return f"timezone('UTC', timezone({sql_str(tz)}, {local}))"
@@ -206,7 +212,9 @@ class DataStore:
         ] + [quote_ident(c) for c in extra]
         modstamp = ent.field(ent.modstamp)
         deleted = (
-            f"coalesce(lower({quote_ident(ent.deleted)}) = 'true', false)" if ent.deleted else "false"
+            f"coalesce(lower({quote_ident(ent.deleted)}) = 'true', false)"
+            if ent.deleted
+            else "false"
         )
         keys = ", ".join(quote_ident(k) for k in ent.key)
         self._con.execute(
@@ -357,7 +365,9 @@ class DataStore:
         params: dict[str, Any] = {"as_of": window.as_of}
         where = [current_where()] if flat else ["true"]
         if window.since is not None:
-            where.append(f"{version} >= $since" if window.since_inclusive else f"{version} > $since")
+            where.append(
+                f"{version} >= $since" if window.since_inclusive else f"{version} > $since"
+            )
             params["since"] = window.since
         if window.until is not None:
             where.append(f"{version} <= $until")
@@ -388,7 +398,9 @@ class DataStore:
                 f"FROM ({self._saleorder_sql(info)}) WHERE {' AND '.join(where)}"
             )
         with self.cursor() as cur:
-            cur.execute(f"CREATE TABLE {table} AS SELECT * FROM ({inner}) {limit} ORDER BY _n", params)
+            cur.execute(
+                f"CREATE TABLE {table} AS SELECT * FROM ({inner}) {limit} ORDER BY _n", params
+            )
             (total,) = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(total)
 
@@ -407,12 +419,21 @@ class DataStore:
         return []
 
     def _page_rows(
-        self, cur: duckdb.DuckDBPyConnection, result: ResultSet, offset: int, limit: int, select_sql: str
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        result: ResultSet,
+        offset: int,
+        limit: int,
+        select_sql: str,
     ) -> list[tuple]:
         span = f"_n >= {int(offset)} AND _n < {int(offset + limit)}"
         if result.key.shape != "flat":
-            return cur.execute(f"SELECT {select_sql} FROM {result.table} WHERE {span} ORDER BY _n").fetchall()
-        low, high = cur.execute(f"SELECT min(_pos), max(_pos) FROM {result.table} WHERE {span}").fetchone()
+            return cur.execute(
+                f"SELECT {select_sql} FROM {result.table} WHERE {span} ORDER BY _n"
+            ).fetchall()
+        low, high = cur.execute(
+            f"SELECT min(_pos), max(_pos) FROM {result.table} WHERE {span}"
+        ).fetchone()
         if low is None:
             return []
         # Literal bounds let DuckDB skip the entity table's row groups outside the page.

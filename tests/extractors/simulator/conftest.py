@@ -155,5 +155,3 @@ class WeaverClient:
 
 def sample_path(sim: SimulatorServer) -> str:
     return sim.url("mes") + "/mtconnect/sample"
-
-

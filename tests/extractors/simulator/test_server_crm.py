@@ -52,20 +52,29 @@ def test_token_body_is_salesforce_shaped_without_expires_in(http, sim) -> None: 
 def test_wrong_secret_is_invalid_grant(http, sim) -> None:  # type: ignore[no-untyped-def]
     response = http.post(
         sim.url("crm") + "/services/oauth2/token",
-        data={"grant_type": "client_credentials", "client_id": DEMO.crm_client_id,
-              "client_secret": "nope"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEMO.crm_client_id,
+            "client_secret": "nope",
+        },
     )
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_grant", "error_description": "authentication failure"}
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "authentication failure",
+    }
 
 
 def test_without_a_session_the_query_is_401_invalid_session(http, sim) -> None:  # type: ignore[no-untyped-def]
     response = http.get(
-        sim.url("crm") + f"/services/data/{V}/query", params={"q": "SELECT Id FROM Account"},
+        sim.url("crm") + f"/services/data/{V}/query",
+        params={"q": "SELECT Id FROM Account"},
         headers={"Authorization": "Bearer stale"},
     )
     assert response.status_code == 401
-    assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    assert response.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
 
 
 def test_versions_are_listed_without_auth(http, sim) -> None:  # type: ignore[no-untyped-def]
@@ -77,12 +86,20 @@ def test_versions_are_listed_without_auth(http, sim) -> None:  # type: ignore[no
 def test_paging_visits_every_task_once_in_order(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
     expected = [r["Id"] for r in handmade.current("crm", "tasks", include_deleted=True)]
     assert len(expected) > 2000
-    records, pages = _walk(http, sim, "SELECT Id, Subject, SystemModstamp FROM Task ORDER BY SystemModstamp, Id", all_rows=True)
+    records, pages = _walk(
+        http,
+        sim,
+        "SELECT Id, Subject, SystemModstamp FROM Task ORDER BY SystemModstamp, Id",
+        all_rows=True,
+    )
     assert [r["Id"] for r in records] == expected
     assert [len(p["records"]) for p in pages] == [2000, len(expected) - 2000]
     assert all(p["totalSize"] == len(expected) for p in pages)
     first = records[0]
-    assert first["attributes"] == {"type": "Task", "url": f"/services/data/{V}/sobjects/Task/{first['Id']}"}
+    assert first["attributes"] == {
+        "type": "Task",
+        "url": f"/services/data/{V}/sobjects/Task/{first['Id']}",
+    }
     assert list(first) == ["attributes", "Id", "Subject", "SystemModstamp"]
 
 
@@ -94,7 +111,9 @@ def test_batch_size_header_sets_the_page_size(http, sim, handmade: Handmade) -> 
     assert len(pages[0]["records"]) == 200
 
 
-def test_incremental_window_returns_exactly_the_changed_records(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_window_returns_exactly_the_changed_records(
+    http, sim, handmade: Handmade
+) -> None:  # type: ignore[no-untyped-def]
     since = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
     until = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
     soql = (
@@ -103,7 +122,9 @@ def test_incremental_window_returns_exactly_the_changed_records(http, sim, handm
     )
     for all_rows in (False, True):
         records, _ = _walk(http, sim, soql, all_rows=all_rows)
-        expected = handmade.current("crm", "opportunities", since=since, until=until, include_deleted=all_rows)
+        expected = handmade.current(
+            "crm", "opportunities", since=since, until=until, include_deleted=all_rows
+        )
         assert [r["Id"] for r in records] == [r["Id"] for r in expected]
         assert [r["StageName"] for r in records] == [r["StageName"] for r in expected]
 
@@ -114,7 +135,9 @@ def test_query_all_returns_the_deleted_opportunity_and_query_does_not(http, sim)
     everything, _ = _walk(http, sim, soql, all_rows=True)
     assert DELETED_OPPORTUNITY not in {r["Id"] for r in live}
     deleted = [r for r in everything if r["Id"] == DELETED_OPPORTUNITY]
-    assert deleted == [{"attributes": deleted[0]["attributes"], "Id": DELETED_OPPORTUNITY, "IsDeleted": True}]
+    assert deleted == [
+        {"attributes": deleted[0]["attributes"], "Id": DELETED_OPPORTUNITY, "IsDeleted": True}
+    ]
     # Before the delete (as of day 4) both see it, alive.
     sim.set_as_of(START.replace(day=4))
     live, _ = _walk(http, sim, soql)
@@ -131,11 +154,15 @@ def test_as_of_hides_future_records_and_versions(http, sim, handmade: Handmade) 
     sim.set_as_of(LAST_DAY.replace(day=12))
     later, _ = _walk(http, sim, soql)
     assert future_ids <= {r["Id"] for r in later}
-    assert len(later) == len(handmade.current("crm", "accounts", as_of=datetime(2026, 3, 12, 16, tzinfo=UTC)))
+    assert len(later) == len(
+        handmade.current("crm", "accounts", as_of=datetime(2026, 3, 12, 16, tzinfo=UTC))
+    )
 
 
 def test_values_keep_their_types_and_text(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
-    response, _, _ = _query(http, sim, "SELECT Id, Amount, IsWon, CloseDate, SystemModstamp FROM Opportunity LIMIT 1")
+    response, _, _ = _query(
+        http, sim, "SELECT Id, Amount, IsWon, CloseDate, SystemModstamp FROM Opportunity LIMIT 1"
+    )
     body = json.loads(response.text, parse_float=Decimal)
     record = body["records"][0]
     raw = handmade.current("crm", "opportunities")[0]
@@ -145,13 +172,18 @@ def test_values_keep_their_types_and_text(http, sim, handmade: Handmade) -> None
     assert record["SystemModstamp"] == raw["SystemModstamp"]
     assert body["totalSize"] == 1 and body["done"] is True
     accounts, _ = _walk(http, sim, "SELECT Id, Name, BillingCity FROM Account")
-    assert accounts[0]["Name"] == '华东机电, "Key" account' and accounts[0]["BillingCity"] == "上海\n浦东"
+    assert (
+        accounts[0]["Name"] == '华东机电, "Key" account'
+        and accounts[0]["BillingCity"] == "上海\n浦东"
+    )
 
 
 def test_limit_info_header_counts_calls(http, sim) -> None:  # type: ignore[no-untyped-def]
     first, _, _ = _query(http, sim, "SELECT Id FROM User")
     second, _, _ = _query(http, sim, "SELECT Id FROM User")
-    used = [int(r.headers["Sforce-Limit-Info"].split("=")[1].split("/")[0]) for r in (first, second)]
+    used = [
+        int(r.headers["Sforce-Limit-Info"].split("=")[1].split("/")[0]) for r in (first, second)
+    ]
     assert used[1] == used[0] + 1
 
 

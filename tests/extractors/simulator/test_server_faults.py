@@ -9,7 +9,13 @@ import pytest
 import requests
 
 from extractors.simulator.server import Credentials, Fault, SimulatorServer, parse_faults
-from tests.extractors.simulator.conftest import WeaverClient, crm_token, erp_params, erp_token, rest_token
+from tests.extractors.simulator.conftest import (
+    WeaverClient,
+    crm_token,
+    erp_params,
+    erp_token,
+    rest_token,
+)
 from tests.extractors.simulator.handmade import Handmade
 
 PROTOCOLS = ("crm", "erp", "oa", "rest", "mtconnect")
@@ -23,22 +29,38 @@ def data_request(http, sim, protocol: str, timeout: float = 10, **extra) -> requ
         return http.get(
             token["instance_url"] + "/services/data/v60.0/query",
             params={"q": "SELECT Id, Subject, ActivityDate FROM Task"},
-            headers={"Authorization": f"Bearer {token['access_token']}", "Sforce-Query-Options": "batchSize=200"},
+            headers={
+                "Authorization": f"Bearer {token['access_token']}",
+                "Sforce-Query-Options": "batchSize=200",
+            },
             timeout=timeout,
         )
     if protocol == "erp":
         token = erp_token(http, sim)
-        return http.get(sim.url("erp") + "/api/customerlist/batch_get",
-                        params=erp_params(token, rows_per_page=10, **extra), timeout=timeout)
+        return http.get(
+            sim.url("erp") + "/api/customerlist/batch_get",
+            params=erp_params(token, rows_per_page=10, **extra),
+            timeout=timeout,
+        )
     if protocol == "oa":
         client = WeaverClient(http, sim).login()
-        return http.post(sim.url("oa") + "/api/workflow/paService/getAllWorkflowRequestList",
-                         headers=client.headers(), data={"pageNo": "1", "pageSize": "10"}, timeout=timeout)
+        return http.post(
+            sim.url("oa") + "/api/workflow/paService/getAllWorkflowRequestList",
+            headers=client.headers(),
+            data={"pageNo": "1", "pageSize": "10"},
+            timeout=timeout,
+        )
     if protocol == "rest":
         token = rest_token(http, sim, "qms")
-        return http.get(sim.url("qms") + "/api/v1/inspections", params={"limit": 5, **extra},
-                        headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
-    return http.get(sim.url("mes") + "/mtconnect/sample", params={"count": 5, **extra}, timeout=timeout)
+        return http.get(
+            sim.url("qms") + "/api/v1/inspections",
+            params={"limit": 5, **extra},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+        )
+    return http.get(
+        sim.url("mes") + "/mtconnect/sample", params={"count": 5, **extra}, timeout=timeout
+    )
 
 
 def arm(sim, protocol: str, kind: str, **params) -> None:  # type: ignore[no-untyped-def]
@@ -47,8 +69,12 @@ def arm(sim, protocol: str, kind: str, **params) -> None:  # type: ignore[no-unt
 
 def records_of(protocol: str, response: requests.Response) -> list[dict]:
     body = response.json()
-    return {"crm": lambda: body["records"], "erp": lambda: body["customerlist"], "oa": lambda: body,
-            "rest": lambda: body["data"]}[protocol]()
+    return {
+        "crm": lambda: body["records"],
+        "erp": lambda: body["customerlist"],
+        "oa": lambda: body,
+        "rest": lambda: body["data"],
+    }[protocol]()
 
 
 EXPECTED = {
@@ -74,7 +100,9 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize(("protocol", "kind"), sorted(EXPECTED), ids=[f"{p}-{k}" for p, k in sorted(EXPECTED)])
+@pytest.mark.parametrize(
+    ("protocol", "kind"), sorted(EXPECTED), ids=[f"{p}-{k}" for p, k in sorted(EXPECTED)]
+)
 def test_error_faults_answer_in_the_source_shape(http, sim, protocol, kind) -> None:  # type: ignore[no-untyped-def]
     arm(sim, protocol, kind)
     response = data_request(http, sim, protocol)
@@ -145,8 +173,11 @@ def test_invalid_field_defaults_to_a_number_or_a_date(http, sim) -> None:  # typ
 def test_token_expiry_mid_paging_then_the_cursor_still_works(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
     token = crm_token(http, sim)
     headers = {"Authorization": f"Bearer {token['access_token']}"}
-    first = http.get(token["instance_url"] + "/services/data/v60.0/query",
-                     params={"q": "SELECT Id FROM Task"}, headers=headers).json()
+    first = http.get(
+        token["instance_url"] + "/services/data/v60.0/query",
+        params={"q": "SELECT Id FROM Task"},
+        headers=headers,
+    ).json()
     sim.faults.add("crm:token_expiry@1")
     next_url = token["instance_url"] + first["nextRecordsUrl"]
     assert http.get(next_url, headers=headers).status_code == 401
@@ -156,7 +187,10 @@ def test_token_expiry_mid_paging_then_the_cursor_still_works(http, sim, handmade
 
 
 def test_tokens_expire_after_the_configured_ttl(handmade: Handmade) -> None:
-    with SimulatorServer(handmade.root, credentials=Credentials(token_ttl_seconds=0.3)) as server, requests.Session() as http:
+    with (
+        SimulatorServer(handmade.root, credentials=Credentials(token_ttl_seconds=0.3)) as server,
+        requests.Session() as http,
+    ):
         token = rest_token(http, server, "hr")
         url = server.url("hr") + "/api/v1/teams"
         headers = {"Authorization": f"Bearer {token}"}
@@ -166,14 +200,30 @@ def test_tokens_expire_after_the_configured_ttl(handmade: Handmade) -> None:
 
 
 def test_grammar() -> None:
-    faults = parse_faults("crm:rate_limit@2, erp:server_error@3x2,qms:slow@1:seconds=3;match=inspections,hr:token_expiry@2x*")
+    faults = parse_faults(
+        "crm:rate_limit@2, erp:server_error@3x2,qms:slow@1:seconds=3;match=inspections,hr:token_expiry@2x*"
+    )
     assert [(f.source, f.kind, f.at, f.times) for f in faults] == [
-        ("crm", "rate_limit", 2, 1), ("erp", "server_error", 3, 2), ("qms", "slow", 1, 1), ("hr", "token_expiry", 2, None),
+        ("crm", "rate_limit", 2, 1),
+        ("erp", "server_error", 3, 2),
+        ("qms", "slow", 1, 1),
+        ("hr", "token_expiry", 2, None),
     ]
     assert faults[2].params == {"seconds": 3, "match": "inspections"}
-    assert [f.spec() for f in faults] == ["crm:rate_limit@2", "erp:server_error@3x2",
-                                          "qms:slow@1:seconds=3;match=inspections", "hr:token_expiry@2x*"]
-    for bad in ("crm", "crm:nothing@1", "nowhere:rate_limit", "crm:agent_restart", "crm:slow@0", "crm:slow:seconds"):
+    assert [f.spec() for f in faults] == [
+        "crm:rate_limit@2",
+        "erp:server_error@3x2",
+        "qms:slow@1:seconds=3;match=inspections",
+        "hr:token_expiry@2x*",
+    ]
+    for bad in (
+        "crm",
+        "crm:nothing@1",
+        "nowhere:rate_limit",
+        "crm:agent_restart",
+        "crm:slow@0",
+        "crm:slow:seconds",
+    ):
         with pytest.raises(ValueError):
             parse_faults(bad)
 
@@ -192,14 +242,24 @@ def test_control_endpoints(http, sim, handmade: Handmade) -> None:  # type: igno
     health = http.get(base + "/_sim/health").json()
     assert health["status"] == "ok" and health["missing_files"] == []
     assert health["as_of"] == "2026-03-10T15:59:59Z"
-    assert http.post(base + "/_sim/as_of", json={"as_of": "2026-03-05"}).json()["as_of"] == "2026-03-05T15:59:59Z"
+    assert (
+        http.post(base + "/_sim/as_of", json={"as_of": "2026-03-05"}).json()["as_of"]
+        == "2026-03-05T15:59:59Z"
+    )
     assert http.post(base + "/_sim/as_of", json={"as_of": "soon"}).status_code == 400
     assert http.post(base + "/_sim/faults", json={"spec": "qms:server_error@1"}).status_code == 200
     assert http.post(base + "/_sim/faults", json={"spec": "qms:bogus"}).status_code == 400
     assert data_request(http, sim, "rest").status_code == 500
     log = http.get(base + "/_sim/log", params={"source": "qms"}).json()
-    assert [(e["path"], e["status"]) for e in log] == [("/qms/auth/token", 200), ("/qms/api/v1/inspections", 500)]
+    assert [(e["path"], e["status"]) for e in log] == [
+        ("/qms/auth/token", 200),
+        ("/qms/api/v1/inspections", 500),
+    ]
     assert log[1]["fault"] == "qms:server_error@1" and log[1]["query"] == {"limit": "5"}
     reset = http.post(base + "/_sim/reset").json()
-    assert reset["as_of"] == "2026-03-10T15:59:59Z" and reset["faults"] == [] and reset["requests"] == 0
+    assert (
+        reset["as_of"] == "2026-03-10T15:59:59Z"
+        and reset["faults"] == []
+        and reset["requests"] == 0
+    )
     assert sim.request_log == [] and len(sim.faults) == 0

@@ -20,8 +20,11 @@ def _get(http, sim, what: str, **params):  # type: ignore[no-untyped-def]
 def _header(root: ET.Element) -> dict[str, int]:
     header = root.find("m:Header", NS)
     assert header is not None
-    return {k: int(v) for k, v in header.attrib.items() if k in (
-        "instanceId", "bufferSize", "firstSequence", "lastSequence", "nextSequence")}
+    return {
+        k: int(v)
+        for k, v in header.attrib.items()
+        if k in ("instanceId", "bufferSize", "firstSequence", "lastSequence", "nextSequence")
+    }
 
 
 def invert(root: ET.Element) -> list[tuple[int, dict[str, str | None]]]:
@@ -32,20 +35,34 @@ def invert(root: ET.Element) -> list[tuple[int, dict[str, str | None]]]:
         for element in device.iterfind(".//m:ComponentStream[@component='Controller']/*/*", NS):
             tag = element.tag.split("}")[1]
             seq = int(element.attrib["sequence"])
-            row = rows.setdefault((seq, uuid), {"mtconnect_uuid": uuid, "timestamp": element.attrib["timestamp"],
-                                               "reason_code": None, "reason_text": None})
+            row = rows.setdefault(
+                (seq, uuid),
+                {
+                    "mtconnect_uuid": uuid,
+                    "timestamp": element.attrib["timestamp"],
+                    "reason_code": None,
+                    "reason_text": None,
+                },
+            )
             if tag == "Execution":
                 row["state"] = STATE_OF[element.text or ""]
             elif tag == "Message" and "nativeCode" in element.attrib:
                 row["reason_code"], row["reason_text"] = element.attrib["nativeCode"], element.text
             elif tag == "Fault":
-                row["reason_code"], row["reason_text"] = element.attrib.get("nativeCode"), element.text
+                row["reason_code"], row["reason_text"] = (
+                    element.attrib.get("nativeCode"),
+                    element.text,
+                )
     return sorted(((seq, row) for (seq, _), row in rows.items()), key=lambda item: item[0])
 
 
 def _expected(handmade: Handmade, as_of: datetime | None = None) -> list[dict[str, str | None]]:
     as_of = as_of or end_of_day(datetime(2026, 3, 10).date())
-    return [r for r in handmade.of("mes", "machine_states") if parse(r["timestamp"] or "", "ts_utc") <= as_of]
+    return [
+        r
+        for r in handmade.of("mes", "machine_states")
+        if parse(r["timestamp"] or "", "ts_utc") <= as_of
+    ]
 
 
 @contextmanager
@@ -67,7 +84,9 @@ def test_probe_lists_one_device_per_machine(http, sim) -> None:  # type: ignore[
     assert types == {"AVAILABILITY", "EXECUTION", "FUNCTIONAL_MODE", "MESSAGE", "SYSTEM"}
 
 
-def test_sample_cursor_walks_every_state_once_and_inverts_exactly(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
+def test_sample_cursor_walks_every_state_once_and_inverts_exactly(
+    http, sim, handmade: Handmade
+) -> None:  # type: ignore[no-untyped-def]
     expected = _expected(handmade)
     rows, start = [], 1
     while True:
@@ -137,12 +156,22 @@ def test_agent_restart_changes_instance_and_renumbers(http, sim, handmade: Handm
     rows = [row for _, row in invert(resync)]
     expected = _expected(handmade, end_of_day(datetime(2026, 3, 10).date()))
     assert rows[:2] == sorted(
-        [r for r in expected if r is max((x for x in expected if x["mtconnect_uuid"] == r["mtconnect_uuid"]),
-                                         key=lambda x: x["timestamp"] or "")],
+        [
+            r
+            for r in expected
+            if r
+            is max(
+                (x for x in expected if x["mtconnect_uuid"] == r["mtconnect_uuid"]),
+                key=lambda x: x["timestamp"] or "",
+            )
+        ],
         key=lambda x: (x["timestamp"], x["mtconnect_uuid"]),
     )
-    later = [r for r in handmade.of("mes", "machine_states")
-             if "2026-03-10T16" <= (r["timestamp"] or "") <= "2026-03-11T04:00:00Z"]
+    later = [
+        r
+        for r in handmade.of("mes", "machine_states")
+        if "2026-03-10T16" <= (r["timestamp"] or "") <= "2026-03-11T04:00:00Z"
+    ]
     assert rows[2:] == later
 
 

@@ -48,7 +48,11 @@ def test_an_unknown_token_is_status_false_timeout(http, sim) -> None:  # type: i
     client.token = "e3d7e45b-0000"
     response = client.post(LIST, pageNo="1", pageSize="10")
     assert response.status_code == 200
-    assert response.json() == {"msg": "token不存在或者超时：e3d7e45b-0000", "code": -1, "status": False}
+    assert response.json() == {
+        "msg": "token不存在或者超时：e3d7e45b-0000",
+        "code": -1,
+        "status": False,
+    }
 
 
 def test_list_pages_visit_every_request_once(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
@@ -57,17 +61,24 @@ def test_list_pages_visit_every_request_once(http, sim, handmade: Handmade) -> N
     expected = handmade.current("oa", "workflow_requests")
     assert [r["requestId"] for r in rows] == [r["requestId"] for r in expected]
     first, raw = rows[0], expected[0]
-    assert first["workflowBaseInfo"] == {k: raw[k] for k in ("workflowId", "workflowName", "workflowTypeName")}
+    assert first["workflowBaseInfo"] == {
+        k: raw[k] for k in ("workflowId", "workflowName", "workflowTypeName")
+    }
     assert first["lastOperateTime"] == raw["lastOperateTime"]
     assert all(isinstance(v, str) for v in first.values() if not isinstance(v, dict))
 
 
 def test_operatedate_window_is_by_plant_local_day(http, sim, handmade: Handmade) -> None:  # type: ignore[no-untyped-def]
     client = WeaverClient(http, sim).login()
-    conditions = {"operatedateselect": "6", "operatedatefrom": "2026-03-03", "operatedateto": "2026-03-05"}
+    conditions = {
+        "operatedateselect": "6",
+        "operatedatefrom": "2026-03-03",
+        "operatedateto": "2026-03-05",
+    }
     rows = _walk(client, size=4, conditions=conditions)
     expected = [
-        r for r in handmade.current("oa", "workflow_requests")
+        r
+        for r in handmade.current("oa", "workflow_requests")
         if "2026-03-03" <= r["lastOperateTime"][:10] <= "2026-03-05"
     ]
     assert expected and [r["requestId"] for r in rows] == [r["requestId"] for r in expected]
@@ -83,7 +94,9 @@ def test_detail_carries_main_table_and_logs(http, sim, handmade: Handmade) -> No
     assert {f["fieldName"]: f["fieldValue"] for f in fields} == {
         k: raw[k] or "" for k in ("related_case", "related_order", "related_customer")
     }
-    logs = [x for x in handmade.current("oa", "workflow_logs") if x["requestId"] == raw["requestId"]]
+    logs = [
+        x for x in handmade.current("oa", "workflow_logs") if x["requestId"] == raw["requestId"]
+    ]
     assert [x["logId"] for x in data["workflowRequestLogs"]] == [x["logId"] for x in logs]
     missing = client.get(DETAIL, requestId="nope").json()
     assert missing["code"] == "PARAM_ERROR" and missing["data"] is None
@@ -105,13 +118,23 @@ def test_as_of_hides_future_requests_and_logs(http, sim, handmade: Handmade) -> 
     sim.set_as_of(datetime(2026, 3, 12, 23, 0))
     later = {r["requestId"] for r in _walk(client, size=50)}
     future = later - now
-    assert future and future == {
-        r["requestId"] for r in handmade.current("oa", "workflow_requests", as_of=end_of_day(datetime(2026, 3, 12).date()))
-    } - now
+    assert (
+        future
+        and future
+        == {
+            r["requestId"]
+            for r in handmade.current(
+                "oa", "workflow_requests", as_of=end_of_day(datetime(2026, 3, 12).date())
+            )
+        }
+        - now
+    )
     assert datetime(2026, 3, 12, tzinfo=UTC)  # the clock moved past the future record
 
 
 def test_missing_userid_is_login_timeout(http, sim) -> None:  # type: ignore[no-untyped-def]
     client = WeaverClient(http, sim).login()
-    response = http.post(sim.url("oa") + LIST, headers={"appid": DEMO.oa_appid, "token": client.token})
+    response = http.post(
+        sim.url("oa") + LIST, headers={"appid": DEMO.oa_appid, "token": client.token}
+    )
     assert response.json() == {"msg": "登录信息超时", "errorCode": "002", "status": False}
