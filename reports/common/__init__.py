@@ -1,0 +1,2 @@
+"""What the workbook and the brief share: period windows, queries on the marts, number
+formats and colours, fonts."""

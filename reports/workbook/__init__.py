@@ -1,0 +1,1 @@
+"""The morning workbook: KPI health heatmap on the front sheet, evidence sheets behind it."""
