@@ -101,8 +101,11 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 )
 @click.option("--start", type=_DATE, default=None, help="First date of a range (backfill).")
 @click.option("--end", type=_DATE, default=None, help="Last date of a range, inclusive.")
-@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
-def run(run_date, start, end, sources: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+@click.option("--source", "sources", multiple=True, help="Extract only these sources (repeatable).")
+@click.option(
+    "--extract-only", is_flag=True, help="Stop after extraction (no models, gate, publish)."
+)
+def run(run_date, start, end, sources: tuple[str, ...], extract_only: bool) -> None:  # type: ignore[no-untyped-def]
     """Run the nightly job for a date or a range of dates."""
     from perfchain.pipeline import parse_dates, print_summary, run_pipeline
     from perfchain.settings import load_settings
@@ -114,7 +117,7 @@ def run(run_date, start, end, sources: tuple[str, ...]) -> None:  # type: ignore
         end and end.date(),
         settings.plant.timezone,
     )
-    summary = run_pipeline(settings, dates, sources or None)
+    summary = run_pipeline(settings, dates, sources or None, extract_only=extract_only)
     print_summary(summary, settings)
 
 

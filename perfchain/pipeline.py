@@ -56,15 +56,16 @@ def run_pipeline(
     dates: Sequence[date],
     sources: Sequence[str] | None = None,
     show_progress: bool = True,
+    extract_only: bool = False,
 ) -> RunSummary:
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly_job")
-    selection = _selection(defs, sources)
+    selection = _selection(defs, sources, extract_only)
     instance = dagster_instance(settings)
     summary = RunSummary()
-    steps = len(selection) if selection else len(list(defs.resolve_all_asset_keys()))
+    steps = len(selection or defs.resolve_asset_graph().executable_asset_keys)
     for run_date in dates:
         bar = tqdm(total=steps, desc=f"run {run_date}", unit="step", disable=not show_progress)
         progress.listen(lambda step, detail, bar=bar: (bar.set_postfix_str(step), bar.update(1)))
@@ -102,21 +103,25 @@ def run_pipeline(
     return summary
 
 
-def _selection(defs: dg.Definitions, sources: Sequence[str] | None) -> list[dg.AssetKey] | None:
-    if not sources:
+def _selection(
+    defs: dg.Definitions, sources: Sequence[str] | None, extract_only: bool
+) -> list[dg.AssetKey] | None:
+    """`--source` limits extraction (what runs downstream is unchanged); `extract_only`
+    stops after extraction, e.g. to backfill raw before a model change."""
+    if not sources and not extract_only:
         return None
-    keys = [
-        key
-        for key in defs.resolve_all_asset_keys()
-        if key.path[0] != "raw" or key.path[1] in sources
-    ]
-    known = {key.path[1] for key in defs.resolve_all_asset_keys() if key.path[0] == "raw"}
-    unknown = sorted(set(sources) - known)
+    executable = defs.resolve_asset_graph().executable_asset_keys
+    extract = {key for key in executable if key.path[0] == "raw"}
+    known = {key.path[1] for key in extract}
+    unknown = sorted(set(sources or ()) - known)
     if unknown:
         raise PerfchainError(
             f"unknown source(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
-    return keys
+    chosen = {key for key in extract if not sources or key.path[1] in sources}
+    if not extract_only:
+        chosen |= executable - extract
+    return sorted(chosen, key=lambda key: key.to_user_string())
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:

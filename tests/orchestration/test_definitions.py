@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import pytest
 
 from extractors.credentials import SECRET_KEYS, env_name
@@ -32,8 +33,16 @@ def test_definitions_hold_jobs_schedule_and_one_asset_per_entity(placeholder_env
     expected = {f"raw/{e.source}/{e.name}" for e in ENTITIES if e.source in sources}
     assert expected <= keys
     groups = {
-        spec.key.path[1]: spec.group_name
+        spec.key.to_user_string(): spec.group_name
         for spec in defs.resolve_all_asset_specs()
-        if spec.key.path[0] == "raw"
+        if spec.key.to_user_string() in expected
     }
-    assert all(groups[source] == source for source in groups)
+    assert groups == {key: key.split("/")[1] for key in expected}
+    # The warehouse models hang below the extract assets; the publish asset below the marts.
+    graph = defs.resolve_asset_graph()
+    staging = dg.AssetKey(["staging", "stg_erp__sale_invoices"])
+    assert dg.AssetKey(["raw", "erp", "sale_invoices"]) in graph.get(staging).parent_keys
+    published = graph.get(dg.AssetKey(["published", "perfchain"]))
+    assert dg.AssetKey(["marts", "fct_order_delivery"]) in published.parent_keys
+    checks = {key.name for key in graph.asset_check_keys}
+    assert "quality_gate" in checks

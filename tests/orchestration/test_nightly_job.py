@@ -28,7 +28,9 @@ def settings(simulator, demo_data, tmp_path, monkeypatch):  # type: ignore[no-un
 
 
 def test_one_day_of_extract_assets_materializes_with_metadata(settings) -> None:  # type: ignore[no-untyped-def]
-    summary = run_pipeline(settings, [DAY], sources=["wms", "hr"], show_progress=False)
+    summary = run_pipeline(
+        settings, [DAY], sources=["wms", "hr"], show_progress=False, extract_only=True
+    )
     keys = set(summary.materializations)
     assert {"raw/wms/shipments", "raw/wms/proofs_of_delivery", "raw/hr/employees"} <= keys
     assert not any(key.startswith("raw/crm/") for key in keys)
@@ -45,5 +47,5 @@ def test_one_day_of_extract_assets_materializes_with_metadata(settings) -> None:
 def test_a_failing_source_fails_the_run_with_its_reason(settings, simulator) -> None:  # type: ignore[no-untyped-def]
     simulator.faults.add("hr:server_error@1x*")
     with pytest.raises(RunFailed) as caught:
-        run_pipeline(settings, [DAY], sources=["hr"], show_progress=False)
+        run_pipeline(settings, [DAY], sources=["hr"], show_progress=False, extract_only=True)
     assert "hr." in str(caught.value) and "gave up after" in str(caught.value)

@@ -2,8 +2,6 @@
 assets it reads, dbt tests as asset checks, one `dbt build` per plant date."""
 
 import json
-import sys
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import (
@@ -13,7 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.defs.warehouse.project import DBT_PROJECT_DIR, ensure_manifest
+from orchestration.defs.warehouse.project import DBT_PROJECT_DIR, dbt_executable, ensure_manifest
 from perfchain import progress
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -67,11 +65,9 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
 
 
 def build_dbt_resource(profiles_dir: str) -> DbtCliResource:
-    # The dbt installed beside this Python: runs need not have the venv on PATH.
-    executable = Path(sys.executable).with_name("dbt")
     return DbtCliResource(
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=profiles_dir,
         target="prod",
-        dbt_executable=str(executable) if executable.exists() else "dbt",
+        dbt_executable=dbt_executable(),
     )

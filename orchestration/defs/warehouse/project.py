@@ -9,6 +9,8 @@ any file of the project. Ship no packages.yml: its presence makes Dagster call d
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -34,21 +36,27 @@ def _newest_source_mtime() -> float:
 def ensure_manifest() -> Path:
     if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
         return MANIFEST
-    from dbt.cli.main import dbtRunner
-
-    result = dbtRunner().invoke(
-        [
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--quiet",
-        ]
-    )
-    if not result.success or not MANIFEST.exists():
-        raise PerfchainError(f"dbt parse failed for {DBT_PROJECT_DIR}: {result.exception}")
+    # A subprocess, like every dbt call dagster-dbt makes: dbt keeps global state per process.
+    command = [
+        dbt_executable(),
+        "parse",
+        "--quiet",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not MANIFEST.exists():
+        output = (result.stdout + result.stderr)[-3000:]
+        raise PerfchainError(f"dbt parse failed for {DBT_PROJECT_DIR}:\n{output}")
     return MANIFEST
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python: runs need not have the venv on PATH."""
+    executable = Path(sys.executable).with_name("dbt")
+    return str(executable) if executable.exists() else "dbt"
 
 
 def write_profile(settings: Settings) -> Path:
