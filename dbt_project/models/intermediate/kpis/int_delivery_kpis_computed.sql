@@ -113,7 +113,12 @@ final as (
         kpi_code,
         round(cast(numerator as double), 6) as numerator,
         round(cast(denominator as double), 6) as denominator,
-        {{ rate('numerator', 'denominator') }} as kpi_value
+        {{ rate('numerator', 'denominator') }} as kpi_value,
+        -- Where the counted rows are: filter the fact by kpi_date (see docs/definitions.md).
+        case
+            when kpi_code = 'otd_rate' then 'fct_order_delivery'
+            else 'fct_order_delivery, fct_signal_response'
+        end as source_model
     from unioned
     where denominator > 0
 

@@ -126,7 +126,8 @@ final as (
         kpi_code,
         round(cast(numerator as double), 6) as numerator,
         round(cast(denominator as double), 6) as denominator,
-        round(cast(kpi_value as double), 6) as kpi_value
+        round(cast(kpi_value as double), 6) as kpi_value,
+        'fct_signal_response' as source_model
     from unpivoted
     where denominator > 0
 

@@ -107,7 +107,8 @@ final as (
         kpi_code,
         round(cast(numerator as double), 6) as numerator,
         round(cast(denominator as double), 6) as denominator,
-        {{ rate('numerator', 'denominator') }} as kpi_value
+        {{ rate('numerator', 'denominator') }} as kpi_value,
+        'fct_team_quality_hourly' as source_model
     from unpivoted
     where denominator > 0
 

@@ -150,7 +150,9 @@ final as (
                     else 'yellow'
                 end
         end as status,
-        target_source
+        target_source,
+        -- The fact whose rows the numerator and denominator count.
+        source_model
     from with_targets
 
 )
