@@ -122,6 +122,17 @@ def run(run_date, start, end, sources: tuple[str, ...], extract_only: bool) -> N
 
 
 @main.command()
+@click.argument("order_no")
+def order(order_no: str) -> None:
+    """Order 360: every system's view of one order, the anchor and the contribution trace."""
+    from perfchain.order360 import show_order
+    from perfchain.settings import load_settings
+
+    settings = load_settings()
+    show_order(settings.published_path, order_no, settings.plant.timezone)
+
+
+@main.command()
 @click.option(
     "--rollback", is_flag=True, required=True, help="Put the previous published file back."
 )
