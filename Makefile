@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev lint format bench bench-generate bench-extract clean
+.PHONY: install demo test dev lint format bench bench-generate bench-extract bench-nightly bench-transform clean
 
 # Create .venv and install on first use; reinstall when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -35,13 +35,20 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-generate bench-extract
+bench: bench-generate bench-extract bench-nightly
 
 bench-generate: $(STAMP)
 	$(PY) benchmarks/bench_generate.py
 
 bench-extract: $(STAMP)
-	$(PY) benchmarks/bench_extract.py --scale m
+	$(PY) -m benchmarks.bench_extract --scale m
+
+# The nightly run at scale m: full rebuild, then a one-day increment, phase by phase
+# (extract, dbt build, quality gate, publish), against the transform floor.
+bench-nightly: $(STAMP)
+	$(PY) -m benchmarks.bench_nightly --scale m
+
+bench-transform: bench-nightly
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache dbt_project/target

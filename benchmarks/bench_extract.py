@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import socket
-import subprocess
 import tempfile
 import time
 from collections import defaultdict
@@ -22,8 +20,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import requests
 
+from benchmarks._simulator import SimulatorProcess
 from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.clients import build_client
@@ -43,46 +41,6 @@ BIG_PAGES = {
 }
 
 
-class _Server:
-    """The simulator as a separate process on loopback."""
-
-    def __init__(self, data: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/perfchain"),
-                "simulate",
-                "--data",
-                str(data),
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base_url + "/_sim/health", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        raise RuntimeError("simulator did not start")
-
-    def url(self, source: str) -> str:
-        return f"{self.base_url}/{source}"
-
-    def set_as_of(self, day: date) -> None:
-        requests.post(self.base_url + "/_sim/as_of", json={"as_of": day.isoformat()}, timeout=30)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="m")
@@ -100,7 +58,7 @@ def main() -> None:
     through = date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
 
     work = Path(tempfile.mkdtemp(prefix="perfchain-bench-"))
-    server = _Server(data)
+    server = SimulatorProcess(data)
     policy = RetryPolicy(timeout=120)
     per_source: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     try:

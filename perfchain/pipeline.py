@@ -32,6 +32,9 @@ class RunSummary:
     # asset key path → metadata of its last materialization
     materializations: dict[str, dict[str, object]] = field(default_factory=dict)
     run_logs: list[Path] = field(default_factory=list)
+    # step key → wall seconds, from the Dagster event log (last run)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    run_seconds: list[float] = field(default_factory=list)
 
     def total(self, key: str) -> int:
         return sum(int(meta.get(key, 0) or 0) for meta in self.materializations.values())
@@ -86,6 +89,8 @@ def run_pipeline(
         finally:
             progress.listen(None)
             bar.close()
+        summary.step_seconds = _step_seconds(instance, result.run_id)
+        summary.run_seconds.append(_run_seconds(instance, result.run_id))
         for event in result.get_asset_materialization_events():
             materialization = event.event_specific_data.materialization
             summary.materializations["/".join(materialization.asset_key.path)] = {
@@ -122,6 +127,27 @@ def _selection(
     if not extract_only:
         chosen |= executable - extract
     return sorted(chosen, key=lambda key: key.to_user_string())
+
+
+def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif (
+            event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started
+        ):
+            seconds[event.step_key] = entry.timestamp - started[event.step_key]
+    return seconds
+
+
+def _run_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
+    stamps = [entry.timestamp for entry in instance.all_logs(run_id)]
+    return max(stamps) - min(stamps) if stamps else 0.0
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:

@@ -1,0 +1,53 @@
+"""The simulator as its own process on loopback, as a source system would be."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from datetime import date
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SimulatorProcess:
+    """The simulator as a separate process on loopback."""
+
+    def __init__(self, data: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/perfchain"),
+                "simulate",
+                "--data",
+                str(data),
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base_url + "/_sim/health", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        raise RuntimeError("simulator did not start")
+
+    def url(self, source: str) -> str:
+        return f"{self.base_url}/{source}"
+
+    def set_as_of(self, day: date) -> None:
+        requests.post(self.base_url + "/_sim/as_of", json={"as_of": day.isoformat()}, timeout=30)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)

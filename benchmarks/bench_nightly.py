@@ -1,0 +1,121 @@
+"""make bench-nightly: the nightly run at scale m, against SPEC §7 and issues 4 and 5.
+
+1. generate the demo factory (scale m: ≈1,200 employees, 1 year, ≈10 M source rows);
+2. serve it from a separate simulator process on loopback;
+3. history: `perfchain run` for the second-to-last day (full extraction, full dbt build,
+   gate, publish) — the full rebuild;
+4. increment: `perfchain run` for the last day — the nightly increment (target ≤ 60 s);
+5. the floor for the transform: one DuckDB pass reading every raw table once.
+
+Prints wall time per phase (extract, dbt build, quality gate, publish), the gate + publish
+share of the nightly run (target ≤ 15 %), the dbt increment (target ≤ 20 s) and peak memory.
+
+    .venv/bin/python -m benchmarks.bench_nightly [--scale m] [--seed 42]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from benchmarks._simulator import ROOT, SimulatorProcess
+from perfchain.demo import point_at_simulator, use_demo_credentials
+from perfchain.pipeline import RunSummary, run_pipeline
+from perfchain.settings import load_settings
+
+
+def phases(summary: RunSummary) -> dict[str, float]:
+    steps = summary.step_seconds
+    return {
+        "extract": sum(s for key, s in steps.items() if key.startswith("raw__")),
+        "dbt build": sum(s for key, s in steps.items() if key.startswith("warehouse_models")),
+        "quality gate": sum(s for key, s in steps.items() if key.startswith("quality_gate")),
+        "publish": sum(s for key, s in steps.items() if key.startswith("published__")),
+        "run (wall)": summary.run_seconds[-1],
+    }
+
+
+def floor_seconds(warehouse: Path) -> float:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' "
+            "and not starts_with(table_name, '_')"
+        ).fetchall()
+        started = time.monotonic()
+        for (table,) in tables:
+            con.execute(f'select sum(hash(t)) from raw."{table}" as t').fetchone()
+        return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="m")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    data = ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}"
+    if not (data / "manifest.json").exists():
+        from extractors.simulator.generator import generate
+
+        print(f"generating scale {args.scale} into {data} ...", flush=True)
+        generate(data, scale=args.scale, seed=args.seed, progress=True)
+    manifest = json.loads((data / "manifest.json").read_text())
+    last = date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
+    rows = sum(manifest["row_counts"].values())
+
+    home = ROOT / "var" / "bench" / f"home-{args.scale}"
+    shutil.rmtree(home, ignore_errors=True)
+
+    os.environ["PERFCHAIN_HOME"] = str(home)
+    use_demo_credentials()
+    server = SimulatorProcess(data)
+    try:
+        base = load_settings()
+        settings = point_at_simulator(
+            base, {name: server.url(name) for name in base.sources}, data / "excel"
+        )
+        results = {}
+        for label, day in (
+            ("full rebuild (history)", last - timedelta(days=1)),
+            ("nightly increment", last),
+        ):
+            server.set_as_of(day)
+            print(f"{label}: perfchain run --date {day} ...", flush=True)
+            summary = run_pipeline(settings, [day], show_progress=False)
+            results[label] = (phases(summary), summary.total("rows_loaded"))
+    finally:
+        server.stop()
+    floor = floor_seconds(settings.warehouse_path)
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    print(f"\nscale {args.scale}: {rows:,} source rows in the dataset, through {last}")
+    names = ["extract", "dbt build", "quality gate", "publish", "run (wall)"]
+    print(f"{'':<26}" + "".join(f"{n:>14}" for n in names) + f"{'rows loaded':>14}")
+    for label, (times, loaded) in results.items():
+        print(f"{label:<26}" + "".join(f"{times[n]:>13.1f}s" for n in names) + f"{loaded:>14,}")
+    nightly, _ = results["nightly increment"]
+    share = (nightly["quality gate"] + nightly["publish"]) / nightly["run (wall)"]
+    print(f"\nnightly increment wall: {nightly['run (wall)']:.1f} s (target <= 60 s)")
+    print(f"dbt build, one-day increment: {nightly['dbt build']:.1f} s (target <= 20 s)")
+    full, _ = results["full rebuild (history)"]
+    print(
+        f"dbt build, full: {full['dbt build']:.1f} s; floor (one DuckDB pass over raw): {floor:.1f} s; "
+        f"ratio full/floor {full['dbt build'] / floor:.1f}x, increment/floor {nightly['dbt build'] / floor:.1f}x"
+    )
+    print(f"gate + publish share of the nightly run: {share:.0%} (target <= 15 %)")
+    print(
+        f"peak RSS: this process {peak_self:,.0f} MB, largest child (dbt) {peak_children:,.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
