@@ -379,7 +379,7 @@ def _apply_faults(streams: Stream) -> None:
                 )
 
 
-def _int_arg(name: str, default: int | None) -> int | None:
+def _int_arg(name: str, default: int) -> int:
     text = request.args.get(name)
     if text is None or text == "":
         return default
@@ -395,7 +395,6 @@ def _sample(device_name: str | None) -> Response:
     buf = buffer(sim)
     start = _int_arg("from", buf.first)
     count = _int_arg("count", DEFAULT_COUNT)
-    assert start is not None and count is not None
     if count < 1 or count > sim.buffer_size:
         raise AgentError("OUT_OF_RANGE", f"'count' must be between 1 and {sim.buffer_size}")
     if start < buf.first or start > buf.next:

@@ -18,7 +18,9 @@ from tests.extractors.simulator.conftest import (
 def test_every_file_loads_with_parseable_version_times(simulator) -> None:  # type: ignore[no-untyped-def]
     health = simulator.store.health()
     assert health["missing_files"] == []
-    assert {name: e["bad_modstamps"] for name, e in health["entities"].items() if e["bad_modstamps"]} == {}
+    assert {
+        name: e["bad_modstamps"] for name, e in health["entities"].items() if e["bad_modstamps"]
+    } == {}
     assert len(health["entities"]) == len(ENTITIES)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
@@ -154,4 +154,3 @@ def test_index_lists_the_resources(http, sim) -> None:  # type: ignore[no-untype
         "first-piece-checks",
         "parameter-changes",
     }
-    assert datetime.now(UTC)
