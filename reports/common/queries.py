@@ -51,11 +51,11 @@ def _in_list(values: tuple[str, ...] | frozenset[str]) -> str:
 
 
 def heatmap_cells(q: Query) -> pd.DataFrame:
-    """One row per scope × KPI over the window, with the status recomputed for the window.
+    """One row per scope × KPI over the window, with the status for the window.
 
     A period's value sums numerators and denominators and divides once (SPEC 5.4: never
     average ratios); thresholds, target and direction are those in force on the window's
-    last day. For one day this reproduces `kpi_daily.status` exactly.
+    last day, applied with the rule `kpi_daily` uses. A single day keeps the mart's status.
     """
     last_value = _in_list(LAST_VALUE_KPIS)
     return q.frame(
@@ -83,6 +83,7 @@ def heatmap_cells(q: Query) -> pd.DataFrame:
                 arg_max(coalesce(red_threshold, yellow_threshold, target), kpi_date)
                     as red_threshold,
                 arg_max(direction, kpi_date) as direction,
+                arg_max(status, kpi_date) as last_status,
                 count(*) as days,
             from window_rows
             group by scope_type, scope_id, kpi_code
@@ -105,13 +106,17 @@ def heatmap_cells(q: Query) -> pd.DataFrame:
             scope_type, scope_id, kpi_code, kpi_name, kpi_name_en, unit, value, numerator,
             denominator, target, yellow_threshold, red_threshold, direction, days,
             case
-                when value is null then null
+                -- One day (or a month-to-date KPI): the mart's own status, verbatim.
+                when days = 1 or is_last_value then last_status
+                when value is null or target is null then null
+                -- docs/sources/excel.md: at or better than the target is green, beyond
+                -- the red threshold (in the bad direction) is red, in between yellow.
                 when direction = 'lower_is_better' then
-                    case when value <= yellow_threshold then 'green'
-                        when value <= red_threshold then 'yellow' else 'red' end
+                    case when value <= target then 'green'
+                        when value > red_threshold then 'red' else 'yellow' end
                 else
-                    case when value >= yellow_threshold then 'green'
-                        when value >= red_threshold then 'yellow' else 'red' end
+                    case when value >= target then 'green'
+                        when value < red_threshold then 'red' else 'yellow' end
             end as status,
         from valued
         """
@@ -163,15 +168,15 @@ def heatmap_scopes(q: Query, cells: pd.DataFrame) -> pd.DataFrame:
         if scope_type == "team"
     }
     for dept_id in sorted(dept_ids - {""}):
-        if ("department", dept_id) in present:
-            rows.append(
-                {
-                    "scope_type": "department",
-                    "scope_id": dept_id,
-                    "name": dept_names.get(dept_id, dept_id),
-                    "sort": dept_id,
-                }
-            )
+        # A department heads its teams even when it has no KPI rows of its own.
+        rows.append(
+            {
+                "scope_type": "department",
+                "scope_id": dept_id,
+                "name": dept_names.get(dept_id, dept_id),
+                "sort": dept_id,
+            }
+        )
         for scope_type, scope_id in sorted(present):
             if scope_type == "team" and team_departments.get(scope_id) == dept_id:
                 rows.append(

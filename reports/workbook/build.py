@@ -168,15 +168,8 @@ def _overview(
                 sheet.write_blank(row, col + 1, None, formats.get("text"))
                 continue
             kind = value_kind(code, cell.unit)
-            value_format = formats.get(
-                f"kpi-{kind}", status=cell.status, num_format=excel_format(kind), align="center"
-            )
-            target_format = formats.get(
-                f"target-{kind}",
-                num_format=excel_format(kind),
-                font_color="#6B7280",
-                align="center",
-            )
+            value_format = _kpi_format(formats, kind, cell.status)
+            target_format = _target_format(formats, kind)
             if cell.status == "red":
                 link = _evidence_link(code, scope.scope_type, scope.scope_id, evidence, lang)
                 red.append({"scope": scope, "name": name, "cell": cell, "link": link})
@@ -188,6 +181,10 @@ def _overview(
     sheet.set_column(0, 0, 8)
     sheet.set_column(1, 1, name_width)
     sheet.freeze_panes(HEATMAP_TOP + 2, 2)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEATMAP_TOP, HEATMAP_TOP + 1)
     _red_cell_list(sheet, formats, q, row + 2, red)
 
 
@@ -231,6 +228,7 @@ def _evidence_link(
 def _red_cell_list(
     sheet: Worksheet, formats: Formats, q: queries.Query, top: int, red: list[dict[str, Any]]
 ) -> None:
+    """Below the heatmap, on its column grid: each red cell with its link and filter key."""
     lang = q.lang
     sheet.write(
         top, 0, label("heatmap.red_cells", lang), formats.get("text", bold=True, font_size=12)
@@ -238,46 +236,48 @@ def _red_cell_list(
     if not red:
         sheet.write(top + 1, 0, label("brief.none", lang), formats.note)
         return
-    headers = [
-        "col.scope_type",
-        "col.team",
-        "col.kpi",
-        "col.value",
-        "col.target",
-        "sheet.kpi",
-        "col.scope_key",
+    spans = [  # header label, first column, last column
+        ("col.scope_type", 0, 0),
+        ("col.team", 1, 1),
+        ("col.kpi", 2, 3),
+        ("col.value", 4, 4),
+        ("col.target", 5, 5),
+        ("col.detail", 6, 8),
+        ("col.scope_key", 9, 11),
     ]
-    header_text = [label(key, lang) for key in headers]
-    header_text[5] = label("col.detail", lang)
-    for index, text in enumerate(header_text):
-        sheet.write(top + 1, index, text, formats.header)
+    for key, first, last in spans:
+        _span(sheet, top + 1, first, last, label(key, lang), formats.header)
     for row, item in enumerate(red, start=top + 2):
         cell, link = item["cell"], item["link"]
         kind = value_kind(cell.kpi_code, cell.unit)
         mart_name = cell.kpi_name if lang == "zh" else cell.kpi_name_en
-        sheet.write(row, 0, label(f"level.{item['scope'].scope_type}", lang), formats.get("text"))
-        sheet.write(row, 1, item["name"], formats.get("text"))
-        sheet.write(row, 2, kpi_label(cell.kpi_code, lang, mart_name), formats.get("text"))
-        sheet.write_number(
-            row,
-            3,
-            float(cell.value),
-            formats.get(f"kpi-{kind}", status="red", num_format=excel_format(kind), align="center"),
-        )
-        sheet.write_number(
-            row,
-            4,
-            float(cell.target),
-            formats.get(
-                f"target-{kind}",
-                num_format=excel_format(kind),
-                font_color="#6B7280",
-                align="center",
-            ),
-        )
+        text = formats.get("text")
+        sheet.write(row, 0, label(f"level.{item['scope'].scope_type}", lang), text)
+        sheet.write(row, 1, item["name"], text)
+        _span(sheet, row, 2, 3, kpi_label(cell.kpi_code, lang, mart_name), text)
+        sheet.write_number(row, 4, float(cell.value), _kpi_format(formats, kind, "red"))
+        sheet.write_number(row, 5, float(cell.target), _target_format(formats, kind))
         if link is not None:
-            sheet.write_url(row, 5, link.url, formats.link, string=link.tip)
-            sheet.write_string(row, 6, link.key, formats.get("text"))
+            sheet.merge_range(row, 6, row, 8, "", formats.link)
+            sheet.write_url(row, 6, link.url, formats.link, string=link.tip)
+            _span(sheet, row, 9, 11, link.key, text)
+
+
+def _span(sheet: Worksheet, row: int, first: int, last: int, text: str, cell_format: Any) -> None:
+    if first == last:
+        sheet.write(row, first, text, cell_format)
+    else:
+        sheet.merge_range(row, first, row, last, text, cell_format)
+
+
+def _kpi_format(formats: Formats, kind: str, status: str | None) -> Any:
+    return formats.get(f"kpi-{kind}", status=status, num_format=excel_format(kind), align="center")
+
+
+def _target_format(formats: Formats, kind: str) -> Any:
+    return formats.get(
+        f"target-{kind}", num_format=excel_format(kind), font_color="#6B7280", align="center"
+    )
 
 
 def _title(q: queries.Query) -> str:
@@ -314,6 +314,11 @@ def _sheet_with_note(
     book: xlsxwriter.Workbook, formats: Formats, q: queries.Query, key: str, note: str
 ) -> Worksheet:
     sheet = book.add_worksheet(label(f"sheet.{key}", q.lang))
+    # Printed or exported, a sheet is as wide as the page and repeats its header row.
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(2)
     sheet.write(
         0,
         0,

@@ -1,0 +1,233 @@
+"""The workbook, opened with openpyxl: sheets, heatmap values against the marts, colours,
+links from red cells to their rows, frozen headers, formats, filters, languages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports.common.periods import period_window
+from reports.common.style import LAST_VALUE_KPIS, STATUS_FILL
+from reports.labels import kpi_label, label
+from reports.workbook.build import HEATMAP_TOP, build_workbook
+
+SHEETS = [
+    "overview", "kpi", "otd", "quality", "oee", "signals", "contrib_dept", "contrib_emp",
+    "reconciliation", "completion", "quality_gate",
+]  # fmt: skip
+FIRST_SCOPE_ROW = HEATMAP_TOP + 3  # 1-based: KPI names, actual/target, then scopes
+
+
+@pytest.fixture(scope="module")
+def books(published: Path, as_of: date, logs_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("workbooks")
+    with duckdb.connect(str(published), read_only=True) as con:
+        paths = {
+            (period, lang): build_workbook(con, as_of, lang, period, out_dir=out, logs_dir=logs_dir)
+            for period, lang in (("week", "zh"), ("day", "zh"), ("day", "en"))
+        }
+    return {key: openpyxl.load_workbook(path) for key, path in paths.items()}
+
+
+def _heatmap(sheet: Worksheet, lang: str, con: duckdb.DuckDBPyConnection) -> dict:
+    """(scope name, kpi code) -> value cell, from the front sheet."""
+    codes = {
+        kpi_label(code, lang): code
+        for (code,) in con.execute("select distinct kpi_code from marts.kpi_daily").fetchall()
+    }
+    columns = {}
+    for col in range(3, sheet.max_column + 1, 2):
+        name = sheet.cell(HEATMAP_TOP + 1, col).value
+        if name in codes:
+            columns[col] = codes[name]
+    cells = {}
+    for row in range(FIRST_SCOPE_ROW, sheet.max_row + 1):
+        scope = sheet.cell(row, 2).value
+        if not scope or sheet.cell(row, 1).value == label("heatmap.red_cells", lang):
+            break
+        for col, code in columns.items():
+            cells[(scope.strip(), code)] = sheet.cell(row, col)
+    return cells
+
+
+def _scope_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    names = {
+        team: ("team", team_id)
+        for team_id, team in con.execute("select team_id, team_name from marts.dim_team").fetchall()
+    }
+    names.update(
+        {
+            dept: ("department", dept_id)
+            for dept_id, dept in con.execute(
+                "select distinct department_id, department_name from marts.dim_employee"
+            ).fetchall()
+        }
+    )
+    names.update({f"全厂 {plant}": ("plant", plant) for plant in ("P01",)})
+    return names
+
+
+def _expected(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict:
+    rows = con.execute(
+        """
+        select scope_type, scope_id, kpi_code,
+            sum(numerator) / sum(denominator), arg_max(value, kpi_date)
+        from marts.kpi_daily
+        where kpi_date between ? and ? and scope_type in ('plant', 'department', 'team')
+        group by all
+        """,
+        [start, end],
+    ).fetchall()
+    return {
+        (scope_type, scope_id, code): last if code in LAST_VALUE_KPIS else summed
+        for scope_type, scope_id, code, summed, last in rows
+    }
+
+
+def test_sheets_in_order(books: dict) -> None:
+    assert books[("week", "zh")].sheetnames == [label(f"sheet.{key}", "zh") for key in SHEETS]
+    assert books[("day", "en")].sheetnames == [label(f"sheet.{key}", "en") for key in SHEETS]
+
+
+def test_heatmap_values_equal_the_marts(books: dict, con, as_of: date) -> None:  # type: ignore[no-untyped-def]
+    window = period_window(as_of, "week")
+    sheet = books[("week", "zh")][label("sheet.overview", "zh")]
+    cells = _heatmap(sheet, "zh", con)
+    names = _scope_names(con)
+    expected = _expected(con, window.start, window.end)
+    compared = 0
+    for (scope_name, code), cell in cells.items():
+        scope_type, scope_id = names[scope_name]
+        want = expected.get((scope_type, scope_id, code))
+        if want is None:
+            assert cell.value == "—", (scope_name, code)
+            continue
+        assert cell.value == pytest.approx(want, rel=1e-9), (scope_name, code)
+        assert cell.offset(column=1).value is not None  # the target beside the value
+        compared += 1
+    assert compared >= 20
+    assert ("销售部", "otd_rate") in cells and ("全厂 P01", "oee") in cells
+
+
+def test_day_colours_are_the_marts_status(books: dict, con, as_of: date) -> None:  # type: ignore[no-untyped-def]
+    sheet = books[("day", "zh")][label("sheet.overview", "zh")]
+    names = _scope_names(con)
+    status = {
+        (scope_type, scope_id, code): value
+        for scope_type, scope_id, code, value in con.execute(
+            "select scope_type, scope_id, kpi_code, status from marts.kpi_daily "
+            "where kpi_date = ? and scope_type in ('plant', 'department', 'team')",
+            [as_of],
+        ).fetchall()
+    }
+    fills = {colour.lstrip("#").upper(): name for name, colour in STATUS_FILL.items()}
+    seen = set()
+    for (scope_name, code), cell in _heatmap(sheet, "zh", con).items():
+        want = status.get((*names[scope_name], code))
+        if want is None:
+            continue
+        assert fills[cell.fill.fgColor.rgb[-6:]] == want, (scope_name, code)
+        seen.add(want)
+    assert "red" in seen and "green" in seen
+
+
+_LOCATION = re.compile(
+    r"^'?(?P<sheet>[^'!]+)'?!\$?[A-Z]+\$?(?P<first>\d+):\$?[A-Z]+\$?(?P<last>\d+)$"
+)
+
+
+def test_every_red_cell_links_to_its_rows(books: dict, con) -> None:  # type: ignore[no-untyped-def]
+    book = books[("week", "zh")]
+    cells = _heatmap(book[label("sheet.overview", "zh")], "zh", con)
+    names = _scope_names(con)
+    red = [
+        (key, cell)
+        for key, cell in cells.items()
+        if cell.fill.fgColor.rgb[-6:] == STATUS_FILL["red"].lstrip("#").upper()
+    ]
+    assert red, "the demo factory has red cells (OTD below target)"
+    for (scope_name, code), cell in red:
+        assert cell.hyperlink is not None, (scope_name, code)
+        match = _LOCATION.match(cell.hyperlink.location)
+        assert match, cell.hyperlink.location
+        target = book[match["sheet"]]
+        first, last = int(match["first"]), int(match["last"])
+        assert first <= last <= target.max_row
+        scope_type, scope_id = names[scope_name]
+        keys = {target.cell(row, 1).value for row in range(first, last + 1)}
+        if scope_type == "department":
+            teams = {
+                f"team:{team}"
+                for (team,) in con.execute(
+                    "select team_id from marts.dim_team where department_id = ?", [scope_id]
+                ).fetchall()
+            }
+            assert keys <= teams | {f"department:{scope_id}"}, keys
+        elif scope_type == "team":
+            assert keys == {f"team:{scope_id}"}, keys
+
+
+def test_otd_sheet_holds_the_late_orders_behind_the_rate(books: dict, con, as_of: date) -> None:  # type: ignore[no-untyped-def]
+    window = period_window(as_of, "week")
+    (late,) = con.execute(
+        "select sum(denominator - numerator)::integer from marts.kpi_daily "
+        "where scope_type = 'plant' and kpi_code = 'otd_rate' and kpi_date between ? and ?",
+        [window.start, window.end],
+    ).fetchone()
+    sheet = books[("week", "zh")][label("sheet.otd", "zh")]
+    kinds = [sheet.cell(row, 3).value for row in range(4, sheet.max_row + 1)]
+    listed = sum(kind in (label("otd.late", "zh"), label("otd.past_due", "zh")) for kind in kinds)
+    assert late > 0 and listed == late
+    orders = {sheet.cell(row, 2).value for row in range(4, sheet.max_row + 1)}
+    (in_mart,) = con.execute(
+        "select count(*) from marts.fct_order_delivery where order_id in "
+        f"({', '.join('?' * len(orders))}) and not is_on_time",
+        list(orders),
+    ).fetchone()
+    assert in_mart == len(orders)
+
+
+def test_detail_sheets_are_frozen_filtered_and_formatted(books: dict) -> None:
+    book = books[("week", "zh")]
+    for key in SHEETS[1:-1]:
+        sheet = book[label(f"sheet.{key}", "zh")]
+        assert sheet.freeze_panes is not None and sheet.freeze_panes.endswith("4"), key
+        assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A3"), key
+        assert sheet.cell(3, 1).font.b, key
+        assert any((dim.width or 0) > 10 for dim in sheet.column_dimensions.values()), key
+    otd = book[label("sheet.otd", "zh")]
+    assert otd.cell(4, 6).number_format == "yyyy-mm-dd"
+    assert otd.cell(4, 17).number_format == "#,##0.00"
+    quality = book[label("sheet.quality", "zh")]
+    assert quality.cell(3, 15).value == label("col.first_pass_yield", "zh")
+    fpy = [quality.cell(row, 15) for row in range(4, quality.max_row + 1)]
+    assert all(cell.number_format == "0.0%" for cell in fpy)
+    assert any(isinstance(cell.value, float) for cell in fpy)
+    overview = book[label("sheet.overview", "zh")]
+    assert overview.freeze_panes == f"C{FIRST_SCOPE_ROW}"
+    assert overview.cell(FIRST_SCOPE_ROW, 3).number_format == "0.0%"
+
+
+def test_data_quality_sheet_shows_the_gate_summary(books: dict) -> None:
+    sheet = books[("week", "zh")][label("sheet.quality_gate", "zh")]
+    text = "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+    assert "1 warning(s)" in text and "fct_oee_shift.performance_in_range" in text
+    assert "reports-test" in text
+    overview = books[("week", "zh")][label("sheet.overview", "zh")]
+    assert overview.cell(5, 1).value == label("dq.warned", "zh")
+
+
+def test_english_workbook_has_english_labels(books: dict) -> None:
+    book = books[("day", "en")]
+    overview = book[label("sheet.overview", "en")]
+    assert overview.cell(1, 1).value.startswith("Performance report · Daily")
+    assert overview.cell(HEATMAP_TOP + 1, 3).value == "OTD"
+    headers = [cell.value for cell in book[label("sheet.otd", "en")][3]]
+    assert "Promised date" in headers
+    assert not any(re.search(r"[\u4e00-\u9fff]", str(value)) for value in headers if value)
