@@ -25,7 +25,12 @@ def client_for(server, source: str, policy: RetryPolicy = FAST) -> SourceClient:
     """A client with the simulator's demo credentials and small pages (to force paging)."""
     demo = Credentials()
     secrets = {key: getattr(demo, f"{source}_{key.lower()}") for key in SECRET_KEYS[source]}
-    options = {"page_size": 500, "batch_size": 200, "rows_per_page": 200, "sample_count": 500}
+    options = {
+        "page_size": 100 if source == "oa" else 500,
+        "batch_size": 200,
+        "rows_per_page": 200,
+        "sample_count": 500,
+    }
     return build_client(
         source,
         server.url(source),
@@ -58,17 +63,26 @@ def _modstamp_sql(entity: Entity) -> str:
 def changed_keys(
     data_dir: Path, entity: Entity, since: datetime | None, as_of: date
 ) -> set[tuple[str, ...]]:
-    """Keys whose version current at the end of `as_of` was written after `since`."""
+    """Keys whose version current at the end of `as_of` was written after `since`.
+
+    The plant day ends before midnight: a change at 00:00:00 belongs to the next day."""
     until = end_of_day(as_of, TZ)
-    key = ", ".join(f'"{k}"' for k in entity.key)
+    # Key columns spelled as the warehouse spells them (timestamps parsed, then printed).
+    key = ", ".join(
+        f'cast(cast("{k}" as {SQL_TYPES[entity.field(k).type]}) as varchar) as "{k}"'
+        if entity.field(k).type != "str"
+        else f'"{k}"'
+        for k in entity.key
+    )
+    plain_key = ", ".join(f'"{k}"' for k in entity.key)
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     rows = con.execute(
         f"""
-        select {key} from (
+        select {plain_key} from (
             select {key}, max({_modstamp_sql(entity)}) as last_change
             from read_csv(?, header = true, all_varchar = true)
-            where {_modstamp_sql(entity)} <= ?
+            where {_modstamp_sql(entity)} < ?
             group by all
         ) where ? is null or last_change > ?
         """,
