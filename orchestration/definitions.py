@@ -29,7 +29,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.overlap_minutes,
         settings.extract.landing_retention_days,
     )
-    models = build_dbt_assets(partitions)
+    models = build_dbt_assets(partitions, settings.plant.code, settings.plant.timezone)
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {
         "quality_dir": str(settings.home / "quality"),

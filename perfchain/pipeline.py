@@ -69,7 +69,14 @@ def run_pipeline(
     instance = dagster_instance(settings)
     summary = RunSummary()
     steps = len(selection or defs.resolve_asset_graph().executable_asset_keys)
+    partitions = job.partitions_def
     for run_date in dates:
+        if partitions is not None and not partitions.has_partition_key(run_date.isoformat()):
+            raise PerfchainError(
+                f"{run_date} is not a plant date the job can run: daily partitions start at "
+                f"{settings.schedule.history_start} (schedule.history_start in perfchain.yaml) "
+                "and end yesterday in the plant's time zone"
+            )
         bar = tqdm(total=steps, desc=f"run {run_date}", unit="step", disable=not show_progress)
         progress.listen(lambda step, detail, bar=bar: (bar.set_postfix_str(step), bar.update(1)))
         settings.logs_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""A published file from the dbt build on the demo factory (shared with tests/dbt), and the
+"""A published file from the dbt build on the demo factory (shared with tests/warehouse), and the
 drops built from it once per session."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from expectations.results import GateResult
 from perfchain.publish import publish
-from tests.dbt.conftest import Warehouse, warehouse  # noqa: F401  (the shared session build)
+from tests.warehouse.conftest import Warehouse, warehouse  # noqa: F401  (the shared session build)
 
 RUN_ID = "reports-test"
 # A gate summary with a warning, as perfchain.quality_report writes it.

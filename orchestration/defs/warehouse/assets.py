@@ -38,7 +38,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
-def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+def build_dbt_assets(
+    partitions_def: dg.PartitionsDefinition, plant_id: str, plant_tz: str
+) -> dg.AssetsDefinition:
     manifest = ensure_manifest()
 
     @dbt_assets(
@@ -54,7 +56,10 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
     )
     def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):  # type: ignore[no-untyped-def]
         """`dbt build` for the plant date: models, seeds, snapshots and their tests."""
-        dbt_vars = {"as_of_date": context.partition_key} if context.has_partition_key else {}
+        # The plant of perfchain.yaml, and the partition's date as the KPIs' "as of".
+        dbt_vars: dict[str, str] = {"plant_id": plant_id, "plant_tz": plant_tz}
+        if context.has_partition_key:
+            dbt_vars["as_of_date"] = context.partition_key
         invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
         for event in invocation.stream():
             if isinstance(event, dg.Output):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.dbt.conftest import Warehouse
+from tests.warehouse.conftest import Warehouse
 
 MARTS = (
     "dim_date",

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.dbt.conftest import Warehouse
+from tests.warehouse.conftest import Warehouse
 
 
 def _instant(text: str) -> datetime:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt.conftest import Warehouse, load_raw, run_dbt
+from tests.warehouse.conftest import Warehouse, load_raw, run_dbt
 
 INCREMENTAL = (
     "int_machine_state_intervals_split",

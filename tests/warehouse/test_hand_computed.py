@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.dbt.conftest import Warehouse
+from tests.warehouse.conftest import Warehouse
 
 PLANT = ZoneInfo("Asia/Shanghai")
 
