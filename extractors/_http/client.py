@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from extractors.simulator.schema import Entity
@@ -22,6 +22,11 @@ class Window:
     until: datetime | None = None
     cursor: dict[str, Any] | None = None
     next_cursor: dict[str, Any] | None = field(default=None)
+
+
+def iso_utc(moment: datetime) -> str:
+    """`2026-01-31T16:00:00Z`: the instant form both SOQL and our REST APIs take."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class SourceClient(Protocol):

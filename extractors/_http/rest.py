@@ -8,19 +8,14 @@ Bearer token from `POST {base}/auth/token` (client credentials); lists at
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from extractors._http.client import Window
+from extractors._http.client import Window, iso_utc
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
 from extractors._http.session import RetryPolicy, SourceSession
 from extractors.simulator.schema import Entity
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RestApiClient:

@@ -7,13 +7,12 @@ can drop them; incremental on SystemModstamp, which also moves for automated cha
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from extractors._http.client import Window
+from extractors._http.client import Window, iso_utc
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
 from extractors._http.session import RetryPolicy, SourceSession
 from extractors.crm.settings import API_VERSION, BATCH_SIZE, TOKEN_PATH
@@ -22,18 +21,13 @@ from extractors.simulator.schema import Entity
 SOURCE = "crm"
 
 
-def soql_datetime(moment: datetime) -> str:
-    """SOQL datetime literals are unquoted ISO 8601 in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def build_soql(entity: Entity, window: Window) -> str:
     fields = ", ".join(entity.columns)
     where = []
     if window.since is not None:
-        where.append(f"SystemModstamp > {soql_datetime(window.since)}")
+        where.append(f"SystemModstamp > {iso_utc(window.since)}")  # SOQL literals: unquoted
     if window.until is not None:
-        where.append(f"SystemModstamp <= {soql_datetime(window.until)}")
+        where.append(f"SystemModstamp < {iso_utc(window.until)}")  # the plant day ends before
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     return f"SELECT {fields} FROM {entity.protocol_name}{clause} ORDER BY SystemModstamp, Id"
 
