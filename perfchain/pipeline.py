@@ -44,6 +44,10 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """A persistent instance under PERFCHAIN_HOME, shared with `make dev`'s UI."""
     home = settings.home / "dagster"
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        # Local storage (the default) and no usage telemetry: nothing leaves the machine.
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 
