@@ -25,6 +25,7 @@ test: $(STAMP)
 # Set the PERFCHAIN_<SOURCE>_<KEY> secrets first (see .env.example).
 dev: $(STAMP)
 	mkdir -p var/dagster
+	test -f var/dagster/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > var/dagster/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/var/dagster $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)
