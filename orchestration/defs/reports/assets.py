@@ -1,0 +1,70 @@
+"""The report drop asset: after each publish, the daily, weekly and monthly workbook and
+brief for the run's date, copied to the drop folder and mailed when configured.
+
+Dagster needs real annotations on `context` here, so this module does not use
+`from __future__ import annotations`.
+"""
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.quality.checks import run_data_through
+from reports.common.periods import PERIODS
+from reports.drop import SmtpConfig, build_drop
+
+REPORTS_KEY = dg.AssetKey(["reports", "drop"])
+
+
+def build_reports_asset(
+    deps: Sequence[dg.AssetKey],
+    *,
+    partitions_def: dg.PartitionsDefinition | None,
+    published_path: str,
+    reports_dir: str,
+    logs_dir: str,
+    drop_folder: str | None,
+    smtp: SmtpConfig | None,
+    lang: str = "zh",
+    plant_tz: str = "Asia/Shanghai",
+) -> dg.AssetsDefinition:
+    """`reports/drop` downstream of `deps` (the publish asset); reads only the published
+    file, so it never competes with the working warehouse's writer."""
+
+    @dg.asset(
+        key=REPORTS_KEY,
+        deps=list(deps),
+        group_name="reports",
+        partitions_def=partitions_def,
+        kinds={"excel", "pdf"},
+        description="Daily, weekly and monthly report drops (Excel workbook with the KPI "
+        "health heatmap, PDF management brief) built from the published marts.",
+    )
+    def _drop(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        as_of = run_data_through(context, plant_tz)
+        started = time.perf_counter()
+        files = build_drop(
+            Path(published_path),
+            Path(reports_dir),
+            as_of,
+            periods=PERIODS,
+            lang=lang,
+            drop_folder=Path(drop_folder) if drop_folder else None,
+            smtp=smtp,
+            logs_dir=Path(logs_dir),
+            tz=plant_tz,
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "folder": dg.MetadataValue.path(str(Path(reports_dir) / as_of.isoformat())),
+                "files": dg.MetadataValue.json([path.name for path in files]),
+                "as_of": as_of.isoformat(),
+                "copied_to": drop_folder or "",
+                "mailed_to": len(smtp.recipients) if smtp else 0,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+
+    return _drop

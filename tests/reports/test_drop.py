@@ -1,0 +1,140 @@
+"""The drop: files per period under reports/<date>/, copies in the drop folder, the mail
+through a local SMTP server (with login, and no password in the message), and the
+Dagster asset running after a publish."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from orchestration.defs.publish.assets import PUBLISH_KEY
+from orchestration.defs.quality.checks import DATA_THROUGH_TAG
+from orchestration.defs.reports.assets import REPORTS_KEY, build_reports_asset
+from reports.drop import PASSWORD_ENV, SmtpConfig, build_drop
+
+PASSWORD = "s3cret-only-in-env"
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == PASSWORD.encode())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    inbox = _Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        authenticator=inbox.authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def test_drop_writes_copies_and_mails(
+    published: Path,
+    as_of: date,
+    tmp_path: Path,
+    smtp_server,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    inbox, port = smtp_server
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    smtp = SmtpConfig(
+        host="127.0.0.1",
+        port=port,
+        sender="perfchain@plant.example",
+        recipients=("manager@plant.example", "hr@plant.example"),
+        username="perfchain",
+        starttls=False,
+    )
+    files = build_drop(
+        published,
+        tmp_path / "reports",
+        as_of,
+        periods="day",
+        lang="en",
+        drop_folder=tmp_path / "drop",
+        smtp=smtp,
+    )
+    folder = tmp_path / "reports" / as_of.isoformat()
+    assert sorted(path.name for path in files) == [
+        f"perfchain-day-{as_of}-en.pdf",
+        f"perfchain-day-{as_of}-en.xlsx",
+    ]
+    assert all(path.parent == folder and path.stat().st_size > 5000 for path in files)
+    copies = sorted((tmp_path / "drop" / as_of.isoformat()).iterdir())
+    assert [path.name for path in copies] == sorted(path.name for path in files)
+    assert inbox.logins == [(b"perfchain", PASSWORD.encode())]
+    assert len(inbox.messages) == 1
+    raw = inbox.messages[0]
+    assert PASSWORD.encode() not in raw
+    from email import message_from_bytes
+
+    message = message_from_bytes(raw)
+    assert message["Subject"] == f"perfchain performance reports {as_of}"
+    attachments = {part.get_filename() for part in message.walk() if part.get_filename()}
+    assert attachments == {path.name for path in files}
+
+
+def test_dagster_asset_runs_after_publish(published: Path, as_of: date, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    target = home / "published" / "perfchain.duckdb"
+
+    @dg.asset(key=PUBLISH_KEY)
+    def publish_stand_in() -> None:
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(published, target)
+
+    reports = build_reports_asset(
+        [PUBLISH_KEY],
+        partitions_def=None,
+        published_path=str(target),
+        reports_dir=str(home / "reports"),
+        logs_dir=str(home / "logs"),
+        drop_folder=None,
+        smtp=None,
+    )
+    job = dg.define_asset_job("reports_after_publish", selection=[PUBLISH_KEY, REPORTS_KEY])
+    defs = dg.Definitions(assets=[publish_stand_in, reports], jobs=[job])
+    result = defs.resolve_job_def("reports_after_publish").execute_in_process(
+        tags={DATA_THROUGH_TAG: as_of.isoformat()}
+    )
+    assert result.success
+    steps = [event.step_key for event in result.all_events if event.is_step_success]
+    assert steps.index("published__perfchain") < steps.index("reports__drop")
+    written = sorted(path.name for path in (home / "reports" / as_of.isoformat()).iterdir())
+    assert len(written) == 6 and all(
+        name.endswith(f"{as_of}-zh.xlsx") or name.endswith(f"{as_of}-zh.pdf") for name in written
+    )
+    materialization = result.asset_materializations_for_node("reports__drop")[0]
+    assert materialization.metadata["as_of"].value == as_of.isoformat()
