@@ -1,6 +1,8 @@
 -- When each team works: one row per team per scheduled work date, with the shift's window
 -- as UTC instants (a night shift ends on the next plant date; shift_date stays the date
--- it started) and the line the team runs.
+-- it started) and the line the team runs. Schedules are published ahead: only shifts that
+-- have begun by the end of the as-of plant day count, and the one still running then (the
+-- night shift) is cut there, so unobserved time is never counted as production time.
 with
 
 shift_schedules as (
@@ -21,6 +23,12 @@ shifts as (
         end_time,
         planned_break_minutes
     from {{ ref('stg_hr__shifts') }}
+
+),
+
+horizon as (
+
+    select as_of_end_at from {{ ref('int_data_horizons_resolved') }}
 
 ),
 
@@ -72,6 +80,23 @@ windows as (
 
 ),
 
+observed as (
+
+    select
+        windows.team_id,
+        windows.line_id,
+        windows.shift_date,
+        windows.shift_code,
+        windows.start_minute,
+        windows.planned_break_minutes,
+        windows.window_start_at,
+        least(windows.window_end_at, horizon.as_of_end_at) as window_end_at
+    from windows
+    cross join horizon
+    where windows.window_start_at < horizon.as_of_end_at
+
+),
+
 final as (
 
     select
@@ -81,11 +106,11 @@ final as (
         shift_date,
         shift_code,
         start_minute,
-        shift_minutes,
+        cast({{ minutes_between('window_start_at', 'window_end_at') }} as integer) as shift_minutes,
         planned_break_minutes,
         window_start_at,
         window_end_at
-    from windows
+    from observed
 
 )
 
