@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -77,6 +77,24 @@ class ExtractSettings(_Strict):
     backoff_max_seconds: float = Field(30, gt=0)
 
 
+class SmtpSettings(_Strict):
+    """Where report drops are mailed; the password only from PERFCHAIN_SMTP_PASSWORD."""
+
+    host: str
+    port: int = 587
+    sender: str = "perfchain@localhost"
+    recipients: list[str] = []
+    username: str | None = None
+    starttls: bool = True
+
+
+class ReportSettings(_Strict):
+    lang: Literal["zh", "en"] = "zh"
+    periods: list[Literal["day", "week", "month"]] = ["day", "week", "month"]
+    drop_folder: Path | None = None  # a shared folder the drops are copied to
+    smtp: SmtpSettings | None = None
+
+
 class SourceSettings(BaseModel):
     """One source system. Extra keys (page sizes, API version) are source-specific."""
 
@@ -94,6 +112,7 @@ class Settings(_Strict):
     schedule: ScheduleSettings = ScheduleSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     extract: ExtractSettings = ExtractSettings()
+    reports: ReportSettings = ReportSettings()
     sources: dict[str, SourceSettings] = {}
 
     # Resolved locations under PERFCHAIN_HOME (SPEC §3).
