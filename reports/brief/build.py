@@ -187,6 +187,7 @@ def _page_overview(
         _tile(pdf, x, y, width, height, code, plant.loc[code], q.lang)
     rows = (len(tiles) + 2) // 3
     pdf.set_y(top + rows * (height + gap) + 2)
+    _section(pdf, label("heatmap.title", q.lang))
     _image(pdf, charts.heatmap(cells, scopes, codes, q.lang), max_height=150)
     pdf.set_font(FONT, size=7)
     pdf.set_text_color(*_rgb(MUTED))
