@@ -11,11 +11,12 @@ from orchestration.defs.ingest.schedules import (
     build_nightly_schedule,
     build_partitions,
 )
-from orchestration.defs.publish.assets import build_publish_asset
+from orchestration.defs.publish.assets import PUBLISH_KEY, build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
+from orchestration.defs.reports.assets import build_reports_asset
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import write_profile
-from perfchain.settings import Settings, load_settings
+from perfchain.settings import Settings, load_settings, smtp_config
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -44,9 +45,21 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         partitions_def=partitions,
         **quality,
     )
+    reports = build_reports_asset(
+        [PUBLISH_KEY],
+        partitions_def=partitions,
+        published_path=str(settings.published_path),
+        reports_dir=str(settings.reports_dir),
+        logs_dir=str(settings.logs_dir),
+        drop_folder=str(settings.reports.drop_folder) if settings.reports.drop_folder else None,
+        smtp=smtp_config(settings),
+        lang=settings.reports.lang,
+        periods=settings.reports.periods,
+        plant_tz=settings.plant.timezone,
+    )
     job = build_nightly_job()
     return dg.Definitions(
-        assets=[*assets, models, published],
+        assets=[*assets, models, published, reports],
         asset_checks=checks,
         jobs=[job],
         schedules=[build_nightly_schedule(job, settings)],

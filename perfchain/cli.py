@@ -122,6 +122,42 @@ def run(run_date, start, end, sources: tuple[str, ...], extract_only: bool) -> N
 
 
 @main.command()
+@click.option("--date", "as_of", type=_DATE, required=True, help="Plant date the drop is for.")
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month"]),
+    default=None,
+    help="One period (default: those in perfchain.yaml, day, week and month).",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default=None, help="Default: reports.lang (zh)."
+)
+def report(as_of, period: str | None, lang: str | None) -> None:  # type: ignore[no-untyped-def]
+    """(Re)build the report drop for a date from the published marts."""
+    from perfchain.settings import load_settings, smtp_config
+    from reports.drop import report_command
+
+    settings = load_settings()
+    if not settings.published_path.exists():
+        raise PerfchainError(
+            f"{settings.published_path} does not exist yet: run `perfchain run` or `perfchain demo` first"
+        )
+    files = report_command(
+        settings.published_path,
+        settings.reports_dir,
+        as_of.date(),
+        period=period,
+        lang=lang or settings.reports.lang,
+        drop_folder=settings.reports.drop_folder,
+        smtp=smtp_config(settings),
+        logs_dir=settings.logs_dir,
+        tz=settings.plant.timezone,
+    )
+    for path in files:
+        click.echo(f"wrote {path}")
+
+
+@main.command()
 @click.argument("order_no")
 def order(order_no: str) -> None:
     """Order 360: every system's view of one order, the anchor and the contribution trace."""

@@ -97,6 +97,8 @@ def run_pipeline(
                     raise_on_error=False,
                     run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
                 )
+            if result.success:
+                bar.update(bar.total - bar.n)  # steps that report nothing still finished
         finally:
             progress.listen(None)
             bar.close()

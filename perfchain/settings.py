@@ -161,3 +161,20 @@ def load_settings(path: Path | None = None) -> Settings:
     if not settings.paths.home.is_absolute() and "PERFCHAIN_HOME" not in os.environ:
         settings.paths.home = (path.parent / settings.paths.home).resolve()
     return settings
+
+
+def smtp_config(settings: Settings):  # type: ignore[no-untyped-def]
+    """The report mailer's configuration, or None when no SMTP server is set."""
+    smtp = settings.reports.smtp
+    if smtp is None:
+        return None
+    from reports.drop import SmtpConfig
+
+    return SmtpConfig(
+        host=smtp.host,
+        port=smtp.port,
+        sender=smtp.sender,
+        recipients=tuple(smtp.recipients),
+        username=smtp.username,
+        starttls=smtp.starttls,
+    )

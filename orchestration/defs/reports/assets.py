@@ -28,6 +28,7 @@ def build_reports_asset(
     drop_folder: str | None,
     smtp: SmtpConfig | None,
     lang: str = "zh",
+    periods: Sequence[str] = PERIODS,
     plant_tz: str = "Asia/Shanghai",
 ) -> dg.AssetsDefinition:
     """`reports/drop` downstream of `deps` (the publish asset); reads only the published
@@ -49,7 +50,7 @@ def build_reports_asset(
             Path(published_path),
             Path(reports_dir),
             as_of,
-            periods=PERIODS,
+            periods=tuple(periods),
             lang=lang,
             drop_folder=Path(drop_folder) if drop_folder else None,
             smtp=smtp,
