@@ -14,11 +14,16 @@ import requests
 
 from extractors._http.client import Window, iso_utc
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
-from extractors._http.session import RetryPolicy, SourceSession
+from extractors._http.session import (
+    HttpSourceClient,
+    RetryPolicy,
+    SourceSession,
+    client_credentials,
+)
 from extractors.simulator.schema import Entity
 
 
-class RestApiClient:
+class RestApiClient(HttpSourceClient):
     def __init__(
         self,
         source: str,
@@ -38,22 +43,13 @@ class RestApiClient:
             source, policy or RetryPolicy(), authenticate=self._authenticate
         )
 
-    @property
-    def requests_made(self) -> int:
-        return self.session.requests_made
-
     def _authenticate(self, session: SourceSession) -> None:
-        body = session.request(
-            "POST",
+        body = client_credentials(
+            session,
             f"{self.base_url}/auth/token",
-            entity="auth",
-            authenticated=False,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self._client_id,
-                "client_secret": self._client_secret,
-            },
-            check=self._check_token,
+            self._client_id,
+            self._client_secret,
+            self._check_token,
         )
         session.auth_headers = {"Authorization": f"Bearer {body['access_token']}"}
 

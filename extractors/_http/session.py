@@ -193,3 +193,36 @@ def _default_check(response: requests.Response) -> Any:
         raise TokenExpired("HTTP 401")
     response.raise_for_status()
     return response.json()
+
+
+def client_credentials(
+    session: SourceSession,
+    url: str,
+    client_id: str,
+    client_secret: str,
+    check: Callable[[requests.Response], Any],
+) -> Any:
+    """The OAuth2 client-credentials token request (Salesforce and our REST APIs)."""
+    return session.request(
+        "POST",
+        url,
+        entity="auth",
+        authenticated=False,
+        check=check,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+
+
+class HttpSourceClient:
+    """What every HTTP source client shares: one session, and the count of requests it
+    made (the run's metadata reports it)."""
+
+    session: SourceSession
+
+    @property
+    def requests_made(self) -> int:
+        return self.session.requests_made

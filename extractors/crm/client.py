@@ -14,7 +14,12 @@ import requests
 
 from extractors._http.client import Window, iso_utc
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
-from extractors._http.session import RetryPolicy, SourceSession
+from extractors._http.session import (
+    HttpSourceClient,
+    RetryPolicy,
+    SourceSession,
+    client_credentials,
+)
 from extractors.crm.settings import API_VERSION, BATCH_SIZE, TOKEN_PATH
 from extractors.simulator.schema import Entity
 
@@ -32,7 +37,7 @@ def build_soql(entity: Entity, window: Window) -> str:
     return f"SELECT {fields} FROM {entity.protocol_name}{clause} ORDER BY SystemModstamp, Id"
 
 
-class SalesforceClient:
+class SalesforceClient(HttpSourceClient):
     source = SOURCE
 
     def __init__(
@@ -55,22 +60,13 @@ class SalesforceClient:
             SOURCE, policy or RetryPolicy(), authenticate=self._authenticate
         )
 
-    @property
-    def requests_made(self) -> int:
-        return self.session.requests_made
-
     def _authenticate(self, session: SourceSession) -> None:
-        body = session.request(
-            "POST",
+        body = client_credentials(
+            session,
             self.base_url + TOKEN_PATH,
-            entity="auth",
-            authenticated=False,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self._client_id,
-                "client_secret": self._client_secret,
-            },
-            check=self._check_token,
+            self._client_id,
+            self._client_secret,
+            self._check_token,
         )
         self.instance_url = body.get("instance_url", self.base_url).rstrip("/")
         session.auth_headers = {"Authorization": f"Bearer {body['access_token']}"}

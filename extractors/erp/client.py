@@ -16,7 +16,7 @@ import requests
 
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
-from extractors._http.session import RetryPolicy, SourceSession
+from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession
 from extractors.erp.settings import ROWS_PER_PAGE, TIMESTAMP_FORMAT, TOKEN_PATH
 from extractors.simulator.schema import Entity
 
@@ -29,7 +29,7 @@ def _is_token_error(errmsg: str) -> bool:
     return "令牌" in errmsg or "token" in lowered
 
 
-class U8Client:
+class U8Client(HttpSourceClient):
     source = SOURCE
 
     def __init__(
@@ -56,10 +56,6 @@ class U8Client:
         self.session = SourceSession(
             SOURCE, policy or RetryPolicy(), authenticate=self._authenticate
         )
-
-    @property
-    def requests_made(self) -> int:
-        return self.session.requests_made
 
     def _authenticate(self, session: SourceSession) -> None:
         body = session.request(

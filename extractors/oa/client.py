@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
-from extractors._http.session import RetryPolicy, SourceSession
+from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession
 from extractors.oa.settings import (
     DETAIL_PATH,
     LIST_PATH,
@@ -40,7 +40,7 @@ SOURCE = "oa"
 _BASE_INFO = ("workflowId", "workflowName", "workflowTypeName")
 
 
-class WeaverClient:
+class WeaverClient(HttpSourceClient):
     source = SOURCE
 
     def __init__(
@@ -64,10 +64,6 @@ class WeaverClient:
         self.session = SourceSession(
             SOURCE, policy or RetryPolicy(), authenticate=self._authenticate
         )
-
-    @property
-    def requests_made(self) -> int:
-        return self.session.requests_made
 
     # -- auth -----------------------------------------------------------------------------
     def _encrypt(self, text: str) -> str:
