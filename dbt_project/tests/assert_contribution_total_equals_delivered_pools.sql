@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_order_contribution'}}}) }}
 -- Across all orders, the points handed out equal the pools of the delivered orders.
 with
 

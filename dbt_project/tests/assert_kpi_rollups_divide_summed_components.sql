@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 -- Plant first-pass yield per day equals the summed team-hour components divided once (not
 -- an average of team or hour rates).
 with

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_oee_shift'}}}) }}
 -- The state minutes split into a machine's shift never exceed the shift (no double-counted
 -- time from overlapping windows or intervals).
 select

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 -- The plant OTD rows of kpi_daily count exactly the OTD-relevant orders of
 -- fct_order_delivery (promised by the as-of date, not cancelled) and their on-time ones.
 with

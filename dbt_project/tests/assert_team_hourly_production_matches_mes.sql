@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_team_quality_hourly'}}}) }}
 -- Every unit MES counted for a team is in fct_team_quality_hourly, once.
 with
 
