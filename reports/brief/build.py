@@ -72,11 +72,19 @@ class _Brief(FPDF):
         self.set_font(FONT, size=7)
         if self.warning:
             self.set_text_color(*_rgb(STATUS_TEXT["red"]))
-            self.cell(0, 4, self.warning, new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 4, self._fitted(self.warning), new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(*_rgb(MUTED))
         page = label("meta.page", self.lang, page=self.page_no(), pages="{nb}")
         self.cell(CONTENT_WIDTH / 2, 4, self.footer_text)
         self.cell(CONTENT_WIDTH / 2, 4, page, align="R")
+
+    def _fitted(self, text: str) -> str:
+        """Cut to the line's width with an ellipsis: the data-quality sheet has it all."""
+        if self.get_string_width(text) <= CONTENT_WIDTH:
+            return text
+        while text and self.get_string_width(text + "…") > CONTENT_WIDTH:
+            text = text[:-1]
+        return text + "…"
 
 
 def build_brief(
