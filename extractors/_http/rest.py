@@ -19,6 +19,7 @@ from extractors._http.session import (
     RetryPolicy,
     SourceSession,
     client_credentials,
+    parse_json,
 )
 from extractors.simulator.schema import Entity
 
@@ -63,7 +64,7 @@ class RestApiClient(HttpSourceClient):
                 f"PERFCHAIN_{self.source.upper()}_CLIENT_ID / _CLIENT_SECRET",
             )
         response.raise_for_status()
-        body = response.json()
+        body = parse_json(response)
         if "access_token" not in body:
             raise RetryableError("token response without access_token")
         return body
@@ -73,7 +74,7 @@ class RestApiClient(HttpSourceClient):
         if response.status_code == 401:
             raise TokenExpired("HTTP 401 invalid_token")
         response.raise_for_status()
-        body = response.json()
+        body = parse_json(response)
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise RetryableError("page body is not {data: [...]}")
         return body

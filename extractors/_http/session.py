@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import requests
 from tenacity import (
     RetryCallState,
@@ -188,11 +189,18 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+def parse_json(response: requests.Response) -> Any:
+    """The body as JSON. orjson rather than requests' stdlib parser: pages of 10,000
+    records parse several times faster, and the extracting process is CPU-bound on it.
+    A broken body raises ValueError (orjson.JSONDecodeError is one), which is retried."""
+    return orjson.loads(response.content)
+
+
 def _default_check(response: requests.Response) -> Any:
     if response.status_code == 401:
         raise TokenExpired("HTTP 401")
     response.raise_for_status()
-    return response.json()
+    return parse_json(response)
 
 
 def client_credentials(

@@ -19,6 +19,7 @@ from extractors._http.session import (
     RetryPolicy,
     SourceSession,
     client_credentials,
+    parse_json,
 )
 from extractors.crm.settings import API_VERSION, BATCH_SIZE, TOKEN_PATH
 from extractors.simulator.schema import Entity
@@ -81,7 +82,7 @@ class SalesforceClient(HttpSourceClient):
                 "PERFCHAIN_CRM_CLIENT_ID / PERFCHAIN_CRM_CLIENT_SECRET",
             )
         response.raise_for_status()
-        return response.json()
+        return parse_json(response)
 
     @staticmethod
     def _check_page(response: requests.Response) -> dict[str, Any]:
@@ -100,7 +101,7 @@ class SalesforceClient(HttpSourceClient):
                 SOURCE, "query", response.url, f"HTTP {response.status_code} {code}: {message}"
             )
         response.raise_for_status()
-        body = response.json()
+        body = parse_json(response)
         if not isinstance(body, dict) or "records" not in body or "done" not in body:
             raise RetryableError("query response without records/done")
         return body
@@ -143,7 +144,7 @@ class SalesforceClient(HttpSourceClient):
 
 def _sf_errors(response: requests.Response) -> list[dict[str, Any]]:
     try:
-        body = response.json()
+        body = parse_json(response)
     except ValueError:
         return []
     return body if isinstance(body, list) else [body] if isinstance(body, dict) else []

@@ -16,7 +16,7 @@ import requests
 
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
-from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession
+from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession, parse_json
 from extractors.erp.settings import ROWS_PER_PAGE, TIMESTAMP_FORMAT, TOKEN_PATH
 from extractors.simulator.schema import Entity
 
@@ -149,7 +149,7 @@ def _flatten(entity_name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any
 
 def _envelope(response: requests.Response) -> dict[str, Any]:
     response.raise_for_status()
-    body = response.json()
+    body = parse_json(response)
     if not isinstance(body, dict) or "errcode" not in body:
         raise RetryableError("response without the errcode envelope")
     return body

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
-from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession
+from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession, parse_json
 from extractors.oa.settings import (
     DETAIL_PATH,
     LIST_PATH,
@@ -115,7 +115,7 @@ class WeaverClient(HttpSourceClient):
 
     def _check_auth(self, response: requests.Response) -> dict[str, Any]:
         response.raise_for_status()
-        body = response.json()
+        body = parse_json(response)
         if not isinstance(body, dict):
             raise RetryableError("auth response is not an object")
         if body.get("status") is False:
@@ -131,7 +131,7 @@ class WeaverClient(HttpSourceClient):
     @staticmethod
     def _check_business(response: requests.Response) -> Any:
         response.raise_for_status()
-        body = response.json()
+        body = parse_json(response)
         if isinstance(body, dict):
             if body.get("status") is False:
                 # Token timeout ("token不存在或者超时") or session timeout ("登录信息超时").
