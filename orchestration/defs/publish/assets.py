@@ -35,6 +35,8 @@ def build_publish_asset(
         deps=list(deps),
         group_name="publish",
         partitions_def=partitions_def,
+        # One run per plant date, like every asset of the nightly job.
+        backfill_policy=dg.BackfillPolicy.multi_run(1) if partitions_def else None,
         required_resource_keys={"warehouse"},
         pool="duckdb",
         kinds={"duckdb"},

@@ -39,6 +39,8 @@ def build_reports_asset(
         deps=list(deps),
         group_name="reports",
         partitions_def=partitions_def,
+        # One run per plant date, like every asset of the nightly job.
+        backfill_policy=dg.BackfillPolicy.multi_run(1) if partitions_def else None,
         kinds={"excel", "pdf"},
         description="Daily, weekly and monthly report drops (Excel workbook with the KPI "
         "health heatmap, PDF management brief) built from the published marts.",
