@@ -81,5 +81,11 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
     click.echo(f"  landing files    {demo.landing_dir}")
     click.echo(f"  warehouse        {demo.warehouse_path} (working copy, one writer)")
     click.echo(f"  published        {demo.published_path} (open read-only: docs/bi.md)")
+    click.echo(f"  report drops     {demo.reports_dir / through.isoformat()} (Excel + PDF, zh)")
     click.echo(f"  quality reports  {demo.home / 'quality'}")
+    example = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))
+    order = example.get("partial_delivery", {}).get("order", "<ORDER_NO>")
+    click.echo(
+        f"  order 360        .venv/bin/perfchain order {order}  (a planted partial delivery)"
+    )
     click.echo(f"  Dagster UI       make dev (runs are recorded in {demo.home / 'dagster'})")
