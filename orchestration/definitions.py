@@ -30,7 +30,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.overlap_minutes,
         settings.extract.landing_retention_days,
     )
-    models = build_dbt_assets(partitions, settings.plant.code, settings.plant.timezone)
+    models = build_dbt_assets(
+        partitions, settings.plant.code, settings.plant.timezone, settings.home / "dbt" / "runs"
+    )
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {
         "quality_dir": str(settings.home / "quality"),

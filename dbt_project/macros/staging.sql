@@ -49,3 +49,26 @@
         where 1 = 0
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Incremental staging for the high-volume append-only raw tables. A nightly build takes
+    in only the raw rows of batches the model has not seen (`unseen_batches`: replays and
+    backfills of older dates count as unseen too), and lets them compete with the versions
+    it already holds for the same keys (`held_versions`), so `latest_version` over the
+    union picks the row a full rebuild would. Such a model keeps `_batch_id` and
+    `_extracted_at`, and its final select lists the columns in the order of `cte`.
+-#}
+{% macro unseen_batches(batch_column='_batch_id') -%}
+    {%- if is_incremental() -%}
+    where {{ batch_column }} not in (select distinct seen._batch_id from {{ this }} as seen)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro held_versions(cte, key_column) -%}
+    {%- if is_incremental() -%}
+    union all
+    select held.*
+    from {{ this }} as held
+    where held.{{ key_column }} in (select {{ cte }}.{{ key_column }} from {{ cte }})
+    {%- endif -%}
+{%- endmacro %}

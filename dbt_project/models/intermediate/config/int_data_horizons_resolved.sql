@@ -1,6 +1,9 @@
 -- How far the data reaches: the as-of business date of every KPI and the instant at which
 -- open machine states and past-due orders are evaluated. var('as_of_date') pins it (for a
--- re-run of a past date); otherwise it is the newest plant date seen in the event sources.
+-- re-run of a past date), or else the environment variable PERFCHAIN_AS_OF_DATE (what the
+-- nightly job sets: a changed var would make dbt re-parse the whole project); otherwise it
+-- is the newest plant date seen in the event sources.
+{%- set as_of_date = var('as_of_date') or env_var('PERFCHAIN_AS_OF_DATE', '') %}
 with
 
 machine_states as (
@@ -47,8 +50,8 @@ resolved as (
 
     select
         latest.data_through_at,
-        {% if var('as_of_date') -%}
-        cast('{{ var("as_of_date") }}' as date) as as_of_date
+        {% if as_of_date -%}
+        cast('{{ as_of_date }}' as date) as as_of_date
         {%- else -%}
         coalesce({{ to_plant_date('latest.data_through_at') }}, current_date) as as_of_date
         {%- endif %}

@@ -1,7 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='team_hour_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 -- Attended labour hours per team per plant hour. Each attendance's clock-in to clock-out
 -- span is spread over the hours it covers and scaled so the day sums to its recorded
 -- hours (breaks are not labour). The team is the one the employee belonged to that day.
+-- Incremental: recomputes the hours from var('lookback_hours') before the newest one, from
+-- every attendance that reaches into them.
 with
+
+{% if is_incremental() -%}
+recompute_from as (
+
+    select coalesce(
+        max(this_model.hour_at) - to_hours({{ var('lookback_hours') }}),
+        cast('1900-01-01 00:00:00+00' as timestamptz)
+    ) as hour_at
+    from {{ this }} as this_model
+
+),
+
+{% endif -%}
 
 attendance as (
 
@@ -16,6 +39,9 @@ attendance as (
     where clock_in_at is not null
         and clock_out_at > clock_in_at
         and coalesce(attended_hours, 0) > 0
+        {% if is_incremental() -%}
+        and clock_out_at > (select recompute_from.hour_at from recompute_from)
+        {%- endif %}
 
 ),
 
@@ -74,6 +100,9 @@ pieces as (
             'least(hours_expanded.clock_out_at, ' ~ add_hours('hours_expanded.hour_at', 1) ~ ')'
         ) }} as attended_hours
     from hours_expanded
+    {% if is_incremental() -%}
+    where hours_expanded.hour_at >= (select recompute_from.hour_at from recompute_from)
+    {%- endif %}
 
 ),
 

@@ -1,6 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='line_hour_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 -- Line measures per line per plant hour, against the per-line thresholds (SPEC 5.3):
 -- welding = coefficient of variation of weld strength; painting = VOC readings over their
 -- upper limit.
+-- Incremental: recomputes the hours from var('lookback_hours') before the newest one.
 with
 
 line_measures as (
@@ -12,6 +21,16 @@ line_measures as (
         measured_value,
         upper_limit
     from {{ ref('stg_qms__line_measures') }}
+    {% if is_incremental() -%}
+        -- An empty table (first run on empty raw) recomputes everything.
+        where measured_at >= (
+            select coalesce(
+                max(this_model.hour_at) - to_hours({{ var('lookback_hours') }}),
+                cast('1900-01-01 00:00:00+00' as timestamptz)
+            )
+            from {{ this }} as this_model
+        )
+    {%- endif %}
 
 ),
 

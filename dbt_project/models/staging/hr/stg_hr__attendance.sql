@@ -1,14 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='attendance_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- One row per employee per day, the HR table that grows fastest: incremental, so a
+-- nightly build reads the new batches, not every version ever extracted
+-- (macros/staging.sql).
 with
 
 source as (
 
     select * from {{ source('hr', 'attendance') }}
-
-),
-
-latest as (
-
-    {{ latest_version('source', ['attendance_id'], '"updated_at"') }}
+    {{ unseen_batches() }}
 
 ),
 
@@ -23,9 +29,36 @@ renamed as (
         clock_out as clock_out_at,
         hours as attended_hours,
         absence_type,
-        updated_at
-    from latest
+        updated_at,
+        _batch_id,
+        _extracted_at
+    from source
+
+),
+
+versions as (
+
+    select * from renamed
+    {{ held_versions('renamed', 'attendance_id') }}
+
+),
+
+latest as (
+
+    {{ latest_version('versions', ['attendance_id'], 'updated_at') }}
 
 )
 
-select * from renamed
+select
+    attendance_id,
+    employee_id,
+    work_date,
+    shift_code,
+    clock_in_at,
+    clock_out_at,
+    attended_hours,
+    absence_type,
+    updated_at,
+    _batch_id,
+    _extracted_at
+from latest

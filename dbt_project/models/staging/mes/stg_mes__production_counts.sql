@@ -1,14 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='production_record_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- Hourly counts per machine, a large and ever-growing raw table: incremental, so a
+-- nightly build reads the new batches, not every version ever extracted
+-- (macros/staging.sql).
 with
 
 source as (
 
     select * from {{ source('mes', 'production_counts') }}
-
-),
-
-latest as (
-
-    {{ latest_version('source', ['record_id'], '"updated_at"') }}
+    {{ unseen_batches() }}
 
 ),
 
@@ -25,9 +31,38 @@ renamed as (
         produced_qty,
         good_qty,
         operator_no as operator_employee_id,
-        updated_at
-    from latest
+        updated_at,
+        _batch_id,
+        _extracted_at
+    from source
+
+),
+
+versions as (
+
+    select * from renamed
+    {{ held_versions('renamed', 'production_record_id') }}
+
+),
+
+latest as (
+
+    {{ latest_version('versions', ['production_record_id'], 'updated_at') }}
 
 )
 
-select * from renamed
+select
+    production_record_id,
+    machine_id,
+    production_order_id,
+    product_id,
+    team_id,
+    shift_code,
+    hour_at,
+    produced_qty,
+    good_qty,
+    operator_employee_id,
+    updated_at,
+    _batch_id,
+    _extracted_at
+from latest

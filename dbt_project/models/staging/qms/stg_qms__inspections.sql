@@ -1,14 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='inspection_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- Every QMS inspection, the second largest raw table: incremental, so a nightly build
+-- reads the new batches, not every version ever extracted (macros/staging.sql).
 with
 
 source as (
 
     select * from {{ source('qms', 'inspections') }}
-
-),
-
-latest as (
-
-    {{ latest_version('source', ['inspection_id'], '"updated_at"') }}
+    {{ unseen_batches() }}
 
 ),
 
@@ -26,9 +31,39 @@ renamed as (
         inspected_qty,
         passed_qty,
         inspector_no as inspector_employee_id,
-        updated_at
-    from latest
+        updated_at,
+        _batch_id,
+        _extracted_at
+    from source
+
+),
+
+versions as (
+
+    select * from renamed
+    {{ held_versions('renamed', 'inspection_id') }}
+
+),
+
+latest as (
+
+    {{ latest_version('versions', ['inspection_id'], 'updated_at') }}
 
 )
 
-select * from renamed
+select
+    inspection_id,
+    production_order_id,
+    product_id,
+    machine_id,
+    line_id,
+    team_id,
+    inspected_at,
+    inspection_type,
+    inspected_qty,
+    passed_qty,
+    inspector_employee_id,
+    updated_at,
+    _batch_id,
+    _extracted_at
+from latest

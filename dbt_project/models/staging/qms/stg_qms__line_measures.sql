@@ -1,14 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='measure_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+-- The largest raw table (tens of readings per line per hour): incremental, so a nightly
+-- build reads the new batches, not every version ever extracted (macros/staging.sql).
 with
 
 source as (
 
     select * from {{ source('qms', 'line_measures') }}
-
-),
-
-latest as (
-
-    {{ latest_version('source', ['measure_id'], '"updated_at"') }}
+    {{ unseen_batches() }}
 
 ),
 
@@ -24,9 +29,37 @@ renamed as (
         unit,
         lower_limit,
         upper_limit,
-        updated_at
-    from latest
+        updated_at,
+        _batch_id,
+        _extracted_at
+    from source
+
+),
+
+versions as (
+
+    select * from renamed
+    {{ held_versions('renamed', 'measure_id') }}
+
+),
+
+latest as (
+
+    {{ latest_version('versions', ['measure_id'], 'updated_at') }}
 
 )
 
-select * from renamed
+select
+    measure_id,
+    line_id,
+    machine_id,
+    measured_at,
+    measure_type,
+    measured_value,
+    unit,
+    lower_limit,
+    upper_limit,
+    updated_at,
+    _batch_id,
+    _extracted_at
+from latest
