@@ -53,10 +53,10 @@
 {#-
     Incremental staging for the high-volume append-only raw tables. A nightly build takes
     in only the raw rows of batches the model has not seen (`unseen_batches`: replays and
-    backfills of older dates count as unseen too), and lets them compete with the versions
-    it already holds for the same keys (`held_versions`), so `latest_version` over the
-    union picks the row a full rebuild would. Such a model keeps `_batch_id` and
-    `_extracted_at`, and its final select lists the columns in the order of `cte`.
+    backfills of older dates count as unseen too), and `latest_new_version` lets them
+    compete with the versions the model already holds for the same keys, so the newest
+    modstamp wins as in a full rebuild. Such a model keeps `_batch_id` and `_extracted_at`
+    and lists its final columns in the order of `cte`.
 -#}
 {% macro unseen_batches(batch_column='_batch_id') -%}
     {%- if is_incremental() -%}
@@ -64,11 +64,19 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro held_versions(cte, key_column) -%}
+{% macro latest_new_version(cte, key_column, modstamp) -%}
     {%- if is_incremental() -%}
-    union all
-    select held.*
-    from {{ this }} as held
-    where held.{{ key_column }} in (select {{ cte }}.{{ key_column }} from {{ cte }})
+        {%- set candidates -%}
+        (
+            select * from {{ cte }}
+            union all
+            select held.*
+            from {{ this }} as held
+            where held.{{ key_column }} in (select {{ cte }}.{{ key_column }} from {{ cte }})
+        ) as candidate_versions
+        {%- endset -%}
+        {{ latest_version(candidates, [key_column], modstamp) }}
+    {%- else -%}
+        {{ latest_version(cte, [key_column], modstamp) }}
     {%- endif -%}
 {%- endmacro %}

@@ -13,19 +13,6 @@
 -- every attendance that reaches into them.
 with
 
-{% if is_incremental() -%}
-recompute_from as (
-
-    select coalesce(
-        max(this_model.hour_at) - to_hours({{ var('lookback_hours') }}),
-        cast('1900-01-01 00:00:00+00' as timestamptz)
-    ) as hour_at
-    from {{ this }} as this_model
-
-),
-
-{% endif -%}
-
 attendance as (
 
     select
@@ -40,7 +27,7 @@ attendance as (
         and clock_out_at > clock_in_at
         and coalesce(attended_hours, 0) > 0
         {% if is_incremental() -%}
-        and clock_out_at > (select recompute_from.hour_at from recompute_from)
+        and clock_out_at > {{ lookback_start() }}
         {%- endif %}
 
 ),
@@ -101,7 +88,7 @@ pieces as (
         ) }} as attended_hours
     from hours_expanded
     {% if is_incremental() -%}
-    where hours_expanded.hour_at >= (select recompute_from.hour_at from recompute_from)
+    where hours_expanded.hour_at >= {{ lookback_start() }}
     {%- endif %}
 
 ),

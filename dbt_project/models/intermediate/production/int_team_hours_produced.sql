@@ -23,14 +23,7 @@ production_counts as (
     from {{ ref('stg_mes__production_counts') }}
     where team_id is not null
     {% if is_incremental() -%}
-        -- An empty table (first run on empty raw) recomputes everything.
-        and hour_at >= (
-            select coalesce(
-                max(this_model.hour_at) - to_hours({{ var('lookback_hours') }}),
-                cast('1900-01-01 00:00:00+00' as timestamptz)
-            )
-            from {{ this }} as this_model
-        )
+        and hour_at >= {{ lookback_start() }}
     {%- endif %}
 
 ),

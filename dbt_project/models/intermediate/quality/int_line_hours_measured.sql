@@ -22,14 +22,7 @@ line_measures as (
         upper_limit
     from {{ ref('stg_qms__line_measures') }}
     {% if is_incremental() -%}
-        -- An empty table (first run on empty raw) recomputes everything.
-        where measured_at >= (
-            select coalesce(
-                max(this_model.hour_at) - to_hours({{ var('lookback_hours') }}),
-                cast('1900-01-01 00:00:00+00' as timestamptz)
-            )
-            from {{ this }} as this_model
-        )
+        where measured_at >= {{ lookback_start() }}
     {%- endif %}
 
 ),

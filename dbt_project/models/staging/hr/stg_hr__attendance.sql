@@ -36,16 +36,9 @@ renamed as (
 
 ),
 
-versions as (
-
-    select * from renamed
-    {{ held_versions('renamed', 'attendance_id') }}
-
-),
-
 latest as (
 
-    {{ latest_version('versions', ['attendance_id'], 'updated_at') }}
+    {{ latest_new_version('renamed', 'attendance_id', 'updated_at') }}
 
 )
 

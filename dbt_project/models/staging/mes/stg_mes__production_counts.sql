@@ -38,16 +38,9 @@ renamed as (
 
 ),
 
-versions as (
-
-    select * from renamed
-    {{ held_versions('renamed', 'production_record_id') }}
-
-),
-
 latest as (
 
-    {{ latest_version('versions', ['production_record_id'], 'updated_at') }}
+    {{ latest_new_version('renamed', 'production_record_id', 'updated_at') }}
 
 )
 

@@ -38,16 +38,9 @@ renamed as (
 
 ),
 
-versions as (
-
-    select * from renamed
-    {{ held_versions('renamed', 'inspection_id') }}
-
-),
-
 latest as (
 
-    {{ latest_version('versions', ['inspection_id'], 'updated_at') }}
+    {{ latest_new_version('renamed', 'inspection_id', 'updated_at') }}
 
 )
 

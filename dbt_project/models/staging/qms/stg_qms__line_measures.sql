@@ -36,16 +36,9 @@ renamed as (
 
 ),
 
-versions as (
-
-    select * from renamed
-    {{ held_versions('renamed', 'measure_id') }}
-
-),
-
 latest as (
 
-    {{ latest_version('versions', ['measure_id'], 'updated_at') }}
+    {{ latest_new_version('renamed', 'measure_id', 'updated_at') }}
 
 )
 
