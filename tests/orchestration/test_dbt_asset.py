@@ -25,7 +25,7 @@ from orchestration.defs.warehouse.assets import (
 )
 from orchestration.defs.warehouse.project import write_profile
 from perfchain.settings import Settings, load_settings
-from tests.warehouse.conftest import Warehouse, warehouse  # noqa: F401  (the shared session build)
+from tests.warehouse.conftest import Warehouse
 
 # The demo factory of the tests runs through 2026-02-14 (tests/conftest.py).
 FIRST, SECOND = date(2026, 2, 14), date(2026, 2, 15)

@@ -140,8 +140,7 @@ def test_a_late_batch_with_an_older_version_does_not_replace_the_newer(
     assert second.returncode == 0, second.output[-3000:]
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute(
-        "select attended_hours, _batch_id from staging.stg_hr__attendance "
-        "where attendance_id = ?",
+        "select attended_hours, _batch_id from staging.stg_hr__attendance where attendance_id = ?",
         [attendance_id],
     ).fetchall()
     assert rows == [(hours, "dataset")]

@@ -76,9 +76,7 @@ def _run_target(runs_dir: Path, name: str) -> Path:
     saved = runs_dir.parent / PARTIAL_PARSE
     if saved.exists():
         shutil.copy(saved, target / PARTIAL_PARSE)
-    folders = sorted(
-        (p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
-    )
+    folders = sorted((p for p in runs_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in folders[:-KEEP_RUNS]:
         shutil.rmtree(old, ignore_errors=True)
     return target
