@@ -86,20 +86,37 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _parse_expr(name: str, type_: str) -> str:
-    raw = f"payload->>{_sql_str(name)}"
-    return f"try_cast({raw} as {SQL_TYPES[type_]})" if type_ != "str" else raw
+def _paths(entity: Entity) -> str:
+    """The JSON paths of the entity's fields, for one `json_extract_string` call that parses
+    each record once (a `->>` per field would parse it once per field)."""
+    return "[" + ", ".join(_sql_str("$." + json.dumps(f.name)) for f in entity.fields) + "]"
+
+
+def _raw(index: int) -> str:
+    """The text of the entity's index-th field (as `->>` gives it), from `_values`."""
+    return f"_values[{index + 1}]"
+
+
+def _typed_fields(entity: Entity) -> str:
+    """Each field parsed to its schema type (TRY_CAST: NULL when it does not parse)."""
+    return ",\n".join(
+        (f'try_cast({_raw(i)} as {SQL_TYPES[f.type]})' if f.type != "str" else _raw(i))
+        + f' as "{f.name}"'
+        for i, f in enumerate(entity.fields)
+    )
 
 
 def _reason_expr(entity: Entity) -> str:
+    """Why a record is quarantined ('' when it is not), from its raw texts and the typed
+    columns of `_typed_fields`."""
     checks = []
-    for f in entity.fields:
-        raw = f"payload->>{_sql_str(f.name)}"
+    for i, f in enumerate(entity.fields):
+        raw = _raw(i)
         if f.required:
             checks.append(f"case when {raw} is null then '{f.name}: required, missing' end")
         if f.type != "str":
             checks.append(
-                f"case when {raw} is not null and {_parse_expr(f.name, f.type)} is null "
+                f'case when {raw} is not null and "{f.name}" is null '
                 f"then '{f.name}: not a {f.type}: ' || left({raw}, 40) end"
             )
     return "concat_ws('; ', " + ", ".join(checks) + ")" if checks else "''"
@@ -107,11 +124,10 @@ def _reason_expr(entity: Entity) -> str:
 
 def _hwm_expr(entity: Entity, plant_tz: str) -> str:
     f = entity.field(entity.modstamp)
-    parsed = _parse_expr(f.name, f.type)
     if f.type == "ts_local":
-        return f"timezone({_sql_str(plant_tz)}, {parsed})"
+        return f'timezone({_sql_str(plant_tz)}, "{f.name}")'
     if f.type in ("ts_utc", "ts_offset"):
-        return parsed
+        return f'"{f.name}"'
     raise ValueError(f"{entity.source}.{entity.name}: modstamp {f.name} is not a timestamp")
 
 
@@ -138,28 +154,51 @@ def load_batch(
     extracted_at = manifest["finished_at"]
     cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
     known = "{" + ",".join(f'"{f.name}":null' for f in entity.fields) + "}"
-    select_fields = ",\n".join(
-        f'{_parse_expr(f.name, f.type)} as "{f.name}"' for f in entity.fields
-    )
+    known_keys = "[" + ", ".join(_sql_str(f.name) for f in entity.fields) + "]"
+    columns = ", ".join(f'"{f.name}"' for f in entity.fields)
     files = sorted(batch_dir.glob("part-*.ndjson"))
     con.execute("begin transaction")
     try:
         if files:
             file_list = "[" + ", ".join(_sql_str(str(p)) for p in files) + "]"
+            # One pass over the landed records, each parsed twice in all: once for its
+            # fields, once for its keys. The payload is kept only for quarantined records;
+            # _extra (the fields the schema does not know) is built only where there are any.
             con.execute(
                 f"""
                 create or replace temp table _landed as
-                select json as payload, {_reason_expr(entity)} as _reason
-                from read_json_objects({file_list}, format = 'newline_delimited')
+                with objects as (
+                    select json as payload,
+                        json_extract_string(json, {_paths(entity)}) as _values,
+                        json_keys(json) as _keys
+                    from read_json_objects({file_list}, format = 'newline_delimited')
+                ),
+                typed as (
+                    select payload, _values, _keys, {_typed_fields(entity)}
+                    from objects
+                ),
+                checked as (
+                    select *, {_reason_expr(entity)} as _reason
+                    from typed
+                )
+                select {columns}, _reason,
+                    case when _reason <> '' then payload end as payload,
+                    case when len(list_intersect(_keys, {known_keys})) < len(_keys)
+                        then json_merge_patch(payload, {_sql_str(known)})
+                    end as _extra
+                from checked
                 """
             )
         else:
-            con.execute("create or replace temp table _landed (payload json, _reason varchar)")
+            con.execute(
+                f"create or replace temp table _landed as select {columns}, "
+                "'' as _reason, null::json as payload, null::json as _extra "
+                f"from {raw_table(entity)} where false"
+            )
         con.execute(
             f"""
             insert into {raw_table(entity)}
-            select {select_fields},
-                nullif(json_merge_patch(payload, {_sql_str(known)}), '{{}}'::json) as _extra,
+            select {columns}, _extra,
                 {_sql_str(batch_id)}, {_sql_str(extracted_at)}::timestamptz,
                 {_sql_str(entity.source)}
             from _landed where _reason = ''
