@@ -100,7 +100,7 @@ def _raw(index: int) -> str:
 def _typed_fields(entity: Entity) -> str:
     """Each field parsed to its schema type (TRY_CAST: NULL when it does not parse)."""
     return ",\n".join(
-        (f'try_cast({_raw(i)} as {SQL_TYPES[f.type]})' if f.type != "str" else _raw(i))
+        (f"try_cast({_raw(i)} as {SQL_TYPES[f.type]})" if f.type != "str" else _raw(i))
         + f' as "{f.name}"'
         for i, f in enumerate(entity.fields)
     )
