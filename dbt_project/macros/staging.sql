@@ -58,9 +58,9 @@
     modstamp wins as in a full rebuild. Such a model keeps `_batch_id` and `_extracted_at`
     and lists its final columns in the order of `cte`.
 -#}
-{% macro unseen_batches(batch_column='_batch_id') -%}
+{% macro unseen_batches() -%}
     {%- if is_incremental() -%}
-    where {{ batch_column }} not in (select distinct seen._batch_id from {{ this }} as seen)
+    where _batch_id not in (select distinct seen._batch_id from {{ this }} as seen)
     {%- endif -%}
 {%- endmacro %}
 

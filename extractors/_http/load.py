@@ -89,7 +89,11 @@ def _sql_str(value: str) -> str:
 def _paths(entity: Entity) -> str:
     """The JSON paths of the entity's fields, for one `json_extract_string` call that parses
     each record once (a `->>` per field would parse it once per field)."""
-    return "[" + ", ".join(_sql_str("$." + json.dumps(f.name)) for f in entity.fields) + "]"
+    return (
+        "["
+        + ", ".join(_sql_str("$." + json.dumps(f.name, ensure_ascii=False)) for f in entity.fields)
+        + "]"
+    )
 
 
 def _raw(index: int) -> str:
