@@ -44,3 +44,21 @@
 {% macro rate(numerator, denominator, precision=6) -%}
     round({{ safe_divide(numerator, denominator) }}, {{ precision }})
 {%- endmacro %}
+
+{#-
+    The rows of `relation` once per KPI scope they roll up to: each (scope_type, column) of
+    `scopes`, then the plant. Rows whose column is null skip that scope when the column is
+    listed in `optional` (a team without a department is still counted in the plant).
+-#}
+{% macro scope_rollup(relation, scopes, optional=[]) -%}
+    {%- for scope_type, column in scopes %}
+    select '{{ scope_type }}' as scope_type, {{ column }} as scope_id, {{ relation }}.*
+    from {{ relation }}
+    {%- if column in optional %}
+    where {{ column }} is not null
+    {%- endif %}
+    union all
+    {%- endfor %}
+    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id, {{ relation }}.*
+    from {{ relation }}
+{%- endmacro %}

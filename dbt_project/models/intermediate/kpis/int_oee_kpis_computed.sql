@@ -43,19 +43,11 @@ shifts_with_department as (
 
 scoped as (
 
-    select 'machine' as scope_type, machine_id as scope_id, shifts_with_department.*
-    from shifts_with_department
-    union all
-    select 'line' as scope_type, line_id as scope_id, shifts_with_department.*
-    from shifts_with_department
-    union all
-    select 'department' as scope_type, department_id as scope_id, shifts_with_department.*
-    from shifts_with_department
-    where department_id is not null
-    union all
-    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id,
-        shifts_with_department.*
-    from shifts_with_department
+    {{ scope_rollup(
+        'shifts_with_department',
+        [('machine', 'machine_id'), ('line', 'line_id'), ('department', 'department_id')],
+        optional=['department_id'],
+    ) }}
 
 ),
 

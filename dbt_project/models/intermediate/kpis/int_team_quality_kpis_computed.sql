@@ -42,20 +42,11 @@ team_hours_with_department as (
 
 scoped as (
 
-    select 'team' as scope_type, team_id as scope_id, team_hours_with_department.*
-    from team_hours_with_department
-    union all
-    select 'line' as scope_type, line_id as scope_id, team_hours_with_department.*
-    from team_hours_with_department
-    where line_id is not null
-    union all
-    select 'department' as scope_type, department_id as scope_id, team_hours_with_department.*
-    from team_hours_with_department
-    where department_id is not null
-    union all
-    select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id,
-        team_hours_with_department.*
-    from team_hours_with_department
+    {{ scope_rollup(
+        'team_hours_with_department',
+        [('team', 'team_id'), ('line', 'line_id'), ('department', 'department_id')],
+        optional=['line_id', 'department_id'],
+    ) }}
 
 ),
 
