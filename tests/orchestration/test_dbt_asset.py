@@ -69,8 +69,9 @@ def _as_of(settings: Settings) -> date:
 
 
 def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
-    settings: Settings,
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE", raising=False)
     first = _build(settings, FIRST)
     assert _as_of(settings) == FIRST
     results = json.loads((first / "run_results.json").read_text())["results"]
@@ -80,7 +81,11 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     manifest = json.loads((first / "manifest.json").read_text())
     assert len(manifest["unit_tests"]) >= 27  # there were unit tests to leave out
     assert (settings.home / "dbt" / PARTIAL_PARSE).exists()
+    # dbt's file log keeps warnings and errors only, unless asked for more.
+    levels = {json.loads(line)["info"]["level"] for line in (first / "dbt.log").open()}
+    assert levels <= {"warn", "error"}
 
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
     second = _build(settings, SECOND, [HORIZON])
     assert _as_of(settings) == SECOND
     log = (second / "dbt.log").read_text()
