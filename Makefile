@@ -24,8 +24,7 @@ test: $(STAMP)
 # The Dagster UI on 127.0.0.1:3000 with the same instance `perfchain run` records into.
 # Set the PERFCHAIN_<SOURCE>_<KEY> secrets first (see .env.example).
 dev: $(STAMP)
-	mkdir -p var/dagster
-	test -f var/dagster/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > var/dagster/dagster.yaml
+	$(PY) -m orchestration.storage var/dagster
 	DAGSTER_HOME=$(CURDIR)/var/dagster $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)

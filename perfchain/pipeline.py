@@ -17,6 +17,7 @@ import click
 import dagster as dg
 from tqdm import tqdm
 
+from orchestration.storage import write_instance_config
 from perfchain import progress
 from perfchain.errors import PerfchainError
 from perfchain.settings import Settings
@@ -43,11 +44,7 @@ class RunSummary:
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """A persistent instance under PERFCHAIN_HOME, shared with `make dev`'s UI."""
     home = settings.home / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        # Local storage (the default) and no usage telemetry: nothing leaves the machine.
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    write_instance_config(home)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 

@@ -1,0 +1,82 @@
+"""The installation's Dagster instance: Dagster's SQLite layout, its event log through the
+pooled storage, which keeps few files open and writes what another process reads."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.storage import (
+    OPEN_SHARDS,
+    TELEMETRY_OFF,
+    PooledSqliteEventLogStorage,
+    instance_config,
+    write_instance_config,
+)
+
+
+@dg.asset
+def numbers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    context.log.info("counting")
+    return dg.MaterializeResult(metadata={"rows": 3})
+
+
+@dg.asset_check(asset=numbers)
+def numbers_positive() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+def _instance(home: Path) -> dg.DagsterInstance:
+    write_instance_config(home)
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def test_runs_are_stored_and_read_back_by_another_instance(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    writer = _instance(home)
+    assert isinstance(writer.event_log_storage, PooledSqliteEventLogStorage)
+    runs = OPEN_SHARDS + 3
+    results = [
+        dg.materialize([numbers, numbers_positive], instance=writer) for _ in range(runs)
+    ]
+    assert all(result.success for result in results)
+    # A run file per run, but never more open at once than OPEN_SHARDS.
+    assert len(list((home / "history" / "runs").glob("*.db"))) == runs + 1  # + index
+    assert len(writer.event_log_storage._engines) <= OPEN_SHARDS
+
+    # The webserver of `make dev` is another process with its own instance on the files.
+    reader = dg.DagsterInstance.from_config(str(home))
+    for result in results:
+        written = [entry.dagster_event_type for entry in writer.all_logs(result.run_id)]
+        read = [entry.dagster_event_type for entry in reader.all_logs(result.run_id)]
+        assert read == written
+        assert dg.DagsterEventType.ASSET_MATERIALIZATION in read
+        assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in read
+    # The index database (cross-run asset queries) holds every materialization and check.
+    materialized = reader.fetch_materializations(numbers.key, limit=100).records
+    assert [r.asset_materialization.metadata["rows"].value for r in materialized] == [3] * runs
+    check = reader.event_log_storage.get_asset_check_execution_history(
+        numbers_positive.check_key, limit=100
+    )
+    assert len(check) == runs
+    writer.dispose()
+    assert writer.event_log_storage._engines == {}
+
+
+@pytest.mark.parametrize("existing", [None, TELEMETRY_OFF])
+def test_missing_or_earlier_config_is_written(tmp_path: Path, existing: str | None) -> None:
+    home = tmp_path / "dagster"
+    home.mkdir()
+    if existing is not None:
+        (home / "dagster.yaml").write_text(existing)
+    write_instance_config(home)
+    assert (home / "dagster.yaml").read_text() == instance_config(home)
+
+
+def test_users_own_config_is_left_alone(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    home.mkdir()
+    own = TELEMETRY_OFF + "run_monitoring:\n  enabled: true\n"
+    (home / "dagster.yaml").write_text(own)
+    write_instance_config(home)
+    assert (home / "dagster.yaml").read_text() == own
