@@ -36,9 +36,7 @@ def test_runs_are_stored_and_read_back_by_another_instance(tmp_path: Path) -> No
     writer = _instance(home)
     assert isinstance(writer.event_log_storage, PooledSqliteEventLogStorage)
     runs = OPEN_SHARDS + 3
-    results = [
-        dg.materialize([numbers, numbers_positive], instance=writer) for _ in range(runs)
-    ]
+    results = [dg.materialize([numbers, numbers_positive], instance=writer) for _ in range(runs)]
     assert all(result.success for result in results)
     # A run file per run, but never more open at once than OPEN_SHARDS.
     assert len(list((home / "history" / "runs").glob("*.db"))) == runs + 1  # + index
