@@ -39,6 +39,7 @@ class BatchWriter:
     records: int = 0
     pages: int = 0
     started: float = field(default_factory=time.monotonic)
+    fields: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.source / self.entity / self.batch_id
@@ -48,17 +49,21 @@ class BatchWriter:
         self._files = 0
 
     def write(self, records: Iterable[dict[str, Any]]) -> int:
-        written = 0
-        for record in records:
+        records = list(records)
+        # The fields seen, for the manifest: the loader takes its direct route only when
+        # every one is known to the schema.
+        self.fields.update(*records)
+        start = 0
+        while start < len(records):
             if self._file is None or self._file_rows >= PAGE_ROWS:
                 self._roll()
-            self._file.write(orjson.dumps(record))
-            self._file.write(b"\n")
-            self._file_rows += 1
-            written += 1
-        self.records += written
+            chunk = records[start : start + PAGE_ROWS - self._file_rows]
+            self._file.write(b"\n".join(map(orjson.dumps, chunk)) + b"\n")
+            self._file_rows += len(chunk)
+            start += len(chunk)
+        self.records += len(records)
         self.pages += 1
-        return written
+        return len(records)
 
     def _roll(self) -> None:
         if self._file is not None:
@@ -78,6 +83,7 @@ class BatchWriter:
             "records": self.records,
             "pages": self.pages,
             "files": self._files,
+            "fields": sorted(self.fields),
             "seconds": round(time.monotonic() - self.started, 3),
             "finished_at": datetime.now(UTC).isoformat(),
             **details,

@@ -1,19 +1,29 @@
 """Bulk load of a landed batch into `raw.<source>__<entity>`, in one pass of SQL.
 
-DuckDB reads the batch's NDJSON files itself (`read_json_objects`): no row goes through
-Python. Each field is parsed with TRY_CAST to its schema type; a record whose required
-field is missing or whose value does not parse goes to `raw._quarantine` with the reason
-and its payload, everything else is appended to raw with `_batch_id`, `_extracted_at`,
-`_source`. Fields the schema does not know are kept in `_extra` (JSON), never dropped.
-A batch id is loaded once: loading it again is a no-op.
+DuckDB reads the batch's NDJSON files itself: no row goes through Python. Each field is
+parsed with TRY_CAST to its schema type; a record whose required field is missing or whose
+value does not parse goes to `raw._quarantine` with the reason and its payload, everything
+else is appended to raw with `_batch_id`, `_extracted_at`, `_source`. Fields the schema does
+not know are kept in `_extra` (JSON), never dropped. A batch id is loaded once: loading it
+again is a no-op.
+
+Two routes to the same rows. Most batches hold only fields the schema knows (the landing
+manifest lists the fields seen) and no bad record: `read_json` reads the known fields as
+text straight into the typed insert, one parse per record and no intermediate table
+(`_load_direct`). When the manifest shows unknown fields, or the insert takes fewer records
+than the batch holds (so some need quarantine), the transaction is rolled back and the
+batch goes the checked route (`_load_checked`): every record parsed as a JSON object, its
+reason computed, the payload kept for quarantine and `_extra` built.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -101,13 +111,30 @@ def _raw(index: int) -> str:
     return f"_values[{index + 1}]"
 
 
-def _typed_fields(entity: Entity) -> str:
+def _text(index: int) -> str:
+    """The text of the entity's index-th field as `read_json` gives it (`_text_columns`)."""
+    return f'"_text_{index}"'
+
+
+def _typed_fields(entity: Entity, raw: Callable[[int], str] = _raw) -> str:
     """Each field parsed to its schema type (TRY_CAST: NULL when it does not parse)."""
     return ",\n".join(
-        (f"try_cast({_raw(i)} as {SQL_TYPES[f.type]})" if f.type != "str" else _raw(i))
+        (f"try_cast({raw(i)} as {SQL_TYPES[f.type]})" if f.type != "str" else raw(i))
         + f' as "{f.name}"'
         for i, f in enumerate(entity.fields)
     )
+
+
+def _clean_expr(entity: Entity) -> str:
+    """True for a record the checked route would not quarantine (see `_reason_expr`), on
+    the texts of `_text_columns` and the typed columns of `_typed_fields`."""
+    checks = ["true"]
+    for i, f in enumerate(entity.fields):
+        if f.required:
+            checks.append(f"{_text(i)} is not null")
+        if f.type != "str":
+            checks.append(f'({_text(i)} is null or "{f.name}" is not null)')
+    return " and ".join(checks)
 
 
 def _reason_expr(entity: Entity) -> str:
@@ -155,99 +182,185 @@ def load_batch(
     if done:
         return LoadResult(batch_id, done[0], done[1], done[2], already_loaded=True)
 
-    extracted_at = manifest["finished_at"]
-    cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
+    batch = _Batch(entity, batch_id, manifest, sorted(batch_dir.glob("part-*.ndjson")), plant_tz)
+    routes = [_load_checked]
+    if batch.files and batch.only_known_fields():
+        routes.insert(0, _load_direct)
+    for route in routes:
+        con.execute("begin transaction")
+        try:
+            counts = route(con, batch)
+            if counts is None:  # records to quarantine: the next route takes the batch
+                con.execute("rollback")
+                continue
+            _record_batch(con, batch, *counts)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        return LoadResult(batch_id, *counts)
+    raise AssertionError("the checked route loads every batch")
+
+
+@dataclass(frozen=True)
+class _Batch:
+    entity: Entity
+    batch_id: str
+    manifest: dict[str, Any]
+    files: list[Path]
+    plant_tz: str
+
+    @property
+    def file_list(self) -> str:
+        return "[" + ", ".join(_sql_str(str(p)) for p in self.files) + "]"
+
+    @property
+    def meta_columns(self) -> str:
+        """`_batch_id`, `_extracted_at`, `_source` of every row of the batch."""
+        return (
+            f"{_sql_str(self.batch_id)}, {_sql_str(self.manifest['finished_at'])}::timestamptz, "
+            f"{_sql_str(self.entity.source)}"
+        )
+
+    def only_known_fields(self) -> bool:
+        """The landing manifest lists the fields its records hold: all known to the schema."""
+        seen = self.manifest.get("fields")
+        known = {f.name for f in self.entity.fields}
+        return seen is not None and set(seen) <= known and "records" in self.manifest
+
+
+Counts = tuple[int, int, datetime | None]
+
+
+def _load_direct(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts | None:
+    """Known fields only: read as text by `read_json`, typed and inserted in one statement.
+    None (the caller rolls back) when some record would need quarantine."""
+    entity = batch.entity
+    columns = "{" + ", ".join(f"{_sql_str(f.name)}: 'VARCHAR'" for f in entity.fields) + "}"
+    texts = ", ".join(f'"{f.name}" as {_text(i)}' for i, f in enumerate(entity.fields))
+    names = ", ".join(f'"{f.name}"' for f in entity.fields)
+    (inserted,) = con.execute(
+        f"""
+        insert into {raw_table(entity)}
+        select {names}, null, {batch.meta_columns}
+        from (
+            select *, {_typed_fields(entity, _text)}
+            from (
+                select {texts}
+                from read_json({batch.file_list}, format = 'newline_delimited',
+                    columns = {columns})
+            )
+        )
+        where {_clean_expr(entity)}
+        """
+    ).fetchone()
+    if inserted != batch.manifest["records"]:
+        return None
+    (hwm,) = con.execute(
+        f"select max({_hwm_expr(entity, batch.plant_tz)}) from {raw_table(entity)} "
+        "where _batch_id = ?",
+        [batch.batch_id],
+    ).fetchone()
+    return inserted, 0, hwm
+
+
+def _load_checked(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts:
+    """Every record parsed as a JSON object: typed, checked, quarantined with its reason and
+    payload where it fails, unknown fields kept in `_extra`."""
+    entity = batch.entity
     known = "{" + ",".join(f'"{f.name}":null' for f in entity.fields) + "}"
     known_keys = "[" + ", ".join(_sql_str(f.name) for f in entity.fields) + "]"
     columns = ", ".join(f'"{f.name}"' for f in entity.fields)
-    files = sorted(batch_dir.glob("part-*.ndjson"))
-    con.execute("begin transaction")
-    try:
-        if files:
-            file_list = "[" + ", ".join(_sql_str(str(p)) for p in files) + "]"
-            # One pass over the landed records, each parsed twice in all: once for its
-            # fields, once for its keys. The payload is kept only for quarantined records;
-            # _extra (the fields the schema does not know) is built only where there are any.
-            con.execute(
-                f"""
-                create or replace temp table _landed as
-                with objects as (
-                    select json as payload,
-                        json_extract_string(json, {_paths(entity)}) as _values,
-                        json_keys(json) as _keys
-                    from read_json_objects({file_list}, format = 'newline_delimited')
-                ),
-                typed as (
-                    select payload, _values, _keys, {_typed_fields(entity)}
-                    from objects
-                ),
-                checked as (
-                    select *, {_reason_expr(entity)} as _reason
-                    from typed
-                )
-                select {columns}, _reason,
-                    case when _reason <> '' then payload end as payload,
-                    case when len(list_intersect(_keys, {known_keys})) < len(_keys)
-                        then json_merge_patch(payload, {_sql_str(known)})
-                    end as _extra
-                from checked
-                """
-            )
-        else:
-            con.execute(
-                f"create or replace temp table _landed as select {columns}, "
-                "'' as _reason, null::json as payload, null::json as _extra "
-                f"from {raw_table(entity)} where false"
-            )
+    if batch.files:
+        # One pass over the landed records, each parsed twice in all: once for its
+        # fields, once for its keys. The payload is kept only for quarantined records;
+        # _extra (the fields the schema does not know) is built only where there are any.
         con.execute(
             f"""
-            insert into {raw_table(entity)}
-            select {columns}, _extra,
-                {_sql_str(batch_id)}, {_sql_str(extracted_at)}::timestamptz,
-                {_sql_str(entity.source)}
-            from _landed where _reason = ''
-            """
-        )
-        con.execute(
-            f"""
-            insert into raw._quarantine (source, entity, batch_id, reason, payload)
-            select {_sql_str(entity.source)}, {_sql_str(entity.name)}, {_sql_str(batch_id)},
-                _reason, payload
-            from _landed where _reason <> ''
-            """
-        )
-        loaded, quarantined, hwm = con.execute(
-            f"""
-            select count(*) filter (where _reason = ''), count(*) filter (where _reason <> ''),
-                max({_hwm_expr(entity, plant_tz)}) filter (where _reason = '')
-            from _landed
-            """
-        ).fetchone()
-        con.execute(
-            "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp)",
-            [entity.source, entity.name, batch_id, loaded, quarantined, hwm, cursor, extracted_at],
-        )
-        if hwm is not None or cursor is not None:
-            # The mark only moves forward: an overlap re-read never pulls it back.
-            con.execute(
-                """
-                insert into raw._watermarks as w
-                    (source, entity, high_water_mark, cursor, batch_id, updated_at)
-                values (?, ?, ?, ?, ?, ?::timestamptz)
-                on conflict (source, entity) do update set
-                    high_water_mark = greatest(w.high_water_mark, excluded.high_water_mark),
-                    cursor = coalesce(excluded.cursor, w.cursor),
-                    batch_id = excluded.batch_id,
-                    updated_at = excluded.updated_at
-                """,
-                [entity.source, entity.name, hwm, cursor, batch_id, extracted_at],
+            create or replace temp table _landed as
+            with objects as (
+                select json as payload,
+                    json_extract_string(json, {_paths(entity)}) as _values,
+                    json_keys(json) as _keys
+                from read_json_objects({batch.file_list}, format = 'newline_delimited')
+            ),
+            typed as (
+                select payload, _values, _keys, {_typed_fields(entity)}
+                from objects
+            ),
+            checked as (
+                select *, {_reason_expr(entity)} as _reason
+                from typed
             )
-        con.execute("drop table _landed")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return LoadResult(batch_id, loaded, quarantined, hwm)
+            select {columns}, _reason,
+                case when _reason <> '' then payload end as payload,
+                case when len(list_intersect(_keys, {known_keys})) < len(_keys)
+                    then json_merge_patch(payload, {_sql_str(known)})
+                end as _extra
+            from checked
+            """
+        )
+    else:
+        con.execute(
+            f"create or replace temp table _landed as select {columns}, "
+            "'' as _reason, null::json as payload, null::json as _extra "
+            f"from {raw_table(entity)} where false"
+        )
+    con.execute(
+        f"""
+        insert into {raw_table(entity)}
+        select {columns}, _extra, {batch.meta_columns}
+        from _landed where _reason = ''
+        """
+    )
+    con.execute(
+        f"""
+        insert into raw._quarantine (source, entity, batch_id, reason, payload)
+        select {_sql_str(entity.source)}, {_sql_str(entity.name)}, {_sql_str(batch.batch_id)},
+            _reason, payload
+        from _landed where _reason <> ''
+        """
+    )
+    loaded, quarantined, hwm = con.execute(
+        f"""
+        select count(*) filter (where _reason = ''), count(*) filter (where _reason <> ''),
+            max({_hwm_expr(entity, batch.plant_tz)}) filter (where _reason = '')
+        from _landed
+        """
+    ).fetchone()
+    con.execute("drop table _landed")
+    return loaded, quarantined, hwm
+
+
+def _record_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: _Batch,
+    loaded: int,
+    quarantined: int,
+    hwm: datetime | None,
+) -> None:
+    entity, manifest = batch.entity, batch.manifest
+    extracted_at = manifest["finished_at"]
+    cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
+    con.execute(
+        "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp)",
+        [entity.source, entity.name, batch.batch_id, loaded, quarantined, hwm, cursor, extracted_at],
+    )
+    if hwm is not None or cursor is not None:
+        # The mark only moves forward: an overlap re-read never pulls it back.
+        con.execute(
+            """
+            insert into raw._watermarks as w
+                (source, entity, high_water_mark, cursor, batch_id, updated_at)
+            values (?, ?, ?, ?, ?, ?::timestamptz)
+            on conflict (source, entity) do update set
+                high_water_mark = greatest(w.high_water_mark, excluded.high_water_mark),
+                cursor = coalesce(excluded.cursor, w.cursor),
+                batch_id = excluded.batch_id,
+                updated_at = excluded.updated_at
+            """,
+            [entity.source, entity.name, hwm, cursor, batch.batch_id, extracted_at],
+        )
 
 
 def read_watermark(

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from extractors._http import load
 from extractors._http.landing import BatchWriter
 from extractors._http.load import load_batch
 from extractors.simulator.schema import ENTITIES
@@ -74,3 +77,117 @@ def test_a_batch_loads_typed_keeps_new_fields_and_quarantines_bad_records(
     again = load_batch(con, SHIPMENTS, batch, "Asia/Shanghai")
     assert again.already_loaded
     assert con.execute("select count(*) from raw.wms__shipments").fetchone()[0] == 2
+
+
+CONTRACTS = next(e for e in ENTITIES if e.source == "crm" and e.name == "contracts")
+# Values as a source may send them: numbers and numeric strings, rounding, exponents, JSON
+# booleans, nulls, a number where text is expected, Chinese text and quotes.
+CONTRACT_RECORDS = [
+    {
+        "Id": "800A",
+        "ContractNumber": "HT-0001",
+        "AccountId": "001A",
+        "Status": "Activated",
+        "CustomerSignedDate": "2026-01-05",
+        "ContractTerm": 12,
+        "ActivatedDate": "2026-01-06T02:00:00.000+0000",
+        "ERP_Order_No__c": 260105001,
+        "Amount__c": 1234.56789,
+        "CreatedDate": "2026-01-05T01:00:00.000+0000",
+        "LastModifiedDate": "2026-01-06T02:00:00.000+0000",
+        "SystemModstamp": "2026-01-06T02:00:00.000+0000",
+        "IsDeleted": False,
+    },
+    {
+        "Id": "800B",
+        "ContractNumber": '合同 "B"',
+        "AccountId": "001B",
+        "OwnerId": None,
+        "ContractTerm": "24",
+        "Amount__c": "99.5",
+        "CreatedDate": "2026-01-07T01:00:00.000+0000",
+        "LastModifiedDate": "2026-01-07T01:00:00.000+0000",
+        "SystemModstamp": "2026-01-07T03:00:00.000+0000",
+        "IsDeleted": True,
+    },
+    {
+        "Id": "800C",
+        "ContractNumber": "HT-0003",
+        "AccountId": "001C",
+        "Amount__c": 1e3,
+        "CompanySignedDate": "2026-02-28",
+        "CreatedDate": "2026-01-08T01:00:00Z",
+        "LastModifiedDate": "2026-01-08T01:00:00Z",
+        "SystemModstamp": "2026-01-08T01:00:00Z",
+        "IsDeleted": "false",
+    },
+]
+
+
+def _load(tmp_path: Path, name: str, records: list[dict[str, object]]) -> duckdb.DuckDBPyConnection:
+    writer = BatchWriter(tmp_path / name, "crm", "contracts", name)
+    writer.write(records)
+    con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+    con.execute("set TimeZone = 'UTC'")
+    load_batch(con, CONTRACTS, writer.finish(), "Asia/Shanghai")
+    return con
+
+
+def _routes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    taken: list[str] = []
+    for name in ("_load_direct", "_load_checked"):
+        route = getattr(load, name)
+
+        def spy(con, batch, route=route, name=name):  # type: ignore[no-untyped-def]
+            taken.append(name)
+            return route(con, batch)
+
+        monkeypatch.setattr(load, name, spy)
+    return taken
+
+
+def _rows(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
+    return con.execute(
+        "select * exclude (_batch_id, _extracted_at) from raw.crm__contracts order by Id"
+    ).fetchall()
+
+
+def test_the_direct_route_loads_exactly_what_the_checked_route_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = _routes(monkeypatch)
+    direct = _load(tmp_path, "direct", CONTRACT_RECORDS)
+    assert taken == ["_load_direct"]
+
+    monkeypatch.setattr(load._Batch, "only_known_fields", lambda self: False)
+    checked = _load(tmp_path, "checked", CONTRACT_RECORDS)
+    assert taken == ["_load_direct", "_load_checked"]
+
+    assert _rows(direct) == _rows(checked)
+    # And the values themselves, typed.
+    first, second, third = _rows(direct)
+    assert first[CONTRACTS.fields.index(CONTRACTS.field("Amount__c"))] == Decimal("1234.5679")
+    assert first[CONTRACTS.fields.index(CONTRACTS.field("ERP_Order_No__c"))] == "260105001"
+    assert second[CONTRACTS.fields.index(CONTRACTS.field("ContractTerm"))] == 24
+    assert second[CONTRACTS.fields.index(CONTRACTS.field("ContractNumber"))] == '合同 "B"'
+    assert third[CONTRACTS.fields.index(CONTRACTS.field("Amount__c"))] == Decimal("1000")
+    assert third[CONTRACTS.fields.index(CONTRACTS.field("IsDeleted"))] is False
+    for con in (direct, checked):
+        batch = con.execute("select rows_loaded, high_water_mark from raw._batches").fetchone()
+        assert batch == (3, datetime(2026, 1, 8, 1, 0, tzinfo=UTC))
+
+
+def test_a_bad_record_sends_the_batch_the_checked_route_without_loading_it_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = _routes(monkeypatch)
+    bad = {**CONTRACT_RECORDS[2], "Id": "800D", "ContractTerm": "twelve"}
+    con = _load(tmp_path, "mixed", [*CONTRACT_RECORDS, bad])
+    assert taken == ["_load_direct", "_load_checked"]
+    assert [row[0] for row in _rows(con)] == ["800A", "800B", "800C"]
+    assert con.execute("select reason from raw._quarantine").fetchall() == [
+        ("ContractTerm: not a int: twelve",)
+    ]
+    assert con.execute("select rows_loaded, rows_quarantined from raw._batches").fetchall() == [
+        (3, 1)
+    ]
