@@ -344,7 +344,16 @@ def _record_batch(
     cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
     con.execute(
         "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp)",
-        [entity.source, entity.name, batch.batch_id, loaded, quarantined, hwm, cursor, extracted_at],
+        [
+            entity.source,
+            entity.name,
+            batch.batch_id,
+            loaded,
+            quarantined,
+            hwm,
+            cursor,
+            extracted_at,
+        ],
     )
     if hwm is not None or cursor is not None:
         # The mark only moves forward: an overlap re-read never pulls it back.
