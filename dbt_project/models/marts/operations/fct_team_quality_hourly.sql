@@ -71,11 +71,15 @@ joined as (
         coalesce(produced.standard_hours_earned, 0) as standard_hours_earned,
         coalesce(attended.attended_hours, 0) as attended_hours,
         coalesce(attended.attending_employee_count, 0) as attending_employee_count,
-        line_hours.weld_strength_cv,
-        line_hours.weld_strength_cv_threshold,
-        line_hours.voc_over_limit_count,
-        line_hours.voc_over_limit_threshold,
         -- The line's measures belong to the crew running it in that hour.
+        case when operated.team_id is not null then line_hours.weld_strength_cv end
+            as weld_strength_cv,
+        case when operated.team_id is not null then line_hours.weld_strength_cv_threshold end
+            as weld_strength_cv_threshold,
+        case when operated.team_id is not null then line_hours.voc_over_limit_count end
+            as voc_over_limit_count,
+        case when operated.team_id is not null then line_hours.voc_over_limit_threshold end
+            as voc_over_limit_threshold,
         coalesce(line_hours.is_threshold_breached and operated.team_id is not null, false)
             as is_line_threshold_breached
     from team_hours
@@ -93,10 +97,11 @@ joined as (
     left join operated
         on team_hours.team_id = operated.team_id
         and team_hours.hour_at = operated.hour_at
+    -- An equi-join (a condition on `operated` here would make it a nested loop); rows of
+    -- hours the team did not run its line drop the measures above.
     left join line_hours
         on teams.line_id = line_hours.line_id
         and team_hours.hour_at = line_hours.hour_at
-        and operated.team_id is not null
 
 ),
 
