@@ -8,17 +8,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.ingest.resources import build_warehouse
 from orchestration.defs.ingest.schedules import build_partitions
 from orchestration.defs.warehouse.assets import (
     KEEP_RUNS,
     PARTIAL_PARSE,
+    STATE,
     _run_target,
     build_dbt_assets,
     build_dbt_resource,
@@ -53,7 +56,10 @@ def _build(settings: Settings, day: date, selection: list[dg.AssetKey] | None = 
         [models],
         partition_key=day.isoformat(),
         selection=selection,
-        resources={"dbt": build_dbt_resource(str(write_profile(settings)))},
+        resources={
+            "dbt": build_dbt_resource(str(write_profile(settings))),
+            "warehouse": build_warehouse(settings),
+        },
         raise_on_error=False,
     )
     assert result.success
@@ -99,6 +105,41 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     assert [c["file_id"] for c in changed] == [
         "perfchain://models/intermediate/config/int_data_horizons_resolved.sql"
     ]
+
+
+def _ran(target: Path) -> Counter[str]:
+    """Node kinds of a build: models by materialization, seeds, snapshots, tests."""
+    manifest = json.loads((target / "manifest.json").read_text())["nodes"]
+    kinds: Counter[str] = Counter()
+    for result in json.loads((target / "run_results.json").read_text())["results"]:
+        node = manifest[result["unique_id"]]
+        kind = node["resource_type"]
+        if kind == "model":
+            kind += ":" + node["config"]["materialized"]
+        kinds[kind] += 1
+    return kinds
+
+
+def test_unchanged_views_and_seeds_are_left_out_while_their_tests_run(
+    settings: Settings,
+) -> None:
+    first = _ran(_build(settings, FIRST))
+    assert first["model:view"] >= 30 and first["seed"] == 4
+    assert (settings.home / "dbt" / STATE / "manifest.json").exists()
+
+    # Nothing changed: the views and seeds stay as they are; every data test still runs.
+    second = _ran(_build(settings, SECOND))
+    assert second["model:view"] == 0 and second["seed"] == 0
+    assert second["test"] == first["test"]
+    assert second["model:table"] == first["model:table"]
+
+    # A warehouse that lost a view gets every view again.
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("drop view staging.stg_crm__tasks")
+    third = _ran(_build(settings, SECOND + timedelta(days=1)))
+    assert third["model:view"] == first["model:view"] and third["seed"] == 4
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select count(*) from staging.stg_crm__tasks").fetchone()[0] > 0
 
 
 def test_run_folders_are_seeded_with_the_last_parse_and_pruned(tmp_path: Path) -> None:
