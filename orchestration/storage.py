@@ -26,6 +26,8 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventL
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.engine import Connection
 
+# Named, not __name__: `make dev` runs this file as __main__ to write the config.
+MODULE = "orchestration.storage"
 # Database files with an open engine: the index, the current run's file and a few more.
 OPEN_SHARDS = 4
 TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
@@ -78,7 +80,7 @@ def instance_config(home: Path) -> str:
     return (
         TELEMETRY_OFF
         + "event_log_storage:\n"
-        + f"  module: {__name__}\n"
+        + f"  module: {MODULE}\n"
         + f"  class: {PooledSqliteEventLogStorage.__name__}\n"
         + "  config:\n"
         + f"    base_dir: {json.dumps(str(home.resolve() / 'history' / 'runs'))}\n"

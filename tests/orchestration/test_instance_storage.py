@@ -1,6 +1,8 @@
 """The installation's Dagster instance: Dagster's SQLite layout, its event log through the
 pooled storage, which keeps few files open and writes what another process reads."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -69,6 +71,14 @@ def test_missing_or_earlier_config_is_written(tmp_path: Path, existing: str | No
         (home / "dagster.yaml").write_text(existing)
     write_instance_config(home)
     assert (home / "dagster.yaml").read_text() == instance_config(home)
+
+
+def test_make_devs_config_loads_the_pooled_storage(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    # What `make dev` runs before `dagster dev`.
+    subprocess.run([sys.executable, "-m", "orchestration.storage", str(home)], check=True)
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
 
 
 def test_users_own_config_is_left_alone(tmp_path: Path) -> None:
