@@ -112,7 +112,7 @@ def _raw(index: int) -> str:
 
 
 def _text(index: int) -> str:
-    """The text of the entity's index-th field as `read_json` gives it (`_text_columns`)."""
+    """The text of the entity's index-th field as `read_json` gives it (`_load_direct`)."""
     return f'"_text_{index}"'
 
 
@@ -125,32 +125,36 @@ def _typed_fields(entity: Entity, raw: Callable[[int], str] = _raw) -> str:
     )
 
 
-def _clean_expr(entity: Entity) -> str:
-    """True for a record the checked route would not quarantine (see `_reason_expr`), on
-    the texts of `_text_columns` and the typed columns of `_typed_fields`."""
-    checks = ["true"]
+def _failures(entity: Entity, text: Callable[[int], str]) -> list[tuple[str, str]]:
+    """(SQL condition, SQL reason) for each way a record fails the schema: a required field
+    missing, a value that does not parse to its type. `text(i)` is the i-th field's text,
+    the typed columns are those of `_typed_fields`."""
+    failures = []
     for i, f in enumerate(entity.fields):
         if f.required:
-            checks.append(f"{_text(i)} is not null")
+            failures.append((f"{text(i)} is null", f"'{f.name}: required, missing'"))
         if f.type != "str":
-            checks.append(f'({_text(i)} is null or "{f.name}" is not null)')
-    return " and ".join(checks)
+            failures.append(
+                (
+                    f'{text(i)} is not null and "{f.name}" is null',
+                    f"'{f.name}: not a {f.type}: ' || left({text(i)}, 40)",
+                )
+            )
+    return failures
+
+
+def _clean_expr(entity: Entity) -> str:
+    """True for a record the checked route would not quarantine, on the texts `read_json`
+    gives (`_text`)."""
+    return " and ".join(f"not ({condition})" for condition, _ in _failures(entity, _text)) or "true"
 
 
 def _reason_expr(entity: Entity) -> str:
-    """Why a record is quarantined ('' when it is not), from its raw texts and the typed
-    columns of `_typed_fields`."""
-    checks = []
-    for i, f in enumerate(entity.fields):
-        raw = _raw(i)
-        if f.required:
-            checks.append(f"case when {raw} is null then '{f.name}: required, missing' end")
-        if f.type != "str":
-            checks.append(
-                f'case when {raw} is not null and "{f.name}" is null '
-                f"then '{f.name}: not a {f.type}: ' || left({raw}, 40) end"
-            )
-    return "concat_ws('; ', " + ", ".join(checks) + ")" if checks else "''"
+    """Why a record is quarantined ('' when it is not), on the texts of `_values` (`_raw`)."""
+    cases = [
+        f"case when {condition} then {reason} end" for condition, reason in _failures(entity, _raw)
+    ]
+    return "concat_ws('; ', " + ", ".join(cases) + ")" if cases else "''"
 
 
 def _hwm_expr(entity: Entity, plant_tz: str) -> str:

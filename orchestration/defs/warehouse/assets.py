@@ -58,24 +58,24 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextmanager
 def _environment(values: dict[str, str | None]) -> Iterator[None]:
     """Each name set to its value (None: unset) while dagster-dbt builds the dbt
     subprocess's environment."""
     before = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(values)
         yield
     finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(before)
 
 
 def _run_target(runs_dir: Path, name: str) -> Path:
@@ -99,11 +99,6 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
         tmp = runs_dir.parent / f".{PARTIAL_PARSE}.{os.getpid()}"
         shutil.copy(parsed, tmp)
         os.replace(tmp, runs_dir.parent / PARTIAL_PARSE)
-
-
-def _whole_project(context: dg.AssetExecutionContext) -> bool:
-    """The run builds every model and runs every test (not a subset picked in the UI)."""
-    return not context.is_subset
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
@@ -201,7 +196,8 @@ def build_dbt_assets(
         target = _run_target(runs_dir, name)
         args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
         state = runs_dir.parent / STATE
-        whole = _whole_project(context)
+        # Every model and test, not a subset picked in the UI.
+        whole = not context.is_subset
         if whole:
             with warehouse.connect() as con:
                 relations = _relations(con)
