@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from orchestration.storage import (
     OPEN_SHARDS,
@@ -88,3 +89,29 @@ def test_users_own_config_is_left_alone(tmp_path: Path) -> None:
     (home / "dagster.yaml").write_text(own)
     write_instance_config(home)
     assert (home / "dagster.yaml").read_text() == own
+
+
+def test_commits_sync_at_checkpoints_and_present_tables_are_asked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = _instance(tmp_path / "dagster")
+    storage = instance.event_log_storage
+    with storage.index_connection() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    asked: list[str] = []
+    dagsters = SqliteEventLogStorage.has_table
+
+    def counted(self: SqliteEventLogStorage, table_name: str) -> bool:
+        asked.append(table_name)
+        return dagsters(self, table_name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", counted)
+    for _ in range(3):
+        assert dg.materialize([numbers, numbers_positive], instance=instance).success
+    assert "asset_check_executions" in asked
+    assert len(asked) == len(set(asked))
+    # A missing table is asked again: a migration may create it while the process runs.
+    assert not storage.has_table("no_such_table")
+    assert not storage.has_table("no_such_table")
+    assert asked.count("no_such_table") == 2
