@@ -141,6 +141,23 @@ def test_unchanged_views_and_seeds_are_left_out_while_their_tests_run(
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("select count(*) from staging.stg_crm__tasks").fetchone()[0] > 0
 
+    # So does one holding a stale table where a view now is (restored from a backup taken
+    # before the model became a view): the view is made again, not read as it was.
+    view = "intermediate.int_kpi_targets_resolved"
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(f"create table stale as select * from {view} where false")
+        con.execute(f"drop view {view}")
+        con.execute(f"create table {view} as select * from stale")
+    fourth = _ran(_build(settings, SECOND + timedelta(days=2)))
+    assert fourth["model:view"] == first["model:view"]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        views = con.execute(
+            "select count(*) from duckdb_views() "
+            "where schema_name = 'intermediate' and view_name = 'int_kpi_targets_resolved'"
+        ).fetchone()[0]
+        assert views == 1
+        assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0
+
 
 def test_run_folders_are_seeded_with_the_last_parse_and_pruned(tmp_path: Path) -> None:
     runs = tmp_path / "dbt" / "runs"

@@ -101,13 +101,13 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
         os.replace(tmp, runs_dir.parent / PARTIAL_PARSE)
 
 
-def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    """(schema, name) of every table and view of the warehouse."""
+def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
+    """(schema, name, "table" or "view") of every relation of the warehouse."""
     rows = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "union all select schema_name, view_name from duckdb_views() where not internal"
+        "select schema_name, table_name, 'table' from duckdb_tables() "
+        "union all select schema_name, view_name, 'view' from duckdb_views() where not internal"
     ).fetchall()
-    return {(schema.lower(), name.lower()) for schema, name in rows}
+    return {(schema.lower(), name.lower(), kind) for schema, name, kind in rows}
 
 
 def _identity(dbt_vars: dict[str, str]) -> dict[str, object]:
@@ -116,17 +116,18 @@ def _identity(dbt_vars: dict[str, str]) -> dict[str, object]:
 
 
 def _unchanged_left_out(
-    state: Path, dbt_vars: dict[str, str], relations: set[tuple[str, str]]
+    state: Path, dbt_vars: dict[str, str], relations: set[tuple[str, str, str]]
 ) -> list[str]:
     """dbt arguments that leave out of the build the views and seeds unchanged since the
     last whole build that succeeded (dbt's `state:unmodified`), or none.
 
     A view holds no data: re-creating an unchanged one each night only costs its node
-    (≈ 100 ms of dbt and a Dagster event each; ≈ 2.5 s for the 38 staging views). A seed
-    reloads the same file. Their data tests still run (`--indirect-selection empty` keeps
+    (≈ 100 ms of dbt and a Dagster event each; ≈ 4 s for the 54 views). A seed reloads
+    the same file. Their data tests still run (`--indirect-selection empty` keeps
     excluding a node from excluding its tests). Left out only when the saved state was
-    built with the same vars and dbt, and every view and seed of it is in the warehouse
-    (a warehouse rebuilt from scratch gets them all again)."""
+    built with the same vars and dbt, and every view and seed of it is in the warehouse as
+    a view or table (a warehouse rebuilt from scratch, or restored from before a model
+    became a view, gets them all again)."""
     manifest_path, identity_path = state / "manifest.json", state / "identity.json"
     if not manifest_path.exists() or not identity_path.exists():
         return []
@@ -134,7 +135,11 @@ def _unchanged_left_out(
         return []
     nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
     kept = {
-        (node["schema"].lower(), (node.get("alias") or node["name"]).lower())
+        (
+            node["schema"].lower(),
+            (node.get("alias") or node["name"]).lower(),
+            "table" if node["resource_type"] == "seed" else "view",
+        )
         for node in nodes
         if node["resource_type"] == "seed"
         or (node["resource_type"] == "model" and node["config"]["materialized"] == "view")
