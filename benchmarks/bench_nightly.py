@@ -4,13 +4,16 @@
 2. serve it from a separate simulator process on loopback;
 3. history: `perfchain run` for the second-to-last day (full extraction, full dbt build,
    gate, publish) — the full rebuild;
-4. increment: `perfchain run` for the last day — the nightly increment (target ≤ 60 s);
+4. increment: `perfchain run` for the last day — the nightly increment (target ≤ 60 s),
+   `--repeats` times from the same starting point (the warehouse and dbt's state restored
+   before each): one run of a ≈ 60 s job on a shared 2-core VM varies by ±20 %, so the
+   targets are checked against the median of each phase;
 5. the floor for the transform: one DuckDB pass reading every raw table once.
 
 Prints wall time per phase (extract, dbt build, quality gate, publish), the gate + publish
 share of the nightly run (target ≤ 15 %), the dbt increment (target ≤ 20 s) and peak memory.
 
-    .venv/bin/python -m benchmarks.bench_nightly [--scale m] [--seed 42]
+    .venv/bin/python -m benchmarks.bench_nightly [--scale m] [--seed 42] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -43,6 +47,34 @@ def phases(summary: RunSummary) -> dict[str, float]:
     }
 
 
+def keep_starting_point(home: Path, warehouse: Path, kept: Path) -> list[tuple[Path, Path]]:
+    """Copies what a run changes and the next run reads back (the warehouse, dbt's state
+    and partial parse) to `kept`; returns (copy, original) pairs to restore from."""
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    pairs = [(kept / "warehouse.duckdb", warehouse), (kept / "warehouse.duckdb.wal", wal)]
+    pairs += [(kept / name, home / "dbt" / name) for name in ("state", "partial_parse.msgpack")]
+    shutil.rmtree(kept, ignore_errors=True)
+    kept.mkdir(parents=True)
+    for copy, original in pairs:
+        if original.is_dir():
+            shutil.copytree(original, copy)
+        elif original.exists():
+            shutil.copy2(original, copy)
+    return pairs
+
+
+def restore(pairs: list[tuple[Path, Path]]) -> None:
+    for copy, original in pairs:
+        if original.is_dir():
+            shutil.rmtree(original)
+        elif original.exists():
+            original.unlink()
+        if copy.is_dir():
+            shutil.copytree(copy, original)
+        elif copy.exists():
+            shutil.copy2(copy, original)
+
+
 def floor_seconds(warehouse: Path) -> float:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
@@ -59,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="m")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
     # A year that ends before today: the nightly partitions stop at yesterday.
@@ -86,16 +119,29 @@ def main() -> None:
         )
         settings.schedule.history_start = start
         results = {}
-        for label, day in (
-            ("full rebuild (history)", last - timedelta(days=1)),
-            ("nightly increment", last),
-        ):
-            server.set_as_of(day)
-            print(f"{label}: perfchain run --date {day} ...", flush=True)
-            summary = run_pipeline(settings, [day], show_progress=False)
-            results[label] = (phases(summary), summary.total("rows_loaded"))
+        history = last - timedelta(days=1)
+        server.set_as_of(history)
+        print(f"full rebuild (history): perfchain run --date {history} ...", flush=True)
+        summary = run_pipeline(settings, [history], show_progress=False)
+        results["full rebuild (history)"] = (phases(summary), summary.total("rows_loaded"))
+        kept = home.parent / f"{home.name}-kept"
+        pairs = keep_starting_point(home, settings.warehouse_path, kept)
+        server.set_as_of(last)
+        for attempt in range(1, args.repeats + 1):
+            if attempt > 1:
+                restore(pairs)
+            print(f"nightly increment #{attempt}: perfchain run --date {last} ...", flush=True)
+            summary = run_pipeline(settings, [last], show_progress=False)
+            results[f"nightly increment #{attempt}"] = (
+                phases(summary),
+                summary.total("rows_loaded"),
+            )
+        shutil.rmtree(kept)
     finally:
         server.stop()
+    increments = [times for label, (times, _) in results.items() if label.startswith("nightly")]
+    median = {name: statistics.median(t[name] for t in increments) for name in increments[0]}
+    results["nightly increment, median"] = (median, results["nightly increment #1"][1])
     floor = floor_seconds(settings.warehouse_path)
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -105,10 +151,11 @@ def main() -> None:
     print(f"{'':<26}" + "".join(f"{n:>14}" for n in names) + f"{'rows loaded':>14}")
     for label, (times, loaded) in results.items():
         print(f"{label:<26}" + "".join(f"{times[n]:>13.1f}s" for n in names) + f"{loaded:>14,}")
-    nightly, _ = results["nightly increment"]
+    nightly, _ = results["nightly increment, median"]
     share = (nightly["quality gate"] + nightly["publish"]) / nightly["run (wall)"]
-    print(f"\nnightly increment wall: {nightly['run (wall)']:.1f} s (target <= 60 s)")
-    print(f"dbt build, one-day increment: {nightly['dbt build']:.1f} s (target <= 20 s)")
+    runs = f"median of {len(increments)}"
+    print(f"\nnightly increment wall ({runs}): {nightly['run (wall)']:.1f} s (target <= 60 s)")
+    print(f"dbt build, one-day increment ({runs}): {nightly['dbt build']:.1f} s (target <= 20 s)")
     full, _ = results["full rebuild (history)"]
     print(
         f"dbt build, full: {full['dbt build']:.1f} s; floor (one DuckDB pass over raw): {floor:.1f} s; "
