@@ -93,12 +93,18 @@ def _run_target(runs_dir: Path, name: str) -> Path:
     return target
 
 
+def _write_whole(path: Path, data: bytes) -> None:
+    """`path` holds `data` or what it held before, never a part: the next run reads it,
+    and a run may stop at any moment."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
     parsed = target / PARTIAL_PARSE
     if parsed.exists():
-        tmp = runs_dir.parent / f".{PARTIAL_PARSE}.{os.getpid()}"
-        shutil.copy(parsed, tmp)
-        os.replace(tmp, runs_dir.parent / PARTIAL_PARSE)
+        _write_whole(runs_dir.parent / PARTIAL_PARSE, parsed.read_bytes())
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
@@ -160,13 +166,8 @@ def _unchanged_left_out(
 def _keep_state(target: Path, state: Path, dbt_vars: dict[str, str]) -> None:
     """The manifest of a whole build that succeeded, and what it was built with."""
     state.mkdir(parents=True, exist_ok=True)
-    for name, text in (
-        ("manifest.json", (target / "manifest.json").read_text(encoding="utf-8")),
-        ("identity.json", json.dumps(_identity(dbt_vars))),
-    ):
-        tmp = state / f".{name}.{os.getpid()}"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, state / name)
+    _write_whole(state / "manifest.json", (target / "manifest.json").read_bytes())
+    _write_whole(state / "identity.json", json.dumps(_identity(dbt_vars)).encode())
 
 
 def build_dbt_assets(
