@@ -47,6 +47,18 @@ def phases(summary: RunSummary) -> dict[str, float]:
     }
 
 
+def copy_over(source: Path, destination: Path) -> None:
+    """`destination` becomes what `source` is: a folder, a file, or nothing."""
+    if destination.is_dir():
+        shutil.rmtree(destination)
+    elif destination.exists():
+        destination.unlink()
+    if source.is_dir():
+        shutil.copytree(source, destination)
+    elif source.exists():
+        shutil.copy2(source, destination)
+
+
 def keep_starting_point(home: Path, warehouse: Path, kept: Path) -> list[tuple[Path, Path]]:
     """Copies what a run changes and the next run reads back (the warehouse, dbt's state
     and partial parse) to `kept`; returns (copy, original) pairs to restore from."""
@@ -56,23 +68,13 @@ def keep_starting_point(home: Path, warehouse: Path, kept: Path) -> list[tuple[P
     shutil.rmtree(kept, ignore_errors=True)
     kept.mkdir(parents=True)
     for copy, original in pairs:
-        if original.is_dir():
-            shutil.copytree(original, copy)
-        elif original.exists():
-            shutil.copy2(original, copy)
+        copy_over(original, copy)
     return pairs
 
 
 def restore(pairs: list[tuple[Path, Path]]) -> None:
     for copy, original in pairs:
-        if original.is_dir():
-            shutil.rmtree(original)
-        elif original.exists():
-            original.unlink()
-        if copy.is_dir():
-            shutil.copytree(copy, original)
-        elif copy.exists():
-            shutil.copy2(copy, original)
+        copy_over(copy, original)
 
 
 def floor_seconds(warehouse: Path) -> float:
