@@ -21,7 +21,12 @@ from dagster_dbt import (
 from packaging import version
 
 from orchestration.defs.ingest.resources import WarehouseResource
-from orchestration.defs.warehouse.project import DBT_PROJECT_DIR, dbt_executable, ensure_manifest
+from orchestration.defs.warehouse.project import (
+    DBT_PROJECT_DIR,
+    dbt_executable,
+    ensure_manifest,
+    write_whole,
+)
 from perfchain import progress
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -93,18 +98,10 @@ def _run_target(runs_dir: Path, name: str) -> Path:
     return target
 
 
-def _write_whole(path: Path, data: bytes) -> None:
-    """`path` holds `data` or what it held before, never a part: the next run reads it,
-    and a run may stop at any moment."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
     parsed = target / PARTIAL_PARSE
     if parsed.exists():
-        _write_whole(runs_dir.parent / PARTIAL_PARSE, parsed.read_bytes())
+        write_whole(runs_dir.parent / PARTIAL_PARSE, parsed.read_bytes())
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
@@ -166,8 +163,8 @@ def _unchanged_left_out(
 def _keep_state(target: Path, state: Path, dbt_vars: dict[str, str]) -> None:
     """The manifest of a whole build that succeeded, and what it was built with."""
     state.mkdir(parents=True, exist_ok=True)
-    _write_whole(state / "manifest.json", (target / "manifest.json").read_bytes())
-    _write_whole(state / "identity.json", json.dumps(_identity(dbt_vars)).encode())
+    write_whole(state / "manifest.json", (target / "manifest.json").read_bytes())
+    write_whole(state / "identity.json", json.dumps(_identity(dbt_vars)).encode())
 
 
 def build_dbt_assets(

@@ -90,7 +90,13 @@ def write_profile(settings: Settings) -> Path:
     path = folder / "profiles.yml"
     text = yaml.safe_dump(profile, allow_unicode=True, sort_keys=False)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_whole(path, text.encode("utf-8"))
     return folder
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """`path` holds `data` or what it held before, never a part: the next run reads it,
+    and a run may stop at any moment."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
