@@ -54,9 +54,14 @@ def ensure_manifest() -> Path:
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python: runs need not have the venv on PATH."""
-    executable = Path(sys.executable).with_name("dbt")
-    return str(executable) if executable.exists() else "dbt"
+    """The dbt installed beside this Python (runs need not have the venv on PATH):
+    `perfchain-dbt`, dbt with its unread log lines skipped (see dbt_entry.py), or plain
+    dbt in an environment installed before that script existed."""
+    for name in ("perfchain-dbt", "dbt"):
+        executable = Path(sys.executable).with_name(name)
+        if executable.exists():
+            return str(executable)
+    return "dbt"
 
 
 def write_profile(settings: Settings) -> Path:
