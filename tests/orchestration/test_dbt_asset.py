@@ -22,6 +22,7 @@ from orchestration.defs.warehouse.assets import (
     KEEP_RUNS,
     PARTIAL_PARSE,
     STATE,
+    TEMPLATES,
     _run_target,
     build_dbt_assets,
     build_dbt_resource,
@@ -87,6 +88,7 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     manifest = json.loads((first / "manifest.json").read_text())
     assert len(manifest["unit_tests"]) >= 27  # there were unit tests to leave out
     assert (settings.home / "dbt" / PARTIAL_PARSE).exists()
+    assert (settings.home / "dbt" / TEMPLATES).exists()  # Jinja's code for the next night
     # dbt's file log keeps warnings and errors only, unless asked for more.
     levels = {json.loads(line)["info"]["level"] for line in (first / "dbt.log").open()}
     assert levels <= {"warn", "error"}

@@ -1,18 +1,22 @@
 """perfchain-dbt: dbt's events below every logger's level are never serialised, and every
-line a logger would have written still is."""
+line a logger would have written still is; Jinja's code for dbt's templates is kept between
+runs and renders exactly what compiling the source renders."""
 
 from __future__ import annotations
 
 import io
+import marshal
 import sys
 from pathlib import Path
 
 import pytest
+from dbt_common.clients import jinja as dbt_jinja
 from dbt_common.events import event_manager, logger
 from dbt_common.events.base_types import EventLevel
 from dbt_common.events.event_manager import EventManager
 from dbt_common.events.logger import LineFormat, LoggerConfig
 from dbt_common.events.types import Note, PrintEvent
+from dbt_common.exceptions import CompilationError
 from dbt_common.exceptions.events import EventCompilationError
 
 from orchestration.defs.warehouse import dbt_entry
@@ -102,3 +106,77 @@ def test_quiet_keeps_print_events_and_warn_error(installed: dict[str, int]) -> N
 
 def test_nightly_builds_call_perfchain_dbt() -> None:
     assert dbt_executable() == str(Path(sys.executable).with_name("perfchain-dbt"))
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Sources Jinja parses (compiles) in this test; dbt's compile restored after it."""
+    monkeypatch.setattr(
+        dbt_jinja.MacroFuzzEnvironment, "compile", dbt_jinja.MacroFuzzEnvironment.compile
+    )
+    parsed: list[str] = []
+    parse = dbt_jinja.MacroFuzzEnvironment._parse
+
+    def counted(self, source, name, filename):
+        parsed.append(source)
+        return parse(self, source, name, filename)
+
+    monkeypatch.setattr(dbt_jinja.MacroFuzzEnvironment, "_parse", counted)
+    return parsed
+
+
+def _render(source: str, **context: object) -> str:
+    return dbt_jinja.get_template(source, {}).render(context)
+
+
+def test_templates_compiled_in_one_run_are_not_compiled_again(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    path = tmp_path / "templates.marshal"
+    first = dbt_entry.CompiledTemplates(path)
+    dbt_entry.install_templates(first)
+    tests = "select {{ column }} from {{ model }} group by 1 having count(*) > 1"
+    assert _render(tests, column="id", model="stg_a") == (
+        "select id from stg_a group by 1 having count(*) > 1"
+    )
+    assert _render(tests, column="key", model="stg_b").startswith("select key from stg_b")
+    assert parses == [tests]  # the same source twice in one run: compiled once
+    first.save()
+
+    # The next run (a new process: a new CompiledTemplates over the same file).
+    parses.clear()
+    dbt_entry.install_templates(dbt_entry.CompiledTemplates(path))
+    assert _render(tests, column="order_id", model="fct_x") == (
+        "select order_id from fct_x group by 1 having count(*) > 1"
+    )
+    assert parses == []
+    assert _render("{{ 6 * 7 }}") == "42"
+    assert parses == ["{{ 6 * 7 }}"]
+    # A native environment (dbt's `native=True`) has its own code for the same source.
+    assert dbt_jinja.get_template("{{ 6 * 7 }}", {}, native=True).render({}) == "42"
+    assert parses == ["{{ 6 * 7 }}", "{{ 6 * 7 }}"]
+
+
+def test_a_file_from_another_python_or_jinja_is_not_used(tmp_path: Path, parses: list[str]) -> None:
+    path = tmp_path / "templates.marshal"
+    first = dbt_entry.CompiledTemplates(path)
+    dbt_entry.install_templates(first)
+    _render("{{ 1 }}")
+    first.save()
+    header, stored = marshal.loads(path.read_bytes())
+    assert len(stored) == 1
+    path.write_bytes(marshal.dumps((("3.10.0", "3.0.0", "1.0.0"), stored)))
+    assert dbt_entry.CompiledTemplates(path).stored == {}
+    path.write_bytes(b"not marshal")
+    assert dbt_entry.CompiledTemplates(path).stored == {}
+
+
+def test_a_template_that_does_not_compile_is_an_error_every_time(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    templates = dbt_entry.CompiledTemplates(tmp_path / "templates.marshal")
+    dbt_entry.install_templates(templates)
+    for _ in range(2):
+        with pytest.raises(CompilationError):
+            _render("select {{ 1 + }}")
+    assert templates.used == {}

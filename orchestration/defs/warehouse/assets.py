@@ -21,6 +21,7 @@ from dagster_dbt import (
 from packaging import version
 
 from orchestration.defs.ingest.resources import WarehouseResource
+from orchestration.defs.warehouse.dbt_entry import TEMPLATES_ENV
 from orchestration.defs.warehouse.project import (
     DBT_PROJECT_DIR,
     dbt_executable,
@@ -38,6 +39,8 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 # The manifest of the last whole build that succeeded ($PERFCHAIN_HOME/dbt/state).
 STATE = "state"
 LOG_LEVEL_FILE_ENV = "DBT_LOG_LEVEL_FILE"
+# Jinja's compiled code of dbt's templates, kept between runs (dbt_entry.py).
+TEMPLATES = "templates.marshal"
 # dbt target folders (run_results.json, dbt.log) kept per installation, newest first.
 KEEP_RUNS = 14
 
@@ -209,7 +212,9 @@ def build_dbt_assets(
         # the nightly build (≈ 7,000 events serialised); warnings and errors are kept there,
         # dbt's info lines are in the run log. DBT_LOG_LEVEL_FILE=debug brings it all back.
         log_level = os.environ.get(LOG_LEVEL_FILE_ENV) or "warn"
-        with _environment({AS_OF_ENV: as_of, LOG_LEVEL_FILE_ENV: log_level}):
+        templates = str(runs_dir.parent / TEMPLATES)
+        environment = {AS_OF_ENV: as_of, LOG_LEVEL_FILE_ENV: log_level, TEMPLATES_ENV: templates}
+        with _environment(environment):
             invocation = dbt.cli(args, context=context, target_path=target)
         for event in invocation.stream():
             if isinstance(event, dg.Output):
