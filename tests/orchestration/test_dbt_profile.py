@@ -11,7 +11,7 @@ import yaml
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.environments import create
 
-from orchestration.defs.warehouse.project import write_profile
+from orchestration.defs.warehouse.project import duckdb_threads, write_profile
 from perfchain.settings import load_settings
 
 
@@ -37,13 +37,24 @@ def test_duckdb_limits_are_set_once_and_reach_every_dbt_cursor(
     for handle in handles:
         seen = handle.cursor().execute(
             "select current_setting('memory_limit'), current_setting('preserve_insertion_order'),"
-            " current_setting('temp_directory'), current_setting('TimeZone')"
+            " current_setting('temp_directory'), current_setting('TimeZone'),"
+            " current_setting('threads')"
         )
         assert seen.fetchone() == (
             expected_memory,
             False,
             str(settings.home / "duckdb_tmp"),
             "UTC",
+            duckdb_threads(settings.warehouse.threads),
         )
     for handle in handles:
         handle.close()
+
+
+def test_duckdb_threads_share_the_cores_among_dbt_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert [duckdb_threads(n) for n in (1, 2, 3, 4, 8, 16)] == [8, 4, 2, 2, 1, 1]
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert duckdb_threads(2) == 1  # this machine's case: one DuckDB thread per dbt thread
