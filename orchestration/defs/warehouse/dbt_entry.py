@@ -1,4 +1,5 @@
-"""`perfchain-dbt`: dbt's own command line, less the log lines nobody reads.
+"""`perfchain-dbt`: dbt's own command line, less two costs dbt pays at every node: log
+lines nobody reads, and compiling templates it compiled the night before.
 
 dbt-common turns every event into a protobuf message and then, once per logger, into a
 JSON line, and only then lets Python's logging drop the line for its level

@@ -55,8 +55,8 @@ def ensure_manifest() -> Path:
 
 def dbt_executable() -> str:
     """The dbt installed beside this Python (runs need not have the venv on PATH):
-    `perfchain-dbt`, dbt with its unread log lines skipped (see dbt_entry.py), or plain
-    dbt in an environment installed before that script existed."""
+    `perfchain-dbt`, dbt less two per-node costs (see dbt_entry.py), or plain dbt in an
+    environment installed before that script existed."""
     for name in ("perfchain-dbt", "dbt"):
         executable = Path(sys.executable).with_name(name)
         if executable.exists():
