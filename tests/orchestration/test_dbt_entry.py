@@ -171,6 +171,16 @@ def test_a_file_from_another_python_or_jinja_is_not_used(tmp_path: Path, parses:
     assert dbt_entry.CompiledTemplates(path).stored == {}
 
 
+def test_a_file_that_cannot_be_written_costs_a_warning_only(
+    tmp_path: Path, parses: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = dbt_entry.CompiledTemplates(tmp_path / "missing" / "templates.marshal")
+    dbt_entry.install_templates(templates)
+    assert _render("{{ 2 + 2 }}") == "4"
+    templates.save()
+    assert "compiled templates not kept" in capsys.readouterr().err
+
+
 def test_a_template_that_does_not_compile_is_an_error_every_time(
     tmp_path: Path, parses: list[str]
 ) -> None:

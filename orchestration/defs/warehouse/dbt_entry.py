@@ -137,8 +137,11 @@ class CompiledTemplates:
         if len(kept) > 2 * len(self.used):
             kept = self.used
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-        tmp.write_bytes(marshal.dumps((self.header, kept)))
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_bytes(marshal.dumps((self.header, kept)))
+            os.replace(tmp, self.path)
+        except OSError as error:  # the next run compiles again; this run has succeeded
+            print(f"perfchain-dbt: compiled templates not kept: {error}", file=sys.stderr)
 
 
 def _syntax(environment: jinja2.Environment) -> tuple[object, ...]:
