@@ -47,6 +47,8 @@ from dbt_common.events import logger as _logger
 from dbt_common.events.base_types import BaseEvent, EventLevel
 from dbt_common.events.event_manager import EventManager
 
+from orchestration.defs.warehouse.project import write_whole
+
 _RANK = {
     EventLevel.DEBUG: 0,
     EventLevel.TEST: 0,
@@ -136,10 +138,8 @@ class CompiledTemplates:
         kept = {**self.stored, **self.used}
         if len(kept) > 2 * len(self.used):
             kept = self.used
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         try:
-            tmp.write_bytes(marshal.dumps((self.header, kept)))
-            os.replace(tmp, self.path)
+            write_whole(self.path, marshal.dumps((self.header, kept)))
         except OSError as error:  # the next run compiles again; this run has succeeded
             print(f"perfchain-dbt: compiled templates not kept: {error}", file=sys.stderr)
 
