@@ -3,6 +3,8 @@
 A batch is complete only when its `_manifest.json` exists; the loader ignores anything
 else, so a run that dies mid-extraction leaves a partial folder that is never loaded and
 a high-water mark that has not moved: the next run asks for the same records again.
+Pages that came as NDJSON are written as received; lists of records one `orjson` line
+each.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from extractors._http.client import NdjsonPage, Page
 
 MANIFEST = "_manifest.json"
 PAGE_ROWS = 200_000  # rows per landing file: big enough for bulk reads, small enough to stream
@@ -39,7 +43,9 @@ class BatchWriter:
     records: int = 0
     pages: int = 0
     started: float = field(default_factory=time.monotonic)
-    fields: set[str] = field(default_factory=set)
+    # The fields seen, for the manifest (the loader's direct route needs every one known
+    # to the schema); None once an NDJSON page landed unparsed: the loader looks itself.
+    fields: set[str] | None = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.source / self.entity / self.batch_id
@@ -48,11 +54,12 @@ class BatchWriter:
         self._file_rows = 0
         self._files = 0
 
-    def write(self, records: Iterable[dict[str, Any]]) -> int:
+    def write(self, records: Page | Iterable[dict[str, Any]]) -> int:
+        if isinstance(records, NdjsonPage):
+            return self._write_ndjson(records)
         records = list(records)
-        # The fields seen, for the manifest: the loader takes its direct route only when
-        # every one is known to the schema.
-        self.fields.update(*records)
+        if self.fields is not None:
+            self.fields.update(*records)
         start = 0
         while start < len(records):
             if self._file is None or self._file_rows >= PAGE_ROWS:
@@ -64,6 +71,17 @@ class BatchWriter:
         self.records += len(records)
         self.pages += 1
         return len(records)
+
+    def _write_ndjson(self, page: NdjsonPage) -> int:
+        # Whole pages: a file may pass PAGE_ROWS by one page, never splits a record.
+        if self._file is None or self._file_rows >= PAGE_ROWS:
+            self._roll()
+        self._file.write(page.body)
+        self._file_rows += page.count
+        self.records += page.count
+        self.pages += 1
+        self.fields = None
+        return page.count
 
     def _roll(self) -> None:
         if self._file is not None:
@@ -83,7 +101,7 @@ class BatchWriter:
             "records": self.records,
             "pages": self.pages,
             "files": self._files,
-            "fields": sorted(self.fields),
+            "fields": sorted(self.fields) if self.fields is not None else None,
             "seconds": round(time.monotonic() - self.started, 3),
             "finished_at": datetime.now(UTC).isoformat(),
             **details,

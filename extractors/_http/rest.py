@@ -2,7 +2,9 @@
 
 Bearer token from `POST {base}/auth/token` (client credentials); lists at
 `GET {base}/api/v1/<resource>?updated_since=&updated_until=&limit=&cursor=` answering
-`{"data": [...], "next_cursor": ..., "has_more": ...}`. See docs/sources/mes.md.
+`{"data": [...], "next_cursor": ..., "has_more": ...}`, or NDJSON with the cursor in
+headers, which the client asks for first and lands without parsing (`NdjsonPage`); a
+server that only speaks JSON is read as JSON. See docs/sources/qms.md.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import requests
 
-from extractors._http.client import Window, iso_utc
+from extractors._http.client import NDJSON, Page, Window, iso_utc, ndjson_page
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
 from extractors._http.session import (
     HttpSourceClient,
@@ -34,12 +36,15 @@ class RestApiClient(HttpSourceClient):
         *,
         page_size: int = 10_000,
         policy: RetryPolicy | None = None,
+        ndjson: bool = True,
     ) -> None:
         self.source = source
         self.base_url = base_url.rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret
         self.page_size = page_size
+        # NDJSON preferred, JSON accepted: the server's Content-Type says which came.
+        self.accept = f"{NDJSON}, application/json;q=0.5" if ndjson else "application/json"
         self.session = SourceSession(
             source, policy or RetryPolicy(), authenticate=self._authenticate
         )
@@ -70,16 +75,23 @@ class RestApiClient(HttpSourceClient):
         return body
 
     @staticmethod
-    def _check_page(response: requests.Response) -> dict[str, Any]:
+    def _check_page(response: requests.Response) -> tuple[Page, str | None, bool]:
+        """(records, next cursor, has more) of one list answer, NDJSON or JSON."""
         if response.status_code == 401:
             raise TokenExpired("HTTP 401 invalid_token")
         response.raise_for_status()
+        if response.headers.get("Content-Type", "").split(";")[0].strip() == NDJSON:
+            has_more = response.headers.get("X-Has-More", "").strip().lower()
+            if has_more not in ("true", "false"):
+                raise RetryableError("NDJSON page without X-Has-More: true|false")
+            cursor = response.headers.get("X-Next-Cursor") or None
+            return ndjson_page(response.content), cursor, has_more == "true"
         body = parse_json(response)
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise RetryableError("page body is not {data: [...]}")
-        return body
+        return body["data"], body.get("next_cursor"), bool(body.get("has_more"))
 
-    def extract(self, entity: Entity, window: Window) -> Iterator[list[dict[str, Any]]]:
+    def extract(self, entity: Entity, window: Window) -> Iterator[Page]:
         url = f"{self.base_url}/api/v1/{entity.protocol_name}"
         params: dict[str, Any] = {"limit": self.page_size}
         if window.since is not None:
@@ -91,11 +103,15 @@ class RestApiClient(HttpSourceClient):
         cursor: str | None = None
         while True:
             page_params = {**params, **({"cursor": cursor} if cursor else {})}
-            body = self.session.request(
-                "GET", url, entity=entity.name, params=page_params, check=self._check_page
+            records, cursor, has_more = self.session.request(
+                "GET",
+                url,
+                entity=entity.name,
+                params=page_params,
+                headers={"Accept": self.accept},
+                check=self._check_page,
             )
-            if body["data"]:
-                yield body["data"]
-            cursor = body.get("next_cursor")
-            if not body.get("has_more") or not cursor:
+            if len(records):
+                yield records
+            if not has_more or not cursor:
                 return

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from extractors._http.client import Window
+from extractors._http.client import Page, Window
 from extractors._http.rest import RestApiClient
 from extractors._http.session import RetryPolicy, SourceSession
 from extractors.mes.mtconnect import extract_states
@@ -39,7 +38,7 @@ class MesClient:
     def requests_made(self) -> int:
         return self.rest.requests_made + self.agent.requests_made
 
-    def extract(self, entity: Entity, window: Window) -> Iterator[list[dict[str, Any]]]:
+    def extract(self, entity: Entity, window: Window) -> Iterator[Page]:
         if entity.name == "machine_states":
             return extract_states(self.agent, self.base_url, window, self.sample_count)
         return self.rest.extract(entity, window)

@@ -81,12 +81,18 @@ def default_invalid_field(ent: Entity, served_fields: list[str]) -> str:
     return served_fields[0]
 
 
+def changes_records() -> bool:
+    """A fault that rewrites this page's records (invalid_field, new_field) is firing."""
+    current = fault()
+    return current is not None and current.kind in ("invalid_field", "new_field")
+
+
 def apply_record_faults(
     rows: list[str], ent: Entity, served_fields: list[str], new_field_name: str
 ) -> list[str]:
     """The invalid_field and new_field faults, applied to a page's rendered JSON records."""
     current = fault()
-    if current is None or not rows or current.kind not in ("invalid_field", "new_field"):
+    if current is None or not rows or not changes_records():
         return rows
     if current.kind == "invalid_field":
         name = str(current.params.get("field") or default_invalid_field(ent, served_fields))

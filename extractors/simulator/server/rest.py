@@ -2,7 +2,9 @@
 
 ``POST /<source>/auth/token`` (OAuth2 client credentials) and
 ``GET /<source>/api/v1/<resource>?updated_since=&updated_until=&limit=&cursor=`` answering
-``{"data": [...], "next_cursor": str|null, "has_more": bool}`` in (updated_at, key) order.
+``{"data": [...], "next_cursor": str|null, "has_more": bool}`` in (updated_at, key) order,
+or, to a client that asks for ``Accept: application/x-ndjson``, the records one per line
+with the cursor in the ``X-Next-Cursor`` and ``X-Has-More`` headers.
 The cursor is opaque to clients but self-contained (it carries the window, the as-of
 moment and the offset), so a cursor stays valid however long the client takes and the
 pages of one walk always come from one consistent snapshot.
@@ -20,9 +22,9 @@ from flask import Blueprint, Response, request
 from extractors.simulator.server import common
 from extractors.simulator.server.clock import parse_iso_instant
 from extractors.simulator.server.credentials import REST_SOURCES
-from extractors.simulator.server.render import field_pairs, object_sql
 from extractors.simulator.server.store import EntityInfo, ResultKey, Window
 
+NDJSON = "application/x-ndjson"
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10000
 NEW_FIELD = "new_field"
@@ -200,13 +202,13 @@ def list_resource(resource: str) -> Response:
     sim = common.state()
     result = sim.store.result(ResultKey(f"{source}/{info.entity.name}", "flat", window))
     lo, hi = common.page_bounds(result.total, offset, limit)
-    rows = (
-        sim.store.page(result, lo, hi - lo, object_sql(field_pairs(info.entity, info.columns)))
-        if lo < result.total
-        else []
-    )
-    rows = common.apply_record_faults(rows, info.entity, info.columns, NEW_FIELD)
-    common.served(len(rows))
+    count = hi - lo if lo < result.total else 0
+    ndjson = _wants_ndjson()
+    rows: list[str] = []
+    if not ndjson or common.changes_records():
+        rows = sim.store.page(result, lo, count, "_json") if count else []
+        rows = common.apply_record_faults(rows, info.entity, info.columns, NEW_FIELD)
+    common.served(count)
     next_offset = offset + limit
     has_more = next_offset < result.total
     next_cursor = (
@@ -222,10 +224,23 @@ def list_resource(resource: str) -> Response:
         if has_more
         else None
     )
+    headers = {"X-Total-Count": str(result.total)}
+    if ndjson:
+        headers["X-Has-More"] = "true" if has_more else "false"
+        if next_cursor:
+            headers["X-Next-Cursor"] = next_cursor
+        if rows:
+            body = ("\n".join(rows) + "\n").encode()
+        else:  # the stored text as it is, one line per record
+            body = sim.store.page_lines(result, lo, count, "_json") if count else b""
+        return Response(body, headers=headers, content_type=f"{NDJSON}; charset=utf-8")
     tail = orjson.dumps({"next_cursor": next_cursor, "has_more": has_more}).decode()
-    return common.json_text(
-        '{"data":[' + ",".join(rows) + "]," + tail[1:], headers={"X-Total-Count": str(result.total)}
-    )
+    return common.json_text('{"data":[' + ",".join(rows) + "]," + tail[1:], headers=headers)
+
+
+def _wants_ndjson() -> bool:
+    """NDJSON only when asked for and preferred over JSON (JSON stays the default)."""
+    return request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON
 
 
 def not_found(rest: str) -> Response:
