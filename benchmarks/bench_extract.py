@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
@@ -101,18 +102,10 @@ def main() -> None:
         server.stop()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    floor_con = duckdb.connect(
-        str(work / "floor.duckdb"), config={"preserve_insertion_order": False}
-    )
-    floor_started = time.monotonic()
-    for target in ENTITIES:
-        files = sorted((work / "landing" / target.source / target.name).glob("*/part-*.ndjson"))
-        if files:
-            floor_con.execute(
-                f"create table {target.source}__{target.name} as select * from read_json_auto(?)",
-                [[str(f) for f in files]],
-            )
-    floor_seconds = time.monotonic() - floor_started
+    # The floor is the best DuckDB alone does: the extraction's files flushed to disk first
+    # (so writeback does not slow it, nor it the extraction), then the faster of two loads.
+    os.sync()
+    floor_seconds = min(_floor(work, attempt) for attempt in range(2))
 
     rows = sum(int(v[0]) for v in per_source.values())
     print(f"\nextract + load, scale {args.scale}, {rows:,} rows, as of {through} ({TZ})")
@@ -121,8 +114,28 @@ def main() -> None:
         print(f"{source:<8}{int(count):>12,}{seconds:>10.1f}{count / max(seconds, 1e-9):>12,.0f}")
     print(f"{'total':<8}{rows:>12,}{total_seconds:>10.1f}{rows / total_seconds:>12,.0f}")
     print(f"peak RSS of the extracting process: {peak_mb:,.0f} MB")
-    print(f"floor (DuckDB read_json_auto of the same landing files): {floor_seconds:.1f} s")
+    print(
+        f"floor (DuckDB read_json_auto of the same landing files, best of 2): {floor_seconds:.1f} s"
+    )
     print(f"ratio extract+load / floor: {total_seconds / floor_seconds:.2f}x (target <= 3x)")
+
+
+def _floor(work: Path, attempt: int) -> float:
+    """DuckDB loading every entity's landing files with `read_json_auto`, nothing else."""
+    path = work / f"floor-{attempt}.duckdb"
+    con = duckdb.connect(str(path), config={"preserve_insertion_order": False})
+    started = time.monotonic()
+    for target in ENTITIES:
+        files = sorted((work / "landing" / target.source / target.name).glob("*/part-*.ndjson"))
+        if files:
+            con.execute(
+                f"create table {target.source}__{target.name} as select * from read_json_auto(?)",
+                [[str(f) for f in files]],
+            )
+    seconds = time.monotonic() - started
+    con.close()
+    path.unlink()
+    return seconds
 
 
 if __name__ == "__main__":

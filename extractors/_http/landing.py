@@ -13,7 +13,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +46,10 @@ class BatchWriter:
     # The fields seen, for the manifest (the loader's direct route needs every one known
     # to the schema); None once an NDJSON page landed unparsed: the loader looks itself.
     fields: set[str] | None = field(default_factory=set)
+    # Called with (path, records, fields so far) as each landing file is completed, so the
+    # loader can take it while the next one is written (load.ConcurrentLoad).
+    on_file: Callable[[Path, int, set[str] | None], None] | None = None
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.source / self.entity / self.batch_id
@@ -84,16 +88,23 @@ class BatchWriter:
         return page.count
 
     def _roll(self) -> None:
-        if self._file is not None:
-            self._file.close()
+        self._close_file()
         self._files += 1
         self._file = open(self.dir / f"part-{self._files:05d}.ndjson", "wb")  # noqa: SIM115
         self._file_rows = 0
 
+    def _close_file(self) -> None:
+        if self._file is None:
+            return
+        self._file.close()
+        self._file = None
+        if self.on_file is not None:
+            fields = set(self.fields) if self.fields is not None else None
+            self.on_file(self.dir / f"part-{self._files:05d}.ndjson", self._file_rows, fields)
+
     def finish(self, **details: Any) -> Path:
         """Close the batch; `details` (window, cursor state, requests) go in the manifest."""
-        if self._file is not None:
-            self._file.close()
+        self._close_file()
         manifest = {
             "source": self.source,
             "entity": self.entity,
@@ -103,6 +114,7 @@ class BatchWriter:
             "files": self._files,
             "fields": sorted(self.fields) if self.fields is not None else None,
             "seconds": round(time.monotonic() - self.started, 3),
+            "started_at": self.started_at,
             "finished_at": datetime.now(UTC).isoformat(),
             **details,
         }

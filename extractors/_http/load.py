@@ -22,7 +22,9 @@ line number and its text as the payload.
 from __future__ import annotations
 
 import json
+import queue
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -201,7 +203,13 @@ def load_batch(
                 batch, unparsable = _set_aside_unparsable(batch, Path(scratch))
         routes = [_load_checked]
         known = {f.name for f in entity.fields}
-        if batch.files and not unparsable and "records" in manifest and set(fields) <= known:
+        if (
+            batch.files
+            and fields is not None  # None: DuckDB refuses a line orjson took; checked route
+            and not unparsable
+            and "records" in manifest
+            and set(fields) <= known
+        ):
             routes.insert(0, _load_direct)
         for route in routes:
             con.execute("begin transaction")
@@ -235,10 +243,17 @@ class _Batch:
         return "[" + ", ".join(_sql_str(str(p)) for p in self.files) + "]"
 
     @property
+    def extracted_at(self) -> str:
+        """When the batch's extraction began (its rows' `_extracted_at`): known before the
+        first row lands, so rows can load while later pages are still coming. Batches
+        landed before manifests recorded it use their end."""
+        return self.manifest.get("started_at") or self.manifest["finished_at"]
+
+    @property
     def meta_columns(self) -> str:
         """`_batch_id`, `_extracted_at`, `_source` of every row of the batch."""
         return (
-            f"{_sql_str(self.batch_id)}, {_sql_str(self.manifest['finished_at'])}::timestamptz, "
+            f"{_sql_str(self.batch_id)}, {_sql_str(self.extracted_at)}::timestamptz, "
             f"{_sql_str(self.entity.source)}"
         )
 
@@ -309,12 +324,23 @@ Counts = tuple[int, int, datetime | None]
 def _load_direct(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts | None:
     """Known fields only: read as text by `read_json`, typed and inserted in one statement.
     None (the caller rolls back) when some record would need quarantine."""
+    inserted = _insert_direct(con, batch)
+    if inserted is None or inserted != batch.manifest["records"]:
+        return None
+    return inserted, 0, _high_water_mark(con, batch)
+
+
+def _insert_direct(con: duckdb.DuckDBPyConnection, batch: _Batch) -> int | None:
+    """Insert the batch's clean records (see `_load_direct`); how many there were. None
+    when `read_json` refuses a record the checked route can take (a repeated key: JSON
+    allows it, `read_json` does not; the checked route keeps one value)."""
     entity = batch.entity
     columns = "{" + ", ".join(f"{_sql_str(f.name)}: 'VARCHAR'" for f in entity.fields) + "}"
     texts = ", ".join(f'"{f.name}" as {_text(i)}' for i, f in enumerate(entity.fields))
     names = ", ".join(f'"{f.name}"' for f in entity.fields)
-    (inserted,) = con.execute(
-        f"""
+    try:
+        found = con.execute(
+            f"""
         insert into {raw_table(entity)}
         select {names}, null, {batch.meta_columns}
         from (
@@ -327,15 +353,19 @@ def _load_direct(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts | None
         )
         where {_clean_expr(entity)}
         """
-    ).fetchone()
-    if inserted != batch.manifest["records"]:
+        ).fetchone()
+    except duckdb.InvalidInputException:
         return None
+    return int(found[0])
+
+
+def _high_water_mark(con: duckdb.DuckDBPyConnection, batch: _Batch) -> datetime | None:
     (hwm,) = con.execute(
-        f"select max({_hwm_expr(entity, batch.plant_tz)}) from {raw_table(entity)} "
+        f"select max({_hwm_expr(batch.entity, batch.plant_tz)}) from {raw_table(batch.entity)} "
         "where _batch_id = ?",
         [batch.batch_id],
     ).fetchone()
-    return inserted, 0, hwm
+    return hwm
 
 
 def _load_checked(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts:
@@ -406,6 +436,122 @@ def _load_checked(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts:
     return loaded, quarantined, hwm
 
 
+class ConcurrentLoad:
+    """Loads a batch's landing files while the extraction is still writing the next ones.
+
+    Extracting, the process mostly waits on the source (its query, its rendering, the
+    wire), so each finished file is loaded meanwhile, on a thread of its own (DuckDB
+    releases the GIL): the load no longer follows the extraction. Every file goes the
+    direct route, all inside one transaction that `finish` commits with the batch's record
+    once the manifest exists. A file the direct route cannot take whole (a record for
+    quarantine, an unknown field, a line that is not JSON) ends the early loading:
+    `finish` rolls back and loads the whole batch with `load_batch`, the same rows as if
+    nothing had been loaded early. A failed extraction calls `abort`: nothing stays.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        entity: Entity,
+        batch_id: str,
+        started_at: str,
+        plant_tz: str,
+    ) -> None:
+        self._con = con
+        self._entity = entity
+        self._batch_id = batch_id
+        self._started_at = started_at
+        self._plant_tz = plant_tz
+        self._known = {f.name for f in entity.fields}
+        self._queue: queue.SimpleQueue[tuple[Path, int, set[str] | None] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+        self._in_transaction = False
+        self._declined = False
+        self._error: BaseException | None = None
+        self._files: list[Path] = []
+        self._loaded = 0
+
+    def file_done(self, path: Path, records: int, fields: set[str] | None) -> None:
+        """BatchWriter's `on_file`: one landing file is complete."""
+        if self._thread is None:
+            ensure_meta(self._con)
+            ensure_raw_table(self._con, self._entity)
+            self._thread = threading.Thread(
+                target=self._work, name=f"load {self._entity.source}.{self._entity.name}"
+            )
+            self._thread.start()
+        self._queue.put((path, records, fields))
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._declined or self._error is not None:
+                continue
+            try:
+                if not self._in_transaction:
+                    self._con.execute("begin transaction")
+                    self._in_transaction = True
+                self._load_file(*item)
+            except BaseException as error:  # handed to the extracting thread in finish
+                self._error = error
+
+    def _load_file(self, path: Path, records: int, fields: set[str] | None) -> None:
+        manifest = {"started_at": self._started_at, "records": records}
+        batch = _Batch(self._entity, self._batch_id, manifest, [path], self._plant_tz)
+        seen = fields if fields is not None else _fields_in_files(self._con, batch)
+        if (
+            seen is None
+            or not set(seen) <= self._known
+            or _insert_direct(self._con, batch) != records
+        ):
+            self._declined = True
+            return
+        self._files.append(path)
+        self._loaded += records
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+
+    def _rollback(self) -> None:
+        if self._in_transaction:
+            self._in_transaction = False
+            self._con.execute("rollback")
+
+    def abort(self) -> None:
+        self._stop()
+        self._rollback()
+
+    def finish(self, batch_dir: Path) -> LoadResult:
+        """After the manifest is written: commit what was loaded, or load the batch anew."""
+        self._stop()
+        try:
+            if self._error is not None:
+                raise self._error
+            manifest = read_manifest(batch_dir)
+            files = sorted(batch_dir.glob("part-*.ndjson"))
+            if (
+                self._declined
+                or manifest is None
+                or not files
+                or files != self._files
+                or self._loaded != manifest.get("records")
+            ):
+                self._rollback()
+                return load_batch(self._con, self._entity, batch_dir, self._plant_tz)
+            batch = _Batch(self._entity, self._batch_id, manifest, files, self._plant_tz)
+            hwm = _high_water_mark(self._con, batch)
+            _record_batch(self._con, batch, self._loaded, 0, hwm)
+            self._con.execute("commit")
+            self._in_transaction = False
+        except BaseException:
+            self._rollback()
+            raise
+        return LoadResult(self._batch_id, self._loaded, 0, hwm)
+
+
 def _record_batch(
     con: duckdb.DuckDBPyConnection,
     batch: _Batch,
@@ -414,7 +560,7 @@ def _record_batch(
     hwm: datetime | None,
 ) -> None:
     entity, manifest = batch.entity, batch.manifest
-    extracted_at = manifest["finished_at"]
+    extracted_at = batch.extracted_at
     cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
     con.execute(
         "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp)",

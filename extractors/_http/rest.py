@@ -113,5 +113,12 @@ class RestApiClient(HttpSourceClient):
             )
             if len(records):
                 yield records
-            if not has_more or not cursor:
+            if not has_more:
                 return
+            if not cursor:  # more promised, no way to ask for it: never end a walk quietly
+                raise ExtractError(
+                    self.source,
+                    entity.name,
+                    f"GET {url}",
+                    "the page says there is more but gives no cursor to ask for it",
+                )

@@ -13,7 +13,7 @@ import duckdb
 
 from extractors._http.client import SourceClient, Window
 from extractors._http.landing import BatchWriter, new_batch_id
-from extractors._http.load import LoadResult, load_batch, read_watermark
+from extractors._http.load import ConcurrentLoad, LoadResult, read_watermark
 from extractors.simulator.schema import Entity
 
 
@@ -68,25 +68,24 @@ def extract_entity(
         until=end_of_day(run_date, plant_tz) if run_date else None,
         cursor=cursor,
     )
-    writer = BatchWriter(
-        landing_root,
-        entity.source,
-        entity.name,
-        new_batch_id(run_date.isoformat() if run_date else None),
-    )
+    batch_id = new_batch_id(run_date.isoformat() if run_date else None)
+    writer = BatchWriter(landing_root, entity.source, entity.name, batch_id)
+    loading = ConcurrentLoad(con, entity, batch_id, writer.started_at, plant_tz)
+    writer.on_file = loading.file_done
     try:
         for page in client.extract(entity, window):
             writer.write(page)
+        batch_dir = writer.finish(
+            since=window.since,
+            until=window.until,
+            cursor=window.next_cursor,
+            requests=client.requests_made - requests_before,
+        )
     except BaseException:
         writer.abandon()  # the folder stays without a manifest: never loaded, mark unmoved
+        loading.abort()
         raise
-    batch_dir = writer.finish(
-        since=window.since,
-        until=window.until,
-        cursor=window.next_cursor,
-        requests=client.requests_made - requests_before,
-    )
-    result: LoadResult = load_batch(con, entity, batch_dir, plant_tz)
+    result: LoadResult = loading.finish(batch_dir)
     return EntityRun(
         source=entity.source,
         entity=entity.name,
