@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import tempfile
 import time
 from collections import defaultdict
@@ -106,6 +107,7 @@ def main() -> None:
     # (so writeback does not slow it, nor it the extraction), then the faster of two loads.
     os.sync()
     floor_seconds = min(_floor(work, attempt) for attempt in range(2))
+    shutil.rmtree(work, ignore_errors=True)  # gigabytes of landing files at scale m
 
     rows = sum(int(v[0]) for v in per_source.values())
     print(f"\nextract + load, scale {args.scale}, {rows:,} rows, as of {through} ({TZ})")
