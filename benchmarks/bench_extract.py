@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TZ = "Asia/Shanghai"
 # Production page sizes: the largest each protocol allows.
 BIG_PAGES = {
-    "page_size": 10_000,
+    "page_size": 50_000,
     "rows_per_page": 5_000,
     "batch_size": 2_000,
     "sample_count": 10_000,

@@ -13,7 +13,7 @@ from extractors._http.client import SourceClient
 from extractors._http.rest import RestApiClient
 from extractors._http.session import RetryPolicy
 
-REST_PAGE_SIZE = 10_000  # our REST APIs allow up to 10,000 records a page
+REST_PAGE_SIZE = 50_000  # our REST APIs allow up to 50,000 records a page
 
 
 def build_client(

@@ -34,7 +34,7 @@ class RestApiClient(HttpSourceClient):
         client_id: str,
         client_secret: str,
         *,
-        page_size: int = 10_000,
+        page_size: int = 50_000,
         policy: RetryPolicy | None = None,
         ndjson: bool = True,
     ) -> None:

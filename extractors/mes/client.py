@@ -21,7 +21,7 @@ class MesClient:
         client_id: str,
         client_secret: str,
         *,
-        page_size: int = 10_000,
+        page_size: int = 50_000,
         sample_count: int = SAMPLE_COUNT,
         policy: RetryPolicy | None = None,
     ) -> None:

@@ -26,7 +26,7 @@ from extractors.simulator.server.store import EntityInfo, ResultKey, Window
 
 NDJSON = "application/x-ndjson"
 DEFAULT_LIMIT = 1000
-MAX_LIMIT = 10000
+MAX_LIMIT = 50000
 NEW_FIELD = "new_field"
 PARAMS = ("updated_since", "updated_until", "limit", "cursor")
 
