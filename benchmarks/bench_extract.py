@@ -26,17 +26,17 @@ import duckdb
 from benchmarks._simulator import SimulatorProcess
 from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
-from extractors.clients import build_client
+from extractors.clients import REST_PAGE_SIZE, build_client
 from extractors.credentials import SECRET_KEYS
 from extractors.simulator.schema import ENTITIES
-from extractors.simulator.server.credentials import Credentials
+from extractors.simulator.server.credentials import REST_SOURCES, Credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 
 TZ = "Asia/Shanghai"
 # Production page sizes: the largest each protocol allows.
 BIG_PAGES = {
-    "page_size": 50_000,
+    "page_size": 10_000,  # Weaver; our REST APIs take REST_PAGE_SIZE
     "rows_per_page": 5_000,
     "batch_size": 2_000,
     "sample_count": 10_000,
@@ -81,6 +81,7 @@ def main() -> None:
                 plant_tz=TZ,
                 options={
                     **BIG_PAGES,
+                    **({"page_size": REST_PAGE_SIZE} if source in REST_SOURCES else {}),
                     "from_account": demo.erp_from_account,
                     "user_id": demo.oa_user_id,
                 },

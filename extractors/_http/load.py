@@ -485,21 +485,35 @@ class ConcurrentLoad:
         self._queue.put((path, records, fields))
 
     def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._declined or self._error is not None:
+        stopping = False
+        while not stopping:
+            # Every file waiting is loaded in one statement: when the loading falls behind,
+            # DuckDB reads the files on all its threads instead of one file at a time.
+            items = [self._queue.get()]
+            while True:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stopping = None in items
+            files = [item for item in items if item is not None]
+            if not files or self._declined or self._error is not None:
                 continue
             try:
                 if not self._in_transaction:
                     self._con.execute("begin transaction")
                     self._in_transaction = True
-                self._load_file(*item)
+                self._load_files(files)
             except BaseException as error:  # handed to the extracting thread in finish
                 self._error = error
 
-    def _load_file(self, path: Path, records: int, fields: set[str] | None) -> None:
+    def _load_files(self, files: list[tuple[Path, int, set[str] | None]]) -> None:
+        paths = [path for path, _, _ in files]
+        records = sum(count for _, count, _ in files)
         manifest = {"started_at": self._started_at, "records": records}
-        batch = _Batch(self._entity, self._batch_id, manifest, [path], self._plant_tz)
-        seen = fields if fields is not None else _fields_in_files(self._con, batch)
+        batch = _Batch(self._entity, self._batch_id, manifest, paths, self._plant_tz)
+        fields = [seen for _, _, seen in files]
+        seen = set().union(*fields) if None not in fields else _fields_in_files(self._con, batch)
         if (
             seen is None
             or not set(seen) <= self._known
@@ -507,7 +521,7 @@ class ConcurrentLoad:
         ):
             self._declined = True
             return
-        self._files.append(path)
+        self._files.extend(paths)
         self._loaded += records
 
     def _stop(self) -> None:
