@@ -60,9 +60,10 @@ def _rows(root: ET.Element, until: datetime | None) -> tuple[list[dict[str, Any]
             sequence = element.get("sequence")
             if sequence is None:
                 continue
-            row = by_sequence.setdefault(
-                int(sequence), {"mtconnect_uuid": uuid, "sequence": int(sequence)}
-            )
+            number = int(sequence)
+            row = by_sequence.get(number)
+            if row is None:  # the first of the state change's observations
+                row = by_sequence[number] = {"mtconnect_uuid": uuid, "sequence": number}
             name = element.tag.removeprefix(STREAMS_NS)
             if name == "Execution":
                 row["timestamp"] = element.get("timestamp")
