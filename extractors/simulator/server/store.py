@@ -90,9 +90,21 @@ def table_name(ent: Entity) -> str:
     return f"e_{ent.source}__{ent.name}"
 
 
+# Whole-record entities another protocol reads by column: the MTConnect agent lists its
+# devices from the MES equipment master.
+READ_BY_COLUMN = frozenset({"mes/equipment"})
+
+
 def serves_whole_records(ent: Entity) -> bool:
     """Served by the plant REST APIs (whole records, pre-rendered into ``_json``)."""
     return ent.source in REST_SOURCES and ent.protocol_name != "MTConnectStreams"
+
+
+def keeps_columns(ent: Entity) -> bool:
+    """Whether the entity's table keeps its value columns beside ``_json``: a whole-record
+    entity no other protocol reads keeps only its key, which halves the memory the largest
+    entities take (8 M line measures: their text once, not twice)."""
+    return not serves_whole_records(ent) or f"{ent.source}/{ent.name}" in READ_BY_COLUMN
 
 
 def fixed_offset_seconds(tz: ZoneInfo) -> int | None:
@@ -251,7 +263,7 @@ class DataStore:
                     {deleted} AS _del
                 FROM {source}
             )
-            SELECT *,
+            SELECT {"*" if keeps_columns(ent) else f"{keys}, _ts, _ord, _del"},
                 lead(_ts) OVER (PARTITION BY {keys} ORDER BY _ts, _ord) AS _vnext,
                 row_number() OVER (ORDER BY _ts, {_key_order(ent)}, _ord) AS _pos
                 {rendered}
