@@ -178,8 +178,8 @@ def main() -> None:
     )
     print(f"gate + publish share of the nightly run: {share:.0%} (target <= 15 %)")
     print(
-        f"peak RSS: this process {peak_self:,.0f} MB, largest child (dbt, a nightly run)"
-        f" {peak_children:,.0f} MB"
+        f"peak RSS: this process {peak_self:,.0f} MB, largest child process (the simulator, "
+        f"dbt or a nightly run: the OS reports the largest of them) {peak_children:,.0f} MB"
     )
 
 
