@@ -202,14 +202,8 @@ def load_batch(
             if fields is None:  # some line is not JSON: set it aside for quarantine
                 batch, unparsable = _set_aside_unparsable(batch, Path(scratch))
         routes = [_load_checked]
-        known = {f.name for f in entity.fields}
-        if (
-            batch.files
-            and fields is not None  # None: DuckDB refuses a line orjson took; checked route
-            and not unparsable
-            and "records" in manifest
-            and set(fields) <= known
-        ):
+        # fields None here: DuckDB refuses a line orjson took; the checked route says why.
+        if batch.files and not unparsable and "records" in manifest and _only_known(entity, fields):
             routes.insert(0, _load_direct)
         for route in routes:
             con.execute("begin transaction")
@@ -260,6 +254,11 @@ class _Batch:
     @property
     def objects(self) -> str:
         return f"read_json_objects({self.file_list}, format = 'newline_delimited')"
+
+
+def _only_known(entity: Entity, fields: list[str] | set[str] | None) -> bool:
+    """Every field a batch holds is in the schema (None: the fields are not known)."""
+    return fields is not None and set(fields) <= {f.name for f in entity.fields}
 
 
 def _fields_in_files(con: duckdb.DuckDBPyConnection, batch: _Batch) -> list[str] | None:
@@ -462,7 +461,6 @@ class ConcurrentLoad:
         self._batch_id = batch_id
         self._started_at = started_at
         self._plant_tz = plant_tz
-        self._known = {f.name for f in entity.fields}
         self._queue: queue.SimpleQueue[tuple[Path, int, set[str] | None] | None] = (
             queue.SimpleQueue()
         )
@@ -514,11 +512,7 @@ class ConcurrentLoad:
         batch = _Batch(self._entity, self._batch_id, manifest, paths, self._plant_tz)
         fields = [seen for _, _, seen in files]
         seen = set().union(*fields) if None not in fields else _fields_in_files(self._con, batch)
-        if (
-            seen is None
-            or not set(seen) <= self._known
-            or _insert_direct(self._con, batch) != records
-        ):
+        if not _only_known(self._entity, seen) or _insert_direct(self._con, batch) != records:
             self._declined = True
             return
         self._files.extend(paths)

@@ -91,9 +91,9 @@ def apply_record_faults(
     rows: list[str], ent: Entity, served_fields: list[str], new_field_name: str
 ) -> list[str]:
     """The invalid_field and new_field faults, applied to a page's rendered JSON records."""
-    current = fault()
-    if current is None or not rows or not changes_records():
+    if not rows or not changes_records():
         return rows
+    current = fault()
     if current.kind == "invalid_field":
         name = str(current.params.get("field") or default_invalid_field(ent, served_fields))
         record = orjson.loads(rows[0])
