@@ -281,7 +281,10 @@ def _attrs(values: dict[str, Any], skip: tuple[str, ...] = ()) -> str:
     return "".join(f" {k}={_quote(v)}" for k, v in values.items() if k not in skip)
 
 
-Stream = dict[str, tuple[Device, list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]]
+# Per device: its Device events, Controller events and conditions, as observation dicts
+# (`_streams`) or as their rendered XML (`_xml_streams`).
+Observations = list[dict[str, Any]] | list[str]
+Stream = dict[str, tuple[Device, Observations, Observations, Observations]]
 
 
 def _render(header: dict[str, Any], streams: Stream, as_json: bool) -> Response:
@@ -348,14 +351,76 @@ def _render(header: dict[str, Any], streams: Stream, as_json: bool) -> Response:
     return Response("".join(parts), content_type="text/xml;charset=UTF-8")
 
 
-def _element(observation: dict[str, Any]) -> str:
+def _element(observation: dict[str, Any] | str) -> str:
+    """One observation's XML element (one `_xml_streams` rendered already comes as is)."""
+    if isinstance(observation, str):
+        return observation
     name = observation["name"]
     value = observation.get("value")
     attrs = _attrs(observation, ("name", "value"))
     if value is None or value == "":
         return f"<{name}{attrs}/>"
-    text = str(value)
-    return f"<{name}{attrs}>{escape(text) if _TEXT_SPECIAL.search(text) else text}</{name}>"
+    return f"<{name}{attrs}>{_text(str(value))}</{name}>"
+
+
+def _text(value: str) -> str:
+    return escape(value) if _TEXT_SPECIAL.search(value) else value
+
+
+def _xml_streams(pairs: list[tuple[int, Row]], chosen: list[Device]) -> Stream:
+    """What `_render(_streams(...))` makes of a page, each row written straight to its XML
+    elements instead of through `observations` dicts (a 10,000-row page took 0.3 s that
+    way, most of it `_element`). `_streams` stays the definition: JSON, `/current` and
+    pages with a fault use it, and a test holds the two to the same bytes."""
+    by_uuid = {}
+    for d in chosen:
+        exec_id, mode_id, msg_id, cond_id = (
+            _quote(f"{d.id}{suffix}") for suffix in ("_exec", "_fmode", "_msg", "_system")
+        )
+        by_uuid[d.uuid] = (
+            f"<Execution dataItemId={exec_id}",
+            f"<FunctionalMode dataItemId={mode_id}",
+            f"<Message dataItemId={msg_id}",
+            f" dataItemId={cond_id} type=\"SYSTEM\"",
+        )
+    streams: Stream = {d.uuid: (d, [], [], []) for d in chosen}
+    for seq, row in pairs:
+        ids = by_uuid.get(row.uuid)
+        if ids is None:
+            continue
+        execution, mode, message, condition = ids
+        base = f' timestamp={_quote(row.timestamp)} sequence="{seq}"'
+        native = "" if row.reason_code is None else f" nativeCode={_quote(row.reason_code)}"
+        reason = _text(row.reason_text or "")
+        mode_value, message_value, message_attrs = "PRODUCTION", "UNAVAILABLE", base
+        condition_xml = f"<Normal{condition}{base}/>"
+        if row.state == "running":
+            execution_value = "ACTIVE"
+        elif row.state == "planned_stop":
+            execution_value = "STOPPED"
+            text = f"{row.reason_code or ''} {row.reason_text or ''}"
+            mode_value = "MAINTENANCE" if _MAINTENANCE.search(text) else "SETUP"
+            message_value, message_attrs = reason, base + native
+        elif row.state == "unplanned_down":
+            execution_value = "INTERRUPTED"
+            condition_xml = (
+                f"<Fault{condition}{base}{native}>{reason}</Fault>"
+                if reason
+                else f"<Fault{condition}{base}{native}/>"
+            )
+        else:
+            execution_value = "UNAVAILABLE"
+            condition_xml = f"<Unavailable{condition}{base}/>"
+        events = streams[row.uuid][2]
+        events.append(f"{execution}{base}>{execution_value}</Execution>")
+        events.append(f"{mode}{base}>{mode_value}</FunctionalMode>")
+        events.append(
+            f"{message}{message_attrs}>{message_value}</Message>"
+            if message_value
+            else f"{message}{message_attrs}/>"
+        )
+        streams[row.uuid][3].append(condition_xml)
+    return streams
 
 
 def _streams(pairs: list[tuple[int, Row]], chosen: list[Device]) -> Stream:
@@ -424,10 +489,14 @@ def _sample(device_name: str | None) -> Response:
         sim, snap, buf.idx_of(tail[0]) if tail else None, buf.idx_of(tail[-1]) if tail else None
     )
     pairs = [(s, rows[buf.idx_of(s)]) for s in seqs if buf.idx_of(s) in rows]
-    streams = _streams(pairs, chosen)
-    _apply_faults(streams)
+    as_json = request.args.get("format") == "json"
+    if as_json or common.fault() is not None:
+        streams = _streams(pairs, chosen)
+        _apply_faults(streams)
+    else:
+        streams = _xml_streams(pairs, chosen)
     common.served(len(pairs))
-    return _render(_header(sim, buf, end), streams, request.args.get("format") == "json")
+    return _render(_header(sim, buf, end), streams, as_json)
 
 
 def _current(device_name: str | None) -> Response:

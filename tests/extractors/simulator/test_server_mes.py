@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from extractors.simulator.server import mtconnect
 from tests.extractors.simulator.handmade import TZ, Handmade, end_of_day, parse
 
 NS = {"m": "urn:mtconnect.org:MTConnectStreams:1.8"}
@@ -181,3 +182,32 @@ def test_json_format_and_device_paths(http, sim) -> None:  # type: ignore[no-unt
     assert header["nextSequence"] == 5
     root = ET.fromstring(_get(http, sim, "M01/sample", count=10).content)
     assert {row["mtconnect_uuid"] for _, row in invert(root)} == {"mill-1"}
+
+
+def test_page_written_directly_is_the_page_the_observations_give() -> None:
+    """`_xml_streams` (sample pages without a fault) writes the bytes `_streams` defines,
+    for every state and for values that need escaping."""
+    devices = [
+        mtconnect.Device("M01", "M01", "mill-1", "Mill"),
+        mtconnect.Device("d_7", "7", "lathe-7", "Lathe"),
+    ]
+    rows = [
+        mtconnect.Row(0, "mill-1", "2026-03-01T00:00:00Z", "running", None, None),
+        mtconnect.Row(1, "lathe-7", "2026-03-01T00:05:00Z", "planned_stop", "PM01", "月度保养"),
+        mtconnect.Row(2, "mill-1", "2026-03-01T00:07:00Z", "planned_stop", "S<1>", 'a & "b"'),
+        mtconnect.Row(3, "mill-1", "2026-03-01T00:09:00Z", "planned_stop", None, None),
+        mtconnect.Row(4, "lathe-7", "2026-03-01T01:00:00Z", "unplanned_down", "E&1", "<jam>"),
+        mtconnect.Row(5, "lathe-7", "2026-03-01T02:00:00Z", "unplanned_down", None, ""),
+        mtconnect.Row(6, "mill-1", 'bad "stamp" & <x>', "offline", None, None),
+        mtconnect.Row(7, "ghost", "2026-03-01T03:00:00Z", "running", None, None),
+    ]
+    pairs = [(40 + row.idx, row) for row in rows]
+    header = {"instanceId": 7, "nextSequence": 48}
+
+    def body(streams: mtconnect.Stream) -> bytes:
+        return mtconnect._render(header, streams, as_json=False).get_data()
+
+    expected = body(mtconnect._streams(pairs, devices))
+    assert body(mtconnect._xml_streams(pairs, devices)) == expected
+    assert b"MAINTENANCE" in expected and b"SETUP" in expected and b"<Unavailable " in expected
+    assert b'nativeCode="S&lt;1&gt;">a &amp; "b"</Message>' in expected
