@@ -381,7 +381,7 @@ def _xml_streams(pairs: list[tuple[int, Row]], chosen: list[Device]) -> Stream:
             f"<Execution dataItemId={exec_id}",
             f"<FunctionalMode dataItemId={mode_id}",
             f"<Message dataItemId={msg_id}",
-            f" dataItemId={cond_id} type=\"SYSTEM\"",
+            f' dataItemId={cond_id} type="SYSTEM"',
         )
     streams: Stream = {d.uuid: (d, [], [], []) for d in chosen}
     for seq, row in pairs:
