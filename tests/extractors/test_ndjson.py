@@ -69,6 +69,7 @@ def test_an_empty_body_is_no_records(body: bytes) -> None:
         b'{"a":1}\n{"b":2,"c":"hal',  # cut mid-line
         b'{"a":1}\n{"b":2,\n',  # cut mid-line, at a line end
         b'{"a":1}\ngarbage\n{"b":2}\n',  # garbage between lines
+        b'{"a":1}\nxx{"b":2}\n',  # garbage opening a line that closes well
         b'{"a":1}\n{"b":2}\nxyz',  # garbage after the last line
         b'garbage{"a":1}\n',  # garbage before the first
         b'[{"a":1}]\n',  # a JSON array, not NDJSON
@@ -80,6 +81,7 @@ def test_an_empty_body_is_no_records(body: bytes) -> None:
         "cut-in-a-string",
         "cut-after-a-comma",
         "garbage-between",
+        "garbage-opening-a-line",
         "garbage-after",
         "garbage-before",
         "json-array",
