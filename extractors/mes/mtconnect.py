@@ -20,7 +20,7 @@ import requests
 
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError
-from extractors._http.session import SourceSession
+from extractors._http.session import SourceSession, gc_paused
 from extractors.mes.settings import EXECUTION_STATES, MTCONNECT_PATH, SAMPLE_COUNT, STREAMS_NS
 
 log = logging.getLogger("perfchain.extract.mes")
@@ -33,7 +33,8 @@ class OutOfRange(Exception):
 
 def _check_sample(response: requests.Response) -> ET.Element:
     try:
-        root = ET.fromstring(response.content)
+        with gc_paused():
+            root = ET.fromstring(response.content)
     except ET.ParseError as error:  # a cut-off or garbled document: ask again
         if response.status_code >= 500:
             raise RetryableError(f"HTTP {response.status_code}") from error
@@ -139,7 +140,8 @@ def extract_states(
             instance, position = header_instance, None
             continue
         instance = header_instance
-        rows, stop_at = _rows(root, window.until)
+        with gc_paused():
+            rows, stop_at = _rows(root, window.until)
         for row in rows:
             row["instance_id"] = instance
         if rows:
