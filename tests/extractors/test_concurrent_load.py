@@ -37,12 +37,18 @@ def _pages(records: list[dict[str, object]]) -> list[bytes]:
 
 
 def _extract(
-    tmp_path: Path, name: str, pages: list[bytes], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    name: str,
+    pages: list[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    threads: int | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, ConcurrentLoad, BatchWriter, list[int]]:
     """Write the pages as the runner does, a landing file per page; the rows raw holds,
     outside the loading transaction, after each file was handed over."""
     monkeypatch.setattr(landing, "PAGE_ROWS", 2)
     con = _warehouse(tmp_path / f"{name}.duckdb")
+    if threads is not None:
+        con.execute(f"set threads = {threads}")
     writer = BatchWriter(tmp_path / "landing", "wms", "shipments", name)
     loading = ConcurrentLoad(con, SHIPMENTS, name, writer.started_at, TZ)
     writer.on_file = loading.file_done
@@ -87,6 +93,30 @@ def test_files_load_as_they_land_and_commit_with_the_finished_batch(
     stamps = con.execute("select distinct _extracted_at from raw.wms__shipments").fetchall()
     assert stamps == [(datetime.fromisoformat(manifest["started_at"]),)]
     assert con.execute("select rows_loaded from raw._batches").fetchall() == [(6,)]
+
+
+def test_a_statement_reads_no_fewer_files_than_duckdb_has_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Fewer files than threads are split between them, which costs the insert half as
+    # much CPU again (ConcurrentLoad._work); only the last statement may read fewer.
+    statements: list[int] = []
+    insert = load._insert_direct
+
+    def counting(con, batch):  # type: ignore[no-untyped-def]
+        statements.append(len(batch.files))
+        return insert(con, batch)
+
+    monkeypatch.setattr(load, "_insert_direct", counting)
+    days = [f"2026-02-{day:02d}T08:00:00+08:00" for day in range(1, 15)]
+    records = [_record(f"S{i}", updated) for i, updated in enumerate(days, start=1)]
+    con, loading, writer, _ = _extract(tmp_path, "b5", _pages(records), monkeypatch, threads=3)
+    result = loading.finish(writer.finish())
+
+    assert sum(statements) == 7  # each landing file read once
+    assert all(files >= 3 for files in statements[:-1]), statements
+    assert len(statements) <= 3, statements
+    assert result.rows_loaded == len(_raw(con)) == 14
 
 
 def test_nothing_is_visible_before_the_batch_finishes_and_an_abort_leaves_nothing(
