@@ -188,6 +188,11 @@ class DataStore:
         # each over the cores costs more than it saves (a page: 0.45 s per 100 pages on one
         # thread, 1.1 s of CPU on two). A result set's sort takes as long either way.
         self._con.execute("SET threads = 1")
+        # Pages of megabytes are allocated and freed one after the other; with DuckDB's
+        # allocator background thread the memory is kept for the next one instead of being
+        # handed back and faulted in again (serving the 8.1 M line measures at scale m:
+        # 2.5 → 0.9 s of system CPU, user CPU unchanged).
+        self._con.execute("SET allocator_background_threads = true")
 
     # -- loading ---------------------------------------------------------------------
 
