@@ -98,11 +98,10 @@ def read_ahead(pages: Iterator[Page]) -> Iterator[Page]:
         stop.set()
         while fetcher.is_alive():  # take what it hands over until it has stopped
             try:
-                handoff.get(timeout=0.1)
+                handoff.get_nowait()
                 handoff.task_done()
             except queue.Empty:
-                pass
-        fetcher.join()
+                fetcher.join(timeout=0.01)  # returns as soon as the thread ends
 
 
 def extract_entity(
