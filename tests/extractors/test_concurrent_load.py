@@ -63,17 +63,23 @@ def _raw(con: duckdb.DuckDBPyConnection) -> list[tuple[object, ...]]:
     ).fetchall()
 
 
-def test_files_load_as_they_land_and_commit_with_the_finished_batch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    inserted: list[int] = []
+def _statements(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many landing files each direct insert reads, filled in as they run."""
+    files: list[int] = []
     insert = load._insert_direct
 
     def counting(con, batch):  # type: ignore[no-untyped-def]
-        inserted.append(len(batch.files))
+        files.append(len(batch.files))
         return insert(con, batch)
 
     monkeypatch.setattr(load, "_insert_direct", counting)
+    return files
+
+
+def test_files_load_as_they_land_and_commit_with_the_finished_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inserted = _statements(monkeypatch)
     con, loading, writer, _ = _extract(tmp_path, "b1", _pages(RECORDS), monkeypatch)
     batch_dir = writer.finish()
     result = loading.finish(batch_dir)
@@ -100,14 +106,7 @@ def test_a_statement_reads_no_fewer_files_than_duckdb_has_threads(
 ) -> None:
     # Fewer files than threads are split between them, which costs the insert half as
     # much CPU again (ConcurrentLoad._work); only the last statement may read fewer.
-    statements: list[int] = []
-    insert = load._insert_direct
-
-    def counting(con, batch):  # type: ignore[no-untyped-def]
-        statements.append(len(batch.files))
-        return insert(con, batch)
-
-    monkeypatch.setattr(load, "_insert_direct", counting)
+    statements = _statements(monkeypatch)
     days = [f"2026-02-{day:02d}T08:00:00+08:00" for day in range(1, 15)]
     records = [_record(f"S{i}", updated) for i, updated in enumerate(days, start=1)]
     con, loading, writer, _ = _extract(tmp_path, "b5", _pages(records), monkeypatch, threads=3)
