@@ -441,12 +441,12 @@ class ConcurrentLoad:
     Extracting, the process mostly waits on the source (its query, its rendering, the
     wire), so the finished files are loaded meanwhile, as many in a statement as DuckDB
     has threads, on a thread of its own (DuckDB releases the GIL): the load no longer
-    follows the extraction. Every file goes the
-    direct route, all inside one transaction that `finish` commits with the batch's record
-    once the manifest exists. A file the direct route cannot take whole (a record for
-    quarantine, an unknown field, a line that is not JSON) ends the early loading:
-    `finish` rolls back and loads the whole batch with `load_batch`, the same rows as if
-    nothing had been loaded early. A failed extraction calls `abort`: nothing stays.
+    follows the extraction. Every file goes the direct route, all inside one transaction
+    that `finish` commits with the batch's record once the manifest exists. A file the
+    direct route cannot take whole (a record for quarantine, an unknown field, a line that
+    is not JSON) ends the early loading: `finish` rolls back and loads the whole batch with
+    `load_batch`, the same rows as if nothing had been loaded early. A failed extraction
+    calls `abort`: nothing stays.
     """
 
     def __init__(

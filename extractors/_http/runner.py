@@ -61,10 +61,11 @@ def read_ahead(pages: Iterator[Page]) -> Iterator[Page]:
     """The pages of `pages`, one fetched ahead on a thread of its own: the source prepares
     the next page (its query, its rendering, the wire) while this one is landed and loaded,
     where otherwise each side waits for the other (all sources but the line measures at
-    scale m, medians of three runs alternated: 13.7 → 11.6 s). A walk that completes asks the source for the same pages as
-    without it, only earlier. An error on either side ends both: the fetching thread's is
-    raised here; when the caller stops early and closes it, the fetching thread stops after
-    the page it is fetching: one page more than the caller took, at most.
+    scale m, medians of three runs alternated: 13.7 → 11.6 s). A walk that completes asks
+    the source for the same pages as without it, only earlier. An error on either side
+    ends both: the fetching thread's is raised here; when the caller stops early and
+    closes it, the fetching thread stops after the page it is fetching: one page more
+    than the caller took, at most.
     """
     handoff: queue.Queue[object] = queue.Queue(maxsize=1)
     stop = threading.Event()
