@@ -471,15 +471,14 @@ class ConcurrentLoad:
         self._error: BaseException | None = None
         self._files: list[Path] = []
         self._loaded = 0
-        self._files_per_load = 1
+        (threads,) = con.execute("select current_setting('threads')").fetchone()
+        self._files_per_load = max(1, int(threads))  # see _work
 
     def file_done(self, path: Path, records: int, fields: set[str] | None) -> None:
         """BatchWriter's `on_file`: one landing file is complete."""
         if self._thread is None:
             ensure_meta(self._con)
             ensure_raw_table(self._con, self._entity)
-            (threads,) = self._con.execute("select current_setting('threads')").fetchone()
-            self._files_per_load = max(1, int(threads))
             self._thread = threading.Thread(
                 target=self._work, name=f"load {self._entity.source}.{self._entity.name}"
             )
