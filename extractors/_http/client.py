@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from extractors.simulator.schema import Entity
 
 NDJSON = "application/x-ndjson"
 _LF, _OPEN, _CLOSE = b"\n{}"
+_scratch = threading.local()  # per fetching thread: see _line_breaks
 
 
 @dataclass
@@ -73,7 +75,7 @@ def ndjson_page(body: bytes) -> NdjsonPage:
     # passes: 4 ms on a 13 MB page, where two `bytes.count` calls took 19 ms (3 s of CPU
     # for the 8 M line measures at scale m).
     text = np.frombuffer(body, dtype=np.uint8)
-    breaks = np.flatnonzero(text == _LF)
+    breaks = _line_breaks(text)
     if (
         text[0] != _OPEN
         or not (text[breaks - 1] == _CLOSE).all()
@@ -81,6 +83,19 @@ def ndjson_page(body: bytes) -> NdjsonPage:
     ):
         raise ValueError("the NDJSON body is not one JSON object per line")
     return NdjsonPage(body, len(breaks))
+
+
+def _line_breaks(text: np.ndarray) -> np.ndarray:
+    """Where the line breaks are. The comparison goes into a buffer the thread keeps from
+    page to page: a new array per page is fresh memory that the kernel zeroes on first
+    touch, and for the 8.1 M line measures at scale m (13 MB pages) that zeroing cost the
+    fetching thread 1.7 s of CPU, more than the comparison itself."""
+    mask = getattr(_scratch, "mask", None)
+    if mask is None or len(mask) < len(text):
+        mask = _scratch.mask = np.empty(len(text) + len(text) // 4, dtype=bool)
+    line_break = mask[: len(text)]
+    np.equal(text, _LF, out=line_break)
+    return np.flatnonzero(line_break)
 
 
 Page = list[dict[str, Any]] | NdjsonPage

@@ -56,6 +56,18 @@ def test_a_missing_final_newline_is_added() -> None:
     assert (single.count, single.body) == (1, b'{"a":1}\n')
 
 
+def test_pages_of_any_size_in_turn_are_each_counted_on_their_own() -> None:
+    # One thread checks every page of a walk and keeps its scratch buffer between them:
+    # a short page after a long one must not see the long one's line breaks.
+    long = b'{"a":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}\n' * 100
+    short = b'{"a":1}\n{"a":2}\n'
+    bigger = b'{"a":3}\n' * 2000
+    counts = [ndjson_page(body).count for body in (long, short, long, bigger, short)]
+    assert counts == [100, 2, 100, 2000, 2]
+    with pytest.raises(ValueError):  # the long page's `{` at the short page's end is gone
+        ndjson_page(b'{"a":1}\nxx')
+
+
 @pytest.mark.parametrize("body", [b"", b"\n", b" \r\n"])
 def test_an_empty_body_is_no_records(body: bytes) -> None:
     page = ndjson_page(body)
