@@ -6,14 +6,19 @@ so reading resumes at its firstSequence (what the old instance had not yet serve
 as with any agent; the duplicates a restart snapshot brings are removed by the key in
 staging). OUT_OF_RANGE means the cursor fell out of the buffer: the same recovery, with a
 warning naming the gap.
+
+The next page is asked for while this one is parsed, when its raw document already shows
+that the walk goes on from its `nextSequence` (`_next_from`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import datetime
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -25,6 +30,11 @@ from extractors.mes.settings import EXECUTION_STATES, MTCONNECT_PATH, SAMPLE_COU
 
 log = logging.getLogger("perfchain.extract.mes")
 _ERROR_NS = "{urn:mtconnect.org:MTConnectError:1.8}"
+_STREAMS = re.compile(rb"<MTConnectStreams\b")
+_HEADER = re.compile(rb"<Header\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'([A-Za-z]+)="([^"]*)"')
+# A UTC timestamp's whole seconds (fractions and the Z are matched, not kept).
+_UTC_SECONDS = re.compile(rb' timestamp="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z"')
 
 
 class OutOfRange(Exception):
@@ -104,6 +114,44 @@ def _after(timestamp: str | None, until: datetime) -> bool:
         return False  # an unparseable timestamp is loaded to quarantine, not skipped
 
 
+def _received(response: requests.Response) -> requests.Response:
+    """A /sample answer as it came: the document is parsed by the caller (`_check_sample`)
+    while the next page is on its way. Error statuses are checked here, as before."""
+    return response if response.status_code < 400 else _check_sample(response)
+
+
+def _next_from(body: bytes, instance: str | None, until: bytes | None) -> int | None:
+    """The `from` of the page after this one, read off the raw document before it is
+    parsed; None unless it is sure the walk goes on from there: a streams document of the
+    same agent instance, more in the buffer, and no observation at or after `until`
+    (`until`: whole UTC seconds, `YYYY-MM-DDTHH:MM:SS`, against which UTC timestamps
+    compare as text). Anything unexpected is None: the next request then waits for the
+    parse, as it always did.
+    """
+    if _STREAMS.search(body, 0, 4096) is None:
+        return None
+    header = _HEADER.search(body, 0, 4096)
+    if header is None:
+        return None
+    attributes = dict(_ATTRIBUTE.findall(header.group(1)))
+    try:
+        next_sequence = int(attributes[b"nextSequence"])
+        last_sequence = int(attributes[b"lastSequence"])
+    except (KeyError, ValueError):
+        return None
+    if instance is not None and attributes.get(b"instanceId") != str(instance).encode():
+        return None
+    if next_sequence > last_sequence:
+        return None
+    if until is not None:
+        seconds = _UTC_SECONDS.findall(body)
+        if len(seconds) != body.count(b"timestamp="):  # some other form: not read here
+            return None
+        if seconds and max(seconds) >= until:
+            return None
+    return next_sequence
+
+
 def extract_states(
     session: SourceSession, base_url: str, window: Window, count: int = SAMPLE_COUNT
 ) -> Iterator[list[dict[str, Any]]]:
@@ -111,44 +159,71 @@ def extract_states(
     cursor = window.cursor or {}
     instance = cursor.get("instance_id")
     position: int | None = cursor.get("next_sequence")
-    while True:
-        params = {"count": count, **({"from": position} if position else {})}
-        try:
-            root = session.request(
-                "GET", url, entity="machine_states", params=params, check=_check_sample
-            )
-        except OutOfRange as gap:
-            log.warning(
-                "mes.machine_states: cursor %s fell out of the agent buffer (%s); "
-                "resuming at its first sequence",
-                position,
-                gap,
-            )
-            position = None
-            continue
-        header = root.find(f"{STREAMS_NS}Header")
-        if header is None:
-            raise RetryableError("MTConnectStreams without Header")
-        header_instance = header.get("instanceId")
-        if instance is not None and header_instance != str(instance):
-            log.warning(
-                "mes.machine_states: agent restarted (instanceId %s → %s); "
-                "resuming at its first sequence",
-                instance,
-                header_instance,
-            )
-            instance, position = header_instance, None
-            continue
-        instance = header_instance
-        with gc_paused():
-            rows, stop_at = _rows(root, window.until)
-        for row in rows:
-            row["instance_id"] = instance
-        if rows:
-            yield rows
-        next_sequence = int(header.get("nextSequence", "0"))
-        last_sequence = int(header.get("lastSequence", "0"))
-        position = stop_at or next_sequence
-        window.next_cursor = {"instance_id": instance, "next_sequence": position}
-        if stop_at is not None or next_sequence > last_sequence:
-            return
+    until = (
+        window.until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
+        if window.until is not None
+        else None
+    )
+
+    def fetch(start: int | None, check: Any = _received) -> Any:
+        params = {"count": count, **({"from": start} if start else {})}
+        return session.request("GET", url, entity="machine_states", params=params, check=check)
+
+    # The next page is fetched on a thread of its own while this one is parsed: for the
+    # 131,072 states at scale m the agent took 0.17 s a page to answer and the parse 0.11 s,
+    # one after the other until then. Still one request at a time on the session.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtconnect next page") as pool:
+        ahead: tuple[int, Future[Any]] | None = None
+        while True:
+            try:
+                if ahead is not None and ahead[0] == position:
+                    response = ahead[1].result()
+                else:
+                    if ahead is not None:  # not the page asked for: let it finish, unused
+                        ahead[1].exception()
+                    response = fetch(position)
+                ahead = None
+                following = _next_from(response.content, instance, until)
+                if following is not None:
+                    ahead = (following, pool.submit(fetch, following))
+                try:
+                    root = _check_sample(response)
+                except RetryableError:  # unreadable: asked for again, checked as it comes
+                    if ahead is not None:
+                        ahead[1].exception()
+                    root = fetch(position, check=_check_sample)
+            except OutOfRange as gap:
+                log.warning(
+                    "mes.machine_states: cursor %s fell out of the agent buffer (%s); "
+                    "resuming at its first sequence",
+                    position,
+                    gap,
+                )
+                position = None
+                continue
+            header = root.find(f"{STREAMS_NS}Header")
+            if header is None:
+                raise RetryableError("MTConnectStreams without Header")
+            header_instance = header.get("instanceId")
+            if instance is not None and header_instance != str(instance):
+                log.warning(
+                    "mes.machine_states: agent restarted (instanceId %s → %s); "
+                    "resuming at its first sequence",
+                    instance,
+                    header_instance,
+                )
+                instance, position = header_instance, None
+                continue
+            instance = header_instance
+            with gc_paused():
+                rows, stop_at = _rows(root, window.until)
+            for row in rows:
+                row["instance_id"] = instance
+            if rows:
+                yield rows
+            next_sequence = int(header.get("nextSequence", "0"))
+            last_sequence = int(header.get("lastSequence", "0"))
+            position = stop_at or next_sequence
+            window.next_cursor = {"instance_id": instance, "next_sequence": position}
+            if stop_at is not None or next_sequence > last_sequence:
+                return
