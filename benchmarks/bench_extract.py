@@ -26,13 +26,12 @@ from pathlib import Path
 import duckdb
 
 from benchmarks._simulator import SimulatorProcess
-from extractors._http.client import SourceClient
 from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
-from extractors.clients import REST_PAGE_SIZE, build_client
-from extractors.credentials import SECRET_KEYS
+from extractors.clients import REST_PAGE_SIZE
+from extractors.simulator.clients import demo_client
 from extractors.simulator.schema import ENTITIES
-from extractors.simulator.server.credentials import REST_SOURCES, Credentials
+from extractors.simulator.server.credentials import REST_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,7 +128,16 @@ def _run(data: Path, through: date) -> Run:
             _reset_peak()
             started = time.monotonic()
             for source in sorted({e.source for e in ENTITIES}):
-                client = _client(source, server, policy)
+                client = demo_client(
+                    source,
+                    server.url(source),
+                    policy=policy,
+                    plant_tz=TZ,
+                    options={
+                        **BIG_PAGES,
+                        **({"page_size": REST_PAGE_SIZE} if source in REST_SOURCES else {}),
+                    },
+                )
                 for target in (e for e in ENTITIES if e.source == source):
                     run = extract_entity(
                         client,
@@ -172,24 +180,6 @@ def _peak_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _client(source: str, server: SimulatorProcess, policy: RetryPolicy) -> SourceClient:
-    demo = Credentials()
-    secrets = {key: getattr(demo, f"{source}_{key.lower()}") for key in SECRET_KEYS[source]}
-    return build_client(
-        source,
-        server.url(source),
-        secrets,
-        policy=policy,
-        plant_tz=TZ,
-        options={
-            **BIG_PAGES,
-            **({"page_size": REST_PAGE_SIZE} if source in REST_SOURCES else {}),
-            "from_account": demo.erp_from_account,
-            "user_id": demo.oa_user_id,
-        },
-    )
 
 
 def _floor(work: Path, attempt: int) -> float:

@@ -11,10 +11,8 @@ from extractors._http.client import SourceClient
 from extractors._http.load import SQL_TYPES
 from extractors._http.runner import EntityRun, end_of_day, extract_entity
 from extractors._http.session import RetryPolicy
-from extractors.clients import build_client
-from extractors.credentials import SECRET_KEYS
+from extractors.simulator.clients import demo_client
 from extractors.simulator.schema import Entity
-from extractors.simulator.server.credentials import Credentials
 
 TZ = "Asia/Shanghai"
 # Fast retries: the behaviour is the same, the waits are short.
@@ -23,22 +21,13 @@ FAST = RetryPolicy(max_attempts=4, backoff_initial=0.01, backoff_max=0.05, timeo
 
 def client_for(server, source: str, policy: RetryPolicy = FAST) -> SourceClient:  # type: ignore[no-untyped-def]
     """A client with the simulator's demo credentials and small pages (to force paging)."""
-    demo = Credentials()
-    secrets = {key: getattr(demo, f"{source}_{key.lower()}") for key in SECRET_KEYS[source]}
     options = {
         "page_size": 100 if source == "oa" else 500,
         "batch_size": 200,
         "rows_per_page": 200,
         "sample_count": 500,
     }
-    return build_client(
-        source,
-        server.url(source),
-        secrets,
-        policy=policy,
-        plant_tz=TZ,
-        options={**options, "from_account": demo.erp_from_account, "user_id": demo.oa_user_id},
-    )
+    return demo_client(source, server.url(source), policy=policy, plant_tz=TZ, options=options)
 
 
 def extract(
