@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -44,6 +45,15 @@ class SimulatorProcess:
 
     def url(self, source: str) -> str:
         return f"{self.base_url}/{source}"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the simulator process has used so far (Linux /proc; 0 elsewhere):
+        it shares this machine's cores with the extraction it serves."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def set_as_of(self, day: date) -> None:
         requests.post(self.base_url + "/_sim/as_of", json={"as_of": day.isoformat()}, timeout=30)
