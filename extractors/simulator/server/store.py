@@ -396,10 +396,13 @@ class DataStore:
     def _build(self, key: ResultKey, table: str) -> int:
         """Number the result set into ``table``.
 
-        A flat result set holds only (``_n``, ``_pos``): sorting and storing one integer
-        per record is what keeps building cheap on millions of rows; pages read the
-        records from the entity table, which is stored in ``_pos`` order. A sales order
-        result set is computed (nested lines), so it holds the whole rows.
+        A flat result set holds only ``_pos``, and a record's number is its ``rowid``: the
+        entity table is stored in ``_pos`` order and a filtered scan keeps that order
+        (``preserve_insertion_order``), so nothing is sorted: building the 8.1 M line
+        measures' result set at scale m took 1.2 s of CPU with ``row_number()`` over their
+        positions, 0.3 s without.
+        Pages read the records from the entity table. A sales order result set is
+        computed (nested lines): it holds the whole rows, numbered ``_n``.
         """
         info = self.entities[key.entity]
         window = key.window
@@ -429,21 +432,18 @@ class DataStore:
             if window.date_to is not None:
                 where.append(f"{day} <= $date_to")
                 params["date_to"] = window.date_to
-        limit = f"WHERE _n < {int(window.limit)}" if window.limit is not None else ""
         if flat:
-            inner = (
-                f"SELECT row_number() OVER (ORDER BY _pos) - 1 AS _n, _pos "
-                f"FROM {info.table} WHERE {' AND '.join(where)}"
-            )
+            limit = f"LIMIT {int(window.limit)}" if window.limit is not None else ""
+            select = f"SELECT _pos FROM {info.table} WHERE {' AND '.join(where)} {limit}"
         else:
+            limit = f"WHERE _n < {int(window.limit)}" if window.limit is not None else ""
             inner = (
                 f"SELECT row_number() OVER (ORDER BY _order) - 1 AS _n, * "
                 f"FROM ({self._saleorder_sql(info)}) WHERE {' AND '.join(where)}"
             )
+            select = f"SELECT * FROM ({inner}) {limit} ORDER BY _n"
         with self.cursor() as cur:
-            cur.execute(
-                f"CREATE TABLE {table} AS SELECT * FROM ({inner}) {limit} ORDER BY _n", params
-            )
+            cur.execute(f"CREATE TABLE {table} AS {select}", params)
             (total,) = cur.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(total)
 
@@ -494,9 +494,10 @@ class DataStore:
         select_sql: str,
     ) -> duckdb.DuckDBPyConnection | None:
         """The page's query, executed (None for a page past the end)."""
-        span = f"_n >= {int(offset)} AND _n < {int(offset + limit)}"
         if result.key.shape != "flat":
+            span = f"_n >= {int(offset)} AND _n < {int(offset + limit)}"
             return cur.execute(f"SELECT {select_sql} FROM {result.table} WHERE {span} ORDER BY _n")
+        span = f"rowid >= {int(offset)} AND rowid < {int(offset + limit)}"  # see _build
         low, high, count = cur.execute(
             f"SELECT min(_pos), max(_pos), count(*) FROM {result.table} WHERE {span}"
         ).fetchone()
