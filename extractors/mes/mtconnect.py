@@ -116,8 +116,11 @@ def _after(timestamp: str | None, until: datetime) -> bool:
 
 def _received(response: requests.Response) -> requests.Response:
     """A /sample answer as it came: the document is parsed by the caller (`_check_sample`)
-    while the next page is on its way. Error statuses are checked here, as before."""
-    return response if response.status_code < 400 else _check_sample(response)
+    while the next page is on its way. An error status is checked here, inside the
+    retrying request, as before: `_check_sample` raises for every one."""
+    if response.status_code >= 400:
+        _check_sample(response)
+    return response
 
 
 def _next_from(body: bytes, instance: str | None, until: bytes | None) -> int | None:
