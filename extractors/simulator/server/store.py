@@ -186,7 +186,8 @@ class DataStore:
         self.default_as_of = self._default_as_of()
         # Loading is done; what follows are small queries, one per request, where spreading
         # each over the cores costs more than it saves (a page: 0.45 s per 100 pages on one
-        # thread, 1.1 s of CPU on two). A result set's sort takes as long either way.
+        # thread, 1.1 s of CPU on two). A sales-order result set's sort takes as long either
+        # way; a flat one is not sorted (`_build`).
         self._con.execute("SET threads = 1")
         # Pages of megabytes are allocated and freed one after the other; with DuckDB's
         # allocator background thread the memory is kept for the next one instead of being
@@ -219,8 +220,9 @@ class DataStore:
         ``_vnext`` is the time of the record's next version (NULL for the latest), so the
         version current at T is a plain filter (``current_where``) rather than a window
         per request; ``_pos`` numbers rows in (version time, key) order, the order every
-        list is served in, so a result set is numbered by sorting one integer. ``_json``
-        (REST entities only) is the record as served, see the module's docstring.
+        list is served in. The table is stored in that order, so a flat result set is
+        numbered by a filtered scan, with no sort (``_build``). ``_json`` (REST entities
+        only) is the record as served, see the module's docstring.
         """
         path = self.data_dir / ent.path
         table = table_name(ent)
