@@ -10,7 +10,7 @@ import click
 from extractors._http.client import Window
 from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
-from extractors.excel.schema import TARGET_SHEETS
+from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
 from perfchain.errors import ConfigError, PerfchainError
 from perfchain.settings import load_settings
 
@@ -37,17 +37,23 @@ def check(environ: dict[str, str] | None = None) -> list[str]:
             click.echo(f"  {source}: {config.base_url} (secrets present)")
     drop = settings.paths.excel_drop
     if drop is not None:
-        problems.extend(_check_targets(drop))
+        problems.extend(f"excel: {problem}" for problem in check_targets(drop))
     return problems
 
 
-def _check_targets(drop: Path) -> list[str]:
-    """Read every sheet of the targets workbook the way a run would."""
+def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
+    """Read every sheet of the targets workbook the way a run would: a sheet's first bad
+    cell (the reader stops there), for every sheet; a missing workbook once."""
     client = ExcelDropClient(drop)
+    problems = []
     for entity in TARGET_SHEETS:
         try:
             rows = sum(len(page) for page in client.extract(entity, Window()))
         except PerfchainError as error:
-            return [f"excel: {error}"]
-        click.echo(f"  excel: {entity.protocol_name}: {rows} rows OK")
-    return []
+            problems.append(str(error))
+            if not (drop / TARGETS_FILE).exists():
+                break
+            continue
+        if echo:
+            click.echo(f"  excel: {entity.protocol_name}: {rows} rows OK")
+    return problems

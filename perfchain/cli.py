@@ -82,6 +82,20 @@ def simulate(data: Path, port: int, faults: str | None) -> None:
     serve_forever(data, host="127.0.0.1", port=port, faults=faults)
 
 
+@main.command("validate-dataset")
+@click.argument("data", type=click.Path(path_type=Path, exists=True, file_okay=False))
+def validate_dataset(data: Path) -> None:
+    """Check a dataset folder against docs/dataset.md; every problem with file, line, column."""
+    from perfchain.dataset import validate_dataset as problems_of
+
+    problems = problems_of(data)
+    for problem in problems:
+        click.secho(f"  ✗ {problem}", fg="red", err=True)
+    if problems:
+        raise PerfchainError(f"{data}: {len(problems)} dataset problem(s) (docs/dataset.md)")
+    click.echo(f"{data}: valid dataset")
+
+
 @main.command()
 @click.option("--scale", type=click.Choice(SCALES), default="s", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)

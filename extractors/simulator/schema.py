@@ -3,7 +3,8 @@
 This module is the single source of truth shared by the generator (which writes the
 files), the simulator (which serves them over each system's protocol) and the docs
 (docs/dataset.md is written from it). A hand-written dataset is valid when every file
-listed here exists under the dataset root with at least the listed columns.
+listed here exists under the dataset root with exactly the listed columns and values of
+the listed types (``extractors/simulator/server/validate.py`` checks it).
 
 Conventions
 -----------

@@ -65,3 +65,39 @@ def test_a_bad_config_key_is_named(tmp_path, monkeypatch) -> None:  # type: igno
     assert "plant.timezone" in result.output and "Mars/Olympus" in result.output
     assert "extract.overlap_minutes" in result.output
     assert "Traceback" not in result.output
+
+
+def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuses(
+    tmp_path, demo_data
+) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "plant"
+    shutil.copytree(demo_data, data)
+    ok = CliRunner().invoke(main, ["validate-dataset", str(data)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output == f"{data}: valid dataset\n"
+
+    (data / "qms" / "defects.csv").rename(data / "qms" / "defect.csv")
+    path = data / "hr" / "teams.csv"
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(header.replace("leader_no", "leader_id") + "\n" + rest, encoding="utf-8")
+    (data / "excel" / "销售部订单跟踪.xlsx").unlink()
+
+    bad = CliRunner().invoke(main, ["validate-dataset", str(data)])
+    assert bad.exit_code == 2
+    assert bad.output.splitlines() == [
+        "  ✗ qms/defect.csv: unknown file: the dataset format has no such entity "
+        "(did you mean qms/defects.csv?)",
+        "  ✗ qms/defects.csv: missing: every entity needs its file, with a header row at least",
+        "  ✗ hr/teams.csv, line 1, column leader_id: unknown column: not a field of this "
+        "entity (did you mean leader_no?)",
+        "  ✗ hr/teams.csv, line 1, column leader_no: missing column (did you mean leader_id?)",
+        "  ✗ excel/销售部订单跟踪.xlsx: missing (listed in manifest.json)",
+        f"perfchain: {data}: 5 dataset problem(s) (docs/dataset.md)",
+    ]
+
+    refused = CliRunner().invoke(main, ["simulate", "--data", str(data), "--port", "0"])
+    assert refused.exit_code == 2
+    assert f"perfchain: {data} is not a valid dataset (4 problem(s)" in refused.output
+    assert "qms/defect.csv: unknown file" in refused.output
+    assert "hr/teams.csv, line 1, column leader_id: unknown column" in refused.output
+    assert "serving" not in refused.output and "Traceback" not in refused.output

@@ -17,6 +17,7 @@ from extractors.simulator.server.credentials import Credentials
 from extractors.simulator.server.faults import FaultPlan
 from extractors.simulator.server.state import DEFAULT_BUFFER_SIZE, LoggedRequest, SimState
 from extractors.simulator.server.store import DataStore
+from extractors.simulator.server.validate import require_valid
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -45,6 +46,7 @@ class SimulatorServer:
         buffer_size: int = DEFAULT_BUFFER_SIZE,
     ) -> None:
         _loopback_only(host)
+        require_valid(Path(data_dir))  # refuse a dataset the store would serve wrongly
         self.host = host
         self._requested_port = port
         self.store = DataStore(Path(data_dir))
@@ -145,6 +147,7 @@ def serve_forever(
 ) -> None:
     """The `perfchain simulate` process: serve until interrupted."""
     _loopback_only(host)
+    require_valid(Path(data_dir))
     store = DataStore(Path(data_dir))
     state = SimState(store, faults=FaultPlan(faults), credentials=Credentials.from_env())
     app = create_app(store, state=state)

@@ -124,7 +124,7 @@ def fixed_offset_seconds(tz: ZoneInfo) -> int | None:
     return int(offset.total_seconds()) if offset is not None else None
 
 
-def _modstamp_sql(column: str, type_: str, tz: str) -> str:
+def version_time_sql(column: str, type_: str, tz: str) -> str:
     col = quote_ident(column)
     offset = fixed_offset_seconds(ZoneInfo(tz))
     if type_ in ("ts_utc", "ts_offset"):
@@ -238,7 +238,8 @@ class DataStore:
             )
             loaded = True
         else:
-            # A missing file serves an empty entity; /_sim/health lists it.
+            # A missing file serves an empty entity (the simulator refuses such a dataset
+            # before loading it, validate.py; a store on its own, as in tests, does not).
             present = list(schema_columns)
             nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {quote_ident(c)}" for c in present)
             source = f"(SELECT {nulls} WHERE false)"
@@ -266,7 +267,7 @@ class DataStore:
             CREATE TABLE {table} AS
             WITH typed AS (
                 SELECT {", ".join(select)},
-                    {_modstamp_sql(ent.modstamp, modstamp.type, self.tz_name)} AS _ts,
+                    {version_time_sql(ent.modstamp, modstamp.type, self.tz_name)} AS _ts,
                     row_number() OVER () AS _ord,
                     {deleted} AS _del
                 FROM {source}
