@@ -124,6 +124,19 @@ def fixed_offset_seconds(tz: ZoneInfo) -> int | None:
     return int(offset.total_seconds()) if offset is not None else None
 
 
+def dataset_timezone(manifest: dict[str, Any]) -> str:
+    """The plant zone local times are read in: the manifest's, else its first plant's."""
+    for key in ("timezone", "time_zone", "tz"):
+        if isinstance(manifest.get(key), str):
+            return str(manifest[key])
+    plants = manifest.get("plants")
+    if isinstance(plants, list) and plants and isinstance(plants[0], dict):
+        for key in ("timezone", "time_zone", "tz"):
+            if isinstance(plants[0].get(key), str):
+                return str(plants[0][key])
+    return DEFAULT_TZ
+
+
 def version_time_sql(column: str, type_: str, tz: str) -> str:
     col = quote_ident(column)
     offset = fixed_offset_seconds(ZoneInfo(tz))
@@ -204,15 +217,7 @@ class DataStore:
         return json.loads(path.read_text(encoding="utf-8"))
 
     def _timezone(self) -> str:
-        for key in ("timezone", "time_zone", "tz"):
-            if isinstance(self.manifest.get(key), str):
-                return self.manifest[key]
-        plants = self.manifest.get("plants")
-        if isinstance(plants, list) and plants and isinstance(plants[0], dict):
-            for key in ("timezone", "time_zone", "tz"):
-                if isinstance(plants[0].get(key), str):
-                    return plants[0][key]
-        return DEFAULT_TZ
+        return dataset_timezone(self.manifest)
 
     def _load(self, ent: Entity) -> EntityInfo:
         """One CSV → a table sorted in serving order, with the hidden columns.

@@ -9,6 +9,7 @@ the header being line 1.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -242,3 +243,10 @@ def test_layout_problems_bom_header_and_manifest(tmp_path) -> None:  # type: ign
         "hr/teams.csv, line 1, column name: missing column",
         "hr/shifts.csv, line 1: starts with a byte order mark: write UTF-8 without BOM",
     ]
+
+
+def test_an_unknown_time_zone_in_the_manifest_is_named(copy) -> None:  # type: ignore[no-untyped-def]
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["timezone"] = "Mars/Olympus"
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert dataset_problems(copy) == [Problem("manifest.json", "unknown time zone 'Mars/Olympus'")]
