@@ -101,3 +101,22 @@ def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuse
     assert "qms/defect.csv: unknown file" in refused.output
     assert "hr/teams.csv, line 1, column leader_id: unknown column" in refused.output
     assert "serving" not in refused.output and "Traceback" not in refused.output
+
+
+def test_validate_dataset_reads_the_targets_workbook_sheet_by_sheet(tmp_path, demo_data) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "plant"
+    shutil.copytree(demo_data, data)
+    workbook = openpyxl.load_workbook(data / "excel" / "targets.xlsx")
+    del workbook["stage_weights"]
+    workbook["line_thresholds"]["F3"] = "high"
+    workbook.save(data / "excel" / "targets.xlsx")
+
+    result = CliRunner().invoke(main, ["validate-dataset", str(data)])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        "  ✗ excel/targets.xlsx: sheet 'stage_weights' is missing",
+        "  ✗ excel/targets.xlsx, sheet 'line_thresholds', row 3, column F (yellow_threshold): "
+        "'high' is not a number. Fix the cell and run again.",
+    ]
+    assert lines[2:] == [f"perfchain: {data}: 2 dataset problem(s) (docs/dataset.md)"]
