@@ -68,7 +68,7 @@ def test_a_bad_config_key_is_named(tmp_path, monkeypatch) -> None:  # type: igno
 
 
 def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuses(
-    tmp_path, demo_data
+    tmp_path, demo_data, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "plant"
     shutil.copytree(demo_data, data)
@@ -95,6 +95,11 @@ def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuse
         f"perfchain: {data}: 5 dataset problem(s) (docs/dataset.md)",
     ]
 
+    def serving(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # Had the check let the dataset through, the command would serve until killed.
+        raise AssertionError("the simulator started serving an invalid dataset")
+
+    monkeypatch.setattr("extractors.simulator.server.runner.make_server", serving)
     refused = CliRunner().invoke(main, ["simulate", "--data", str(data), "--port", "0"])
     assert refused.exit_code == 2
     assert f"perfchain: {data} is not a valid dataset (4 problem(s)" in refused.output
