@@ -15,6 +15,7 @@ from expectations import (
     fct_signal_response,
     fct_team_quality_hourly,
     kpi_daily,
+    kpi_period,
     order_360,
 )
 from expectations.suite import MartSuite
@@ -34,6 +35,7 @@ SUITES: dict[str, MartSuite] = {
         fct_oee_shift,
         fct_signal_response,
         kpi_daily,
+        kpi_period,
         order_360,
     )
 }

@@ -54,9 +54,11 @@ _LABELS: dict[str, tuple[str, str]] = {
         "red line. Click a red cell to jump to the rows behind it.",
     ),
     "heatmap.rollup": (
-        "区间值 = 区间内分子之和 ÷ 分母之和;月累计指标取区间最后一天的值。",
-        "Period value = sum of numerators ÷ sum of denominators over the period; month-to-date "
-        "KPIs take the value of the period's last day.",
+        "区间值 = 区间自身的分子 ÷ 分母(无论分子、分母落在哪一天,kpi_period);OEE 由区间内"
+        "各分量之和计算,响应时长取区间内发起的信号。",
+        "Period value = the period's own numerator ÷ denominator, whatever day each side fell on "
+        "(kpi_period); OEE from the period's summed components, response hours over the "
+        "signals raised in the period.",
     ),
     "heatmap.red_cells": ("红色单元格", "Red cells"),
     "heatmap.no_data": ("—", "—"),
@@ -208,9 +210,9 @@ _LABELS: dict[str, tuple[str, str]] = {
         "split by stage weights).",
     ),
     "note.signals": (
-        "区间内(响应类指标为本月至今)的客诉、升级工单和告警,及其首次内部响应。",
-        "Complaints, escalations and alerts in the period (month to date for the response "
-        "KPIs) and their first internal action.",
+        "区间内(日报为本月至今,与响应类指标一致)的客诉、升级工单和告警,及其首次内部响应。",
+        "Complaints, escalations and alerts in the period (month to date in a day report, as "
+        "its response KPIs are) and their first internal action.",
     ),
     "note.reconciliation": (
         "区间内承诺交期的订单中,销售/物流/财务口径与统一锚点不一致的订单。",

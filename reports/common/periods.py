@@ -22,12 +22,14 @@ class Period:
 
     @property
     def month_start(self) -> date:
-        """Month-to-date KPIs (response hours) look back to here even in a day drop."""
         return self.end.replace(day=1)
 
     @property
     def evidence_start(self) -> date:
-        return min(self.start, self.month_start)
+        """First date of the signals behind the response KPIs. A day shows `kpi_daily`,
+        whose response KPIs are month to date; a week or a month shows `kpi_period`, whose
+        response KPIs cover the signals raised in the period itself."""
+        return self.month_start if self.kind == "day" else self.start
 
 
 def period_window(as_of: date, kind: str) -> Period:

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from reports.common.periods import Period
-from reports.common.style import KPI_ORDER, LAST_VALUE_KPIS
+from reports.common.style import KPI_ORDER
 from reports.labels import Lang
 
 # Open orders due within this many days after the as-of date are listed as at risk.
@@ -51,75 +51,36 @@ def _in_list(values: tuple[str, ...] | frozenset[str]) -> str:
 
 
 def heatmap_cells(q: Query) -> pd.DataFrame:
-    """One row per scope × KPI over the window, with the status for the window.
+    """One row per scope × KPI over the window, with its value and status as published.
 
-    A period's value sums numerators and denominators and divides once (SPEC 5.4: never
-    average ratios); thresholds, target and direction are those in force on the window's
-    last day, applied with the rule `kpi_daily` uses. A single day keeps the mart's status.
+    A day is the `kpi_daily` row of the as-of date. A week or a month is the `kpi_period`
+    row of the window (period start to the as-of date): the period's own numerator and
+    denominator, whatever day each side fell on (SPEC 5.6), OEE from the period's summed
+    components and response hours over the period's signals; target, thresholds and status
+    are those in force on the window's last day. The report never re-derives a figure.
     """
-    last_value = _in_list(LAST_VALUE_KPIS)
+    columns = """
+        scope_type, scope_id, kpi_code, kpi_name, kpi_name_en, unit, value, numerator,
+        denominator, target, coalesce(yellow_threshold, target) as yellow_threshold,
+        coalesce(red_threshold, yellow_threshold, target) as red_threshold, direction, status
+    """
+    scopes = _in_list(HEATMAP_SCOPES)
+    if q.period.kind == "day":
+        return q.frame(
+            f"""
+            select {columns} from marts.kpi_daily
+            where kpi_date = $end and scope_type in ({scopes})
+            order by scope_type, scope_id, kpi_code
+            """
+        )
     return q.frame(
         f"""
-        with window_rows as (
-            select * from marts.kpi_daily
-            where kpi_date between $start and $end
-                and scope_type in ({_in_list(HEATMAP_SCOPES)})
-        ),
-        rolled as (
-            select
-                scope_type,
-                scope_id,
-                kpi_code,
-                arg_max(kpi_name, kpi_date) as kpi_name,
-                arg_max(kpi_name_en, kpi_date) as kpi_name_en,
-                arg_max(unit, kpi_date) as unit,
-                sum(numerator) as numerator_sum,
-                sum(denominator) as denominator_sum,
-                arg_max(numerator, kpi_date) as last_numerator,
-                arg_max(denominator, kpi_date) as last_denominator,
-                arg_max(value, kpi_date) as last_value,
-                arg_max(target, kpi_date) as target,
-                arg_max(coalesce(yellow_threshold, target), kpi_date) as yellow_threshold,
-                arg_max(coalesce(red_threshold, yellow_threshold, target), kpi_date)
-                    as red_threshold,
-                arg_max(direction, kpi_date) as direction,
-                arg_max(status, kpi_date) as last_status,
-                count(*) as days,
-            from window_rows
-            group by scope_type, scope_id, kpi_code
-        ),
-        valued as (
-            select
-                *,
-                kpi_code in ({last_value}) as is_last_value,
-                case when kpi_code in ({last_value}) then last_numerator
-                    else numerator_sum end as numerator,
-                case when kpi_code in ({last_value}) then last_denominator
-                    else denominator_sum end as denominator,
-                case
-                    when kpi_code in ({last_value}) then last_value
-                    when denominator_sum > 0 then numerator_sum / denominator_sum
-                end as value,
-            from rolled
-        )
-        select
-            scope_type, scope_id, kpi_code, kpi_name, kpi_name_en, unit, value, numerator,
-            denominator, target, yellow_threshold, red_threshold, direction, days,
-            case
-                -- One day (or a month-to-date KPI): the mart's own status, verbatim.
-                when days = 1 or is_last_value then last_status
-                when value is null or target is null then null
-                -- docs/sources/excel.md: at or better than the target is green, beyond
-                -- the red threshold (in the bad direction) is red, in between yellow.
-                when direction = 'lower_is_better' then
-                    case when value <= target then 'green'
-                        when value > red_threshold then 'red' else 'yellow' end
-                else
-                    case when value >= target then 'green'
-                        when value < red_threshold then 'red' else 'yellow' end
-            end as status,
-        from valued
-        """
+        select {columns} from marts.kpi_period
+        where period_type = $kind and period_start = $start and period_end = $end
+            and scope_type in ({scopes})
+        order by scope_type, scope_id, kpi_code
+        """,
+        kind=q.period.kind,
     )
 
 

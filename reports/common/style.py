@@ -8,10 +8,6 @@ ValueKind = Literal["percent", "hours", "ratio"]
 # Ratios that are not shares: output per head is standard hours per attended hour.
 _PLAIN_RATIOS = {"output_per_head"}
 
-# KPIs whose mart rows are already month-to-date (percentiles, running shares): summing
-# their numerators over several days would double count, so a period takes the last day.
-LAST_VALUE_KPIS = frozenset({"response_hours_median", "response_hours_p90", "auto_trigger_share"})
-
 # Heatmap column order: delivery and service first, then team quality, then OEE.
 KPI_ORDER = (
     "otd_rate",

@@ -125,6 +125,25 @@ select
 from range(0, {days} + 1) as days(i);
 create or replace table marts.order_360 as
 select order_id, customer_id, is_delivered, delivered_at from marts.fct_order_delivery;
+create or replace table marts.kpi_period as
+with periods as (
+    select 'week' as period_type, date_trunc('week', kpi_date)::date as period_start, *
+    from marts.kpi_daily
+    union all
+    select 'month' as period_type, date_trunc('month', kpi_date)::date as period_start, *
+    from marts.kpi_daily
+),
+to_date as (
+    select
+        period_type, period_start, kpi_date as period_end, scope_type, scope_id, kpi_code,
+        sum(numerator) over period_so_far as numerator,
+        sum(denominator) over period_so_far as denominator,
+        kpi_date = max(kpi_date) over (partition by period_type, period_start) as is_latest,
+        target,
+    from periods
+    window period_so_far as (partition by period_type, period_start order by kpi_date)
+)
+select *, numerator / denominator as value, 'green' as status from to_date;
 """
 
 # The planted defects, each as the SQL that plants it.

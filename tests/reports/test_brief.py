@@ -16,6 +16,7 @@ from reports.brief.build import build_brief
 from reports.common.periods import period_window
 from reports.common.style import format_value
 from reports.labels import label
+from tests.reports.expected import window_figures
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +41,8 @@ def _text(path: Path) -> str:
 
 def _plant_value(con: duckdb.DuckDBPyConnection, as_of: date, code: str) -> float:
     window = period_window(as_of, "week")
-    (value,) = con.execute(
-        "select sum(numerator) / sum(denominator) from marts.kpi_daily "
-        "where scope_type = 'plant' and kpi_code = ? and kpi_date between ? and ?",
-        [code, window.start, window.end],
-    ).fetchone()
+    value = window_figures(con, window.start, window.end)[("plant", "P01", code)]
+    assert value is not None, code
     return value
 
 

@@ -4,7 +4,7 @@ links from red cells to their rows, frozen headers, formats, filters, languages.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,9 +13,10 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.common.periods import period_window
-from reports.common.style import LAST_VALUE_KPIS, STATUS_FILL
+from reports.common.style import STATUS_FILL
 from reports.labels import kpi_label, label
 from reports.workbook.build import HEATMAP_TOP, build_workbook
+from tests.reports.expected import window_figures
 
 SHEETS = [
     "overview", "kpi", "otd", "quality", "oee", "signals", "contrib_dept", "contrib_emp",
@@ -30,7 +31,7 @@ def books(published: Path, as_of: date, logs_dir: Path, tmp_path_factory: pytest
     with duckdb.connect(str(published), read_only=True) as con:
         paths = {
             (period, lang): build_workbook(con, as_of, lang, period, out_dir=out, logs_dir=logs_dir)
-            for period, lang in (("week", "zh"), ("day", "zh"), ("day", "en"))
+            for period, lang in (("week", "zh"), ("month", "zh"), ("day", "zh"), ("day", "en"))
         }
     return {key: openpyxl.load_workbook(path) for key, path in paths.items()}
 
@@ -73,34 +74,22 @@ def _scope_names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
     return names
 
 
-def _expected(con: duckdb.DuckDBPyConnection, start: date, end: date) -> dict:
-    rows = con.execute(
-        """
-        select scope_type, scope_id, kpi_code,
-            sum(numerator) / sum(denominator), arg_max(value, kpi_date)
-        from marts.kpi_daily
-        where kpi_date between ? and ? and scope_type in ('plant', 'department', 'team')
-        group by all
-        """,
-        [start, end],
-    ).fetchall()
-    return {
-        (scope_type, scope_id, code): last if code in LAST_VALUE_KPIS else summed
-        for scope_type, scope_id, code, summed, last in rows
-    }
-
-
 def test_sheets_in_order(books: dict) -> None:
     assert books[("week", "zh")].sheetnames == [label(f"sheet.{key}", "zh") for key in SHEETS]
     assert books[("day", "en")].sheetnames == [label(f"sheet.{key}", "en") for key in SHEETS]
 
 
-def test_heatmap_values_equal_the_marts(books: dict, con, as_of: date) -> None:  # type: ignore[no-untyped-def]
-    window = period_window(as_of, "week")
-    sheet = books[("week", "zh")][label("sheet.overview", "zh")]
+@pytest.mark.parametrize("period", ["week", "month"])
+def test_heatmap_values_equal_the_period_figures(
+    books: dict, con, as_of: date, period: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Additive KPIs = the window's daily numerators over its denominators; OEE from the
+    summed components; response hours over the window's own signals."""
+    window = period_window(as_of, period)
+    sheet = books[(period, "zh")][label("sheet.overview", "zh")]
     cells = _heatmap(sheet, "zh", con)
     names = _scope_names(con)
-    expected = _expected(con, window.start, window.end)
+    expected = window_figures(con, window.start, window.end)
     compared = 0
     for (scope_name, code), cell in cells.items():
         scope_type, scope_id = names[scope_name]
@@ -108,7 +97,7 @@ def test_heatmap_values_equal_the_marts(books: dict, con, as_of: date) -> None: 
         if want is None:
             assert cell.value == "—", (scope_name, code)
             continue
-        assert cell.value == pytest.approx(want, rel=1e-9), (scope_name, code)
+        assert cell.value == pytest.approx(want, abs=1e-6), (scope_name, code)  # 6 decimals
         assert cell.offset(column=1).value is not None  # the target beside the value
         compared += 1
     assert compared >= 20
@@ -231,3 +220,58 @@ def test_english_workbook_has_english_labels(books: dict) -> None:
     headers = [cell.value for cell in book[label("sheet.otd", "en")][3]]
     assert "Promised date" in headers
     assert not any(re.search(r"[\u4e00-\u9fff]", str(value)) for value in headers if value)
+
+
+def test_month_complaint_rate_counts_every_complaint_the_signal_sheet_lists(
+    published: Path, con, as_of: date, logs_dir: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """SPEC 5.6: a month's complaint rate = complaints opened in the month / orders
+    delivered in it, counted from the facts, complaints on days without a delivery
+    included; the signal sheet of the same drop lists exactly those complaints. The drop is
+    for the last month with such a complaint (the demo has one), else the as-of month."""
+    lonely_days = con.execute(
+        "select signal.signal_date from marts.fct_signal_response as signal "
+        "where signal.is_complaint and signal.signal_date <= ? "
+        "and not exists (select 1 from marts.fct_order_delivery as delivery "
+        "where delivery.is_delivered and delivery.delivered_date = signal.signal_date) "
+        "order by 1 desc",
+        [as_of],
+    ).fetchall()
+    day = as_of
+    if lonely_days:
+        lonely = lonely_days[0][0]
+        following = (lonely.replace(day=28) + timedelta(days=4)).replace(day=1)
+        day = min(as_of, following - timedelta(days=1))
+    window = period_window(day, "month")
+    bounds = [window.start, window.end]
+    (complaints, on_delivery_days) = con.execute(
+        "select count(*), count(*) filter (where exists (select 1 "
+        "from marts.fct_order_delivery as delivery where delivery.is_delivered "
+        "and delivery.delivered_date = signal.signal_date)) "
+        "from marts.fct_signal_response as signal "
+        "where signal.is_complaint and signal.signal_date between ? and ?",
+        bounds,
+    ).fetchone()
+    (delivered,) = con.execute(
+        "select count(*) from marts.fct_order_delivery "
+        "where is_delivered and delivered_date between ? and ?",
+        bounds,
+    ).fetchone()
+    assert complaints > 0 and delivered > 0
+    assert on_delivery_days < complaints or not lonely_days
+    with duckdb.connect(str(published), read_only=True) as reader:
+        path = build_workbook(reader, day, "zh", "month", out_dir=tmp_path, logs_dir=logs_dir)
+    book = openpyxl.load_workbook(path)
+    cell = _heatmap(book[label("sheet.overview", "zh")], "zh", con)[("全厂 P01", "complaint_rate")]
+    assert cell.value == pytest.approx(complaints / delivered, abs=1e-6)
+    if lonely_days:
+        # Adding up only the days that had deliveries would have missed the lonely complaint.
+        assert cell.value != pytest.approx(on_delivery_days / delivered, abs=1e-6)
+    sheet = book[label("sheet.signals", "zh")]
+    header = [sheet.cell(3, col).value for col in range(1, sheet.max_column + 1)]
+    column = header.index(label("col.is_complaint", "zh")) + 1
+    listed = sum(
+        sheet.cell(row, column).value == label("value.yes", "zh")
+        for row in range(4, sheet.max_row + 1)
+    )
+    assert listed == complaints

@@ -22,6 +22,7 @@ MARTS = (
     "fct_oee_shift",
     "fct_signal_response",
     "kpi_daily",
+    "kpi_period",
     "order_360",
 )
 

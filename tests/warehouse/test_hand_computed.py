@@ -182,3 +182,90 @@ def test_plant_otd_of_one_day_recomputed_from_raw(warehouse: Warehouse) -> None:
     ).fetchone()
     assert counted >= 3  # the planted midnight and invoiced-before-signed orders are due then
     assert (numerator, denominator) == (on_time, counted)
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def test_month_complaint_rate_counts_complaints_on_days_without_deliveries(
+    warehouse: Warehouse,
+) -> None:
+    """SPEC 5.6, recomputed from raw CRM cases: each month's complaint rate in kpi_period =
+    complaint cases opened in the month / orders delivered in it, whatever days they fell on.
+    The demo has complaints on days nothing was delivered; they count in their month."""
+    con = warehouse.connect()
+    (as_of,) = con.execute("select max(kpi_date) from marts.kpi_daily").fetchone()
+    cases = _latest(
+        con.execute(
+            'select "Id", "Type", "CreatedDate", coalesce("IsDeleted", false), "SystemModstamp" '
+            "from raw.crm__cases"
+        ).fetchall(),
+        slice(0, 1),
+        4,
+    )
+    opened = [
+        created.astimezone(PLANT).date()
+        for _, case_type, created, deleted, _ in cases
+        if case_type == "Complaint" and not deleted
+    ]
+    opened = [day for day in opened if day <= as_of]
+    delivered = [
+        day
+        for (day,) in con.execute(
+            "select delivered_date from marts.fct_order_delivery "
+            "where is_delivered and delivered_date <= ?",
+            [as_of],
+        ).fetchall()
+    ]
+    lonely = [day for day in opened if day not in set(delivered)]
+    assert lonely, "the demo should hold a complaint on a day without deliveries"
+
+    months = sorted({_month(day) for day in opened + delivered})
+    published = {
+        start: (numerator, denominator, value)
+        for start, numerator, denominator, value in con.execute(
+            "select period_start, numerator, denominator, value from marts.kpi_period "
+            "where period_type = 'month' and is_latest and kpi_code = 'complaint_rate' "
+            "and scope_type = 'plant'"
+        ).fetchall()
+    }
+    for month in months:
+        complaints = sum(_month(day) == month for day in opened)
+        deliveries = sum(_month(day) == month for day in delivered)
+        numerator, denominator, value = published[month]
+        assert (numerator, denominator) == (complaints, deliveries), month
+        assert value == pytest.approx(complaints / deliveries, abs=1e-6), month
+    # The month of a lonely complaint: adding up only the days with deliveries falls short.
+    month = _month(lonely[0])
+    on_delivery_days = sum(_month(d) == month and d in set(delivered) for d in opened)
+    assert published[month][0] > on_delivery_days
+
+
+def test_month_otd_counts_orders_on_their_promised_date_whenever_delivered(
+    warehouse: Warehouse,
+) -> None:
+    """SPEC 5.1: a month's OTD = on-time delivered orders / orders promised in it. An order
+    promised in one month and delivered in the next is late in the month it was promised."""
+    con = warehouse.connect()
+    orders = con.execute(
+        "select promised_date, delivered_date, is_on_time from marts.fct_order_delivery "
+        "where is_otd_relevant"
+    ).fetchall()
+    crossing = [
+        (promised, delivered)
+        for promised, delivered, _ in orders
+        if delivered is not None and _month(delivered) != _month(promised)
+    ]
+    assert crossing, "the demo should hold orders delivered in another month than promised"
+    published = {
+        start: (numerator, denominator)
+        for start, numerator, denominator in con.execute(
+            "select period_start, numerator, denominator from marts.kpi_period "
+            "where period_type = 'month' and is_latest and kpi_code = 'otd_rate' "
+            "and scope_type = 'plant'"
+        ).fetchall()
+    }
+    for month in sorted({_month(promised) for promised, _, _ in orders}):
+        due = [on_time for promised, _, on_time in orders if _month(promised) == month]
+        assert published[month] == (sum(due), len(due)), month

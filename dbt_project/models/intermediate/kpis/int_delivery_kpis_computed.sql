@@ -1,5 +1,8 @@
 -- Delivery KPIs per plant date: OTD (SPEC 5.1) by promised date, plant and sales
 -- department; complaint rate (SPEC 5.6) = complaints opened / orders delivered that day.
+-- A day with complaints and no delivery (or deliveries and no complaint) still has its row,
+-- with a null value when nothing was delivered, so a week or a month that sums the days
+-- counts every complaint and every delivery.
 with
 
 orders as (
@@ -82,14 +85,14 @@ deliveries_per_day as (
 complaint_rate as (
 
     select
-        deliveries_per_day.kpi_date,
+        coalesce(deliveries_per_day.kpi_date, complaints_per_day.kpi_date) as kpi_date,
         'plant' as scope_type,
         '{{ var("plant_id") }}' as scope_id,
         'complaint_rate' as kpi_code,
         coalesce(complaints_per_day.complaint_count, 0) as numerator,
-        deliveries_per_day.delivered_count as denominator
+        coalesce(deliveries_per_day.delivered_count, 0) as denominator
     from deliveries_per_day
-    left join complaints_per_day
+    full outer join complaints_per_day
         on deliveries_per_day.kpi_date = complaints_per_day.kpi_date
 
 ),
@@ -121,6 +124,7 @@ final as (
         end as source_model
     from unioned
     where denominator > 0
+        or numerator > 0
 
 )
 

@@ -1,7 +1,9 @@
 -- OEE (SPEC 5.4) per shift date for every machine, line, department and the plant. Components are
 -- summed over shifts and machines and divided once: OEE = (run/busy) x (ideal/run) x
 -- (good/produced) over the sums, which reduces to ideal x good / (busy x produced) - never
--- an average of shift OEEs.
+-- an average of shift OEEs. OEE's numerator is not additive over days (a week's quality
+-- ratio weighs every day's ideal time): int_period_kpis_computed sums the components of
+-- the period instead of these rows. A day with events on either side keeps its row.
 with
 
 machine_shifts as (
@@ -82,9 +84,11 @@ unpivoted as (
     from summed
     union all
     -- OEE's numerator is "fully productive time" (good units at ideal cycle time) and its
-    -- denominator the planned busy time: ideal x quality / planned busy.
+    -- denominator the planned busy time: ideal x quality / planned busy. A day planned busy
+    -- that produced nothing had no productive time: 0, not a missing row.
     select kpi_date, scope_type, scope_id, 'oee' as kpi_code,
-        ideal_minutes * {{ safe_divide('good_qty', 'produced_qty') }} as numerator,
+        coalesce(ideal_minutes * {{ safe_divide('good_qty', 'produced_qty') }}, 0)
+            as numerator,
         planned_busy_minutes as denominator
     from summed
 
@@ -103,7 +107,7 @@ final as (
         'fct_oee_shift' as source_model
     from unpivoted
     where denominator > 0
-        and numerator is not null
+        or numerator > 0
 
 )
 

@@ -1,5 +1,8 @@
 -- Team quality KPIs (SPEC 5.3) per plant date for every team, line, department and the
--- plant: the team-hour components are summed first and divided once.
+-- plant: the team-hour components are summed first and divided once. A day whose
+-- numerator has events but whose denominator is 0 (reworked units on a day without
+-- production, earned hours without attendance) keeps its row with a null value, so a
+-- period that sums the days loses nothing.
 with
 
 team_hours as (
@@ -102,6 +105,7 @@ final as (
         'fct_team_quality_hourly' as source_model
     from unpivoted
     where denominator > 0
+        or numerator > 0
 
 )
 

@@ -133,23 +133,8 @@ final as (
         cast(yellow_threshold as double) as yellow_threshold,
         cast(red_threshold as double) as red_threshold,
         direction,
-        -- docs/sources/excel.md: at or better than the target is green, beyond the red
-        -- threshold (in the bad direction) is red, in between yellow.
-        case
-            when kpi_value is null or target is null then null
-            when direction = 'lower_is_better' then
-                case
-                    when kpi_value <= target then 'green'
-                    when kpi_value > red_threshold then 'red'
-                    else 'yellow'
-                end
-            else
-                case
-                    when kpi_value >= target then 'green'
-                    when kpi_value < red_threshold then 'red'
-                    else 'yellow'
-                end
-        end as status,
+        -- docs/sources/excel.md; null when there is no value (nothing delivered that day).
+        {{ kpi_status('kpi_value', 'target', 'red_threshold', 'direction') }} as status,
         target_source,
         -- The fact whose rows the numerator and denominator count.
         source_model
