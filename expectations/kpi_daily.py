@@ -1,7 +1,8 @@
 """Suite for marts.kpi_daily: one row per date x scope x kpi (SPEC 5.7).
 
-It also carries the source-coverage check: the KPIs of a day need every source's rows
-for that day, so a source that went missing for the day blocks the publish here.
+It also carries the source-coverage check: the KPIs of a working day need every source's
+rows for that day, so a source silent on a working day of the plant calendar blocks the
+publish here; a rest day, a holiday or a shutdown owes no rows.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import great_expectations.expectations as gxe
 
 from expectations.suite import (
     BLOCKING,
+    CALENDAR_DAYS,
+    WORKING_DAYS,
     Check,
     MartSuite,
     contract_checks,
@@ -19,7 +22,7 @@ from expectations.suite import (
 
 MART = "kpi_daily"
 
-# Event tables with activity on every working day, and how a row gets its plant date.
+# Event tables with activity on working days, and how a row gets its plant date.
 # U8 and Weaver send plant-local wall time; the REST sources send offsets (raw: TIMESTAMPTZ).
 SOURCE_EVENTS: dict[str, tuple[str, str]] = {
     "erp.sale_invoices": ("raw.erp__sale_invoices", "cast(verify_time as date)"),
@@ -37,33 +40,64 @@ SOURCE_EVENTS: dict[str, tuple[str, str]] = {
     "hr.attendance": ("raw.hr__attendance", "work_date"),
 }
 
+# A source is owed rows on a working day of the plant calendar when it brought at least
+# SOURCE_MIN_ROWS rows on each of the last (three or four) working days of the same weekday
+# within the calendar's window. Same weekday: a plant's Sunday is not its Monday. Working
+# days only: a holiday or a shutdown neither owes rows nor teaches what a day brings. The
+# floor: a source that brings a handful of rows on such days can be silent by chance
+# (a quiet Sunday's invoices), which is no outage.
+SOURCE_MIN_ROWS = 5
+SAME_WEEKDAYS = 4
+
 _EVENTS = "\n    union all\n    ".join(
     f"select '{name}' as source_entity, {date_expr} as event_date from {table} "
-    f"where {date_expr} between $data_through - 28 and $data_through"
+    f"where {date_expr} between $data_through - {CALENDAR_DAYS} and $data_through"
     for name, (table, date_expr) in SOURCE_EVENTS.items()
 )
 
-# A source that had rows on at least 3 of the 4 same weekdays before, but none on the run's
-# date, is missing for the day. Comparing same weekdays keeps a plant's weekly rest day
-# from looking like an outage.
 SOURCE_MISSING_FOR_DAY = f"""
-with events as (
+with {WORKING_DAYS},
+events as (
     {_EVENTS}
 ),
-expected as (
-    select source_entity
+daily_rows as (
+    select source_entity, event_date, count(*) as event_rows
     from events
-    where event_date in (
-        $data_through - 7, $data_through - 14, $data_through - 21, $data_through - 28
-    )
     group by all
-    having count(distinct event_date) >= 3
+),
+same_weekdays as (
+    select plant_date
+    from working_days
+    where plant_date < $data_through and isodow(plant_date) = isodow($data_through)
+    order by plant_date desc
+    limit {SAME_WEEKDAYS}
+),
+expected as (
+    select
+        daily_rows.source_entity,
+        count(*) as same_weekdays_with_rows,
+        min(daily_rows.event_rows) as fewest_rows,
+    from same_weekdays
+    inner join daily_rows on daily_rows.event_date = same_weekdays.plant_date
+    group by all
+    having
+        count(*) >= 3
+        and count(*) = (select count(*) from same_weekdays)
+        and min(daily_rows.event_rows) >= {SOURCE_MIN_ROWS}
+),
+run_day as (
+    select plant_date from working_days where plant_date = $data_through
 ),
 present as (
     select distinct source_entity from events where event_date = $data_through
 )
-select expected.source_entity, $data_through as missing_date
+select
+    expected.source_entity,
+    run_day.plant_date as missing_date,
+    expected.same_weekdays_with_rows,
+    expected.fewest_rows,
 from expected
+cross join run_day
 left join present on present.source_entity = expected.source_entity
 where present.source_entity is null
 order by expected.source_entity
@@ -110,8 +144,8 @@ SUITE = MartSuite(
         violations(
             "every_source_present_for_the_day",
             BLOCKING,
-            "Freshness of the sources: a source missing for the day would publish KPIs "
-            "computed without it.",
+            "Freshness of the sources: a source missing on a working day of the plant "
+            "calendar would publish KPIs computed without it.",
             SOURCE_MISSING_FOR_DAY,
         ),
     ),

@@ -116,17 +116,25 @@ def _trailing_average(inputs: GateInputs, mart: str) -> float | None:
     return sum(counts) / len(counts) if counts else None
 
 
+# A change in row count smaller than this is no volume signal: a small plant's early
+# weeks, a dimension of a few members, a quiet day's handful of rows. Without the floor
+# three rows after an average of one would be a "surge", one row after three a "drop".
+VOLUME_FLOOR_ROWS = 20
+
+
 def volume_drop(mart: str) -> Check:
     def build(inputs: GateInputs) -> gxe.Expectation | None:
         average = _trailing_average(inputs, mart)
         if not average:
             return None
-        return gxe.ExpectTableRowCountToBeBetween(min_value=math.floor(0.5 * average))
+        allowed = min(math.floor(0.5 * average), math.ceil(average) - VOLUME_FLOOR_ROWS)
+        return gxe.ExpectTableRowCountToBeBetween(min_value=max(allowed, 0))
 
     return Check(
         "volume_vs_trailing_average_drop",
         BLOCKING,
-        "Marts keep history: losing half the rows of the last publishes means a broken build.",
+        "Marts keep history: losing half the rows of the last publishes (and at least "
+        f"{VOLUME_FLOOR_ROWS}) means a broken build.",
         build,
     )
 
@@ -136,12 +144,14 @@ def volume_surge(mart: str) -> Check:
         average = _trailing_average(inputs, mart)
         if not average:
             return None
-        return gxe.ExpectTableRowCountToBeBetween(max_value=math.ceil(2 * average))
+        allowed = max(math.ceil(2 * average), math.floor(average) + VOLUME_FLOOR_ROWS)
+        return gxe.ExpectTableRowCountToBeBetween(max_value=allowed)
 
     return Check(
         "volume_vs_trailing_average_surge",
         WARNING,
-        "Twice the rows of the last publishes is usually a fan-out join or a backfill.",
+        "Twice the rows of the last publishes (and at least "
+        f"{VOLUME_FLOOR_ROWS} more) is usually a fan-out join or a backfill.",
         build,
     )
 
@@ -175,18 +185,72 @@ def violations(name: str, severity: Severity, reason: str, query: str) -> Check:
     return Check(name, severity, reason, gxe.ExpectTableRowCountToEqual(value=0), query)
 
 
+# The plant calendar (SPEC 7): plant dates up to the run's date on which the HR schedule
+# gives some team a shift (latest version of each schedule row, as staging keeps it), less
+# the dates on which every machine shift was stopped as planned for its whole length
+# (maintenance, a holiday stop). A date without shifts is a rest day, a holiday or a
+# shutdown: no source owes rows for it. Only the last CALENDAR_DAYS are looked at.
+CALENDAR_DAYS = 63
+WORKING_DAYS = f"""
+scheduled_days as (
+    select distinct work_date as plant_date
+    from raw.hr__shift_schedules
+    where work_date between $data_through - {CALENDAR_DAYS} and $data_through
+    qualify row_number() over (
+        partition by work_date, team_code order by updated_at desc
+    ) = 1
+),
+idle_days as (
+    select shift_date as plant_date
+    from marts.fct_oee_shift
+    where shift_date between $data_through - {CALENDAR_DAYS} and $data_through
+    group by shift_date
+    having bool_and(planned_stop_minutes >= shift_minutes)
+),
+every_day as (
+    select cast(range as date) as plant_date
+    from range($data_through - {CALENDAR_DAYS}, $data_through + 1, interval 1 day)
+),
+working_days as (
+    select plant_date from scheduled_days
+    where plant_date not in (select plant_date from idle_days)
+    union all
+    -- No HR schedule at all: no calendar to judge by, every day is a working day.
+    select plant_date from every_day
+    where not exists (select 1 from raw.hr__shift_schedules)
+)"""
+
+
 def freshness(mart: str, date_expr: str, severity: Severity = BLOCKING) -> Check:
-    """The mart's newest plant-local date must be the run's data-through date.
+    """The mart must reach the last working day of the plant calendar up to the run's date.
 
     `date_expr` turns a row into its plant-local date; an empty mart counts as far behind.
+    No working day in the calendar's window (a long shutdown) owes nothing.
     """
     return Check(
-        "fresh_through_run_date",
+        "fresh_through_last_working_day",
         severity,
-        "The mart must hold the day the run is for; behind means a source or model is late.",
-        gxe.ExpectColumnValuesToBeBetween(column="days_behind", min_value=0, max_value=0),
-        f"select coalesce(date_diff('day', max({date_expr}), $data_through), 9999) "
-        f"as days_behind from marts.{mart}",
+        "The mart must hold the plant's last working day up to the run's date (the HR shift "
+        "schedule; rest days, holidays and whole-day planned stops owe no rows); behind "
+        "means a source or model is late.",
+        gxe.ExpectColumnValuesToBeBetween(column="days_behind", max_value=0),
+        f"""
+with {WORKING_DAYS},
+expected as (
+    select max(plant_date) as expected_date from working_days
+),
+newest as (
+    select max({date_expr}) as newest_date from marts.{mart} where {date_expr} <= $data_through
+)
+select
+    newest.newest_date,
+    expected.expected_date,
+    case
+        when expected.expected_date is null then 0
+        else coalesce(date_diff('day', newest.newest_date, expected.expected_date), 9999)
+    end as days_behind
+from expected cross join newest
+""",
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 DAY = date(2026, 3, 2)  # a Monday: the run's data-through date
+SUNDAY = date(2026, 3, 1)
 HISTORY_DAYS = 35
 
 _RAW = """
@@ -47,9 +48,13 @@ from raw.erp__sale_orders;
 create or replace table raw.oa__workflow_logs as
 select 'L' || code as "logId", date + time '09:00:00' as "operateTime" from raw.erp__sale_orders;
 create or replace table raw.mes__production_counts as
-select 'R' || code as record_id, 'M01' as equipment_id,
-    timezone('UTC', date + time '02:00:00')::timestamptz as hour_start,
+select 'R' || code || '-' || hour as record_id, 'M01' as equipment_id,
+    timezone('UTC', date + to_hours(8 + hour))::timestamptz as hour_start,
     100::bigint as produced_qty, 95::bigint as good_qty,
+from raw.erp__sale_orders cross join range(0, 4) as hours(hour);
+create or replace table raw.hr__shift_schedules as
+select distinct date as work_date, 'T01' as team_code, 'A' as shift_code,
+    timezone('UTC', date - 1 + time '18:00:00')::timestamptz as updated_at,
 from raw.erp__sale_orders;
 create or replace table raw.qms__inspections as
 select 'I' || code as inspection_id,
@@ -105,6 +110,7 @@ from range(0, {days} + 1) as days(i);
 create or replace table marts.fct_oee_shift as
 select
     'M01' as machine_id, (date '{day}' - i::integer)::date as shift_date, 'A' as shift_code,
+    540.0::double as shift_minutes, 60.0::double as planned_stop_minutes,
     480.0 as planned_busy_minutes, 432.0 as run_minutes, 388.8 as ideal_minutes,
     400 as produced_qty, 380 as good_qty,
     0.9 as availability, 0.9 as performance, 0.95 as quality, 0.9 * 0.9 * 0.95 as oee,
@@ -146,47 +152,84 @@ to_date as (
 select *, numerator / denominator as value, 'green' as status from to_date;
 """
 
-# The planted defects, each as the SQL that plants it.
+# The planted defects and situations, each as the SQL that plants it ({day}: the run's
+# date).
 DEFECTS = {
     # A second invoice for an order line that was already fully invoiced.
-    "duplicated_invoice": f"""
+    "duplicated_invoice": """
         insert into raw.erp__sale_invoices
         select 'DUP' || code, rowno, date, custcode, socode, sorowno, quantity,
             invoice_type, verify_time, modifytime
-        from raw.erp__sale_invoices where date = date '{DAY}' limit 1
+        from raw.erp__sale_invoices where date = date '{day}' limit 1
     """,
     # The same order twice in the mart (a fan-out join).
-    "duplicated_order_row": f"""
+    "duplicated_order_row": """
         insert into marts.fct_order_delivery
-        select * from marts.fct_order_delivery where promised_date = date '{DAY}' + 3 limit 1
+        select * from marts.fct_order_delivery where promised_date = date '{day}' + 3 limit 1
     """,
     # MES delivered nothing for the run's day.
-    "source_missing_for_day": f"""
+    "source_missing_for_day": """
         delete from raw.mes__production_counts
-        where cast(timezone('Asia/Shanghai', hour_start) as date) = date '{DAY}'
+        where cast(timezone('Asia/Shanghai', hour_start) as date) = date '{day}'
     """,
     # A reversed batch: 8 credit-note lines on the run's day against 2 ordinary lines.
-    "negative_quantity_surge": f"""
+    "negative_quantity_surge": """
         insert into raw.erp__sale_invoices
-        select 'RED' || i, 1, date '{DAY}', 'C01', printf('SO%04d', i), 1,
-            -1::decimal(18, 4), 'red', date '{DAY}' + time '11:00:00',
-            date '{DAY}' + time '11:00:00'
+        select 'RED' || i, 1, date '{day}', 'C01', printf('SO%04d', i), 1,
+            -1::decimal(18, 4), 'red', date '{day}' + time '11:00:00',
+            date '{day}' + time '11:00:00'
         from range(0, 8) as lines(i)
+    """,
+    # The plant calendar: the Sunday before DAY is a rest day (no shift scheduled), so
+    # nothing is produced, inspected or attended and no machine shift or team hour exists.
+    "sunday_without_shifts": f"""
+        delete from raw.hr__shift_schedules where work_date = date '{SUNDAY}';
+        delete from raw.mes__production_counts
+        where cast(timezone('Asia/Shanghai', hour_start) as date) = date '{SUNDAY}';
+        delete from raw.qms__inspections
+        where cast(timezone('Asia/Shanghai', inspected_at) as date) = date '{SUNDAY}';
+        delete from raw.hr__attendance where work_date = date '{SUNDAY}';
+        delete from marts.fct_oee_shift where shift_date = date '{SUNDAY}';
+        delete from marts.fct_team_quality_hourly
+        where cast(timezone('Asia/Shanghai', hour_at) as date) = date '{SUNDAY}';
+        delete from marts.kpi_daily where kpi_date = date '{SUNDAY}';
+    """,
+    # The shift is scheduled, but the line is stopped for maintenance the whole shift:
+    # MES counts nothing, OEE has no planned busy time.
+    "maintenance_all_day": """
+        delete from raw.mes__production_counts
+        where cast(timezone('Asia/Shanghai', hour_start) as date) = date '{day}';
+        update marts.fct_oee_shift
+        set planned_stop_minutes = shift_minutes, planned_busy_minutes = 0, run_minutes = 0,
+            ideal_minutes = 0, produced_qty = 0, good_qty = 0, availability = null,
+            performance = null, quality = null, oee = null
+        where shift_date = date '{day}';
+    """,
+    # A quiet day: the low-volume sources (two rows a day) bring nothing.
+    "quiet_day": """
+        delete from raw.wms__shipments
+        where cast(timezone('Asia/Shanghai', shipped_at) as date) = date '{day}';
+        delete from raw.oa__workflow_logs where cast("operateTime" as date) = date '{day}';
+    """,
+    # OEE was not built for the run's date, a working day.
+    "oee_behind": """
+        delete from marts.fct_oee_shift where shift_date = date '{day}'
     """,
 }
 
 
-def build_warehouse(path: Path, defects: tuple[str, ...] = ()) -> Path:
-    """Write the warehouse at `path` (replacing it) with the given defects planted."""
+def build_warehouse(path: Path, defects: tuple[str, ...] = (), day: date = DAY) -> Path:
+    """Write the warehouse at `path` (replacing it) with the given defects planted, with
+    data through `day` (the run's date)."""
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as con:
-        plant(con, defects)
+        plant(con, defects, day)
     return path
 
 
-def plant(con: duckdb.DuckDBPyConnection, defects: tuple[str, ...] = ()) -> None:
+def plant(con: duckdb.DuckDBPyConnection, defects: tuple[str, ...] = (), day: date = DAY) -> None:
     con.execute("set TimeZone = 'UTC'")
-    con.execute(_RAW.format(day=DAY, days=HISTORY_DAYS))
-    con.execute(_MARTS.format(day=DAY, days=HISTORY_DAYS))
+    con.execute(_RAW.format(day=day, days=HISTORY_DAYS))
+    con.execute(_MARTS.format(day=day, days=HISTORY_DAYS))
     for defect in defects:
-        con.execute(DEFECTS[defect])
+        con.execute(DEFECTS[defect].format(day=day))

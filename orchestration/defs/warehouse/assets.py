@@ -18,10 +18,16 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
 
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.warehouse.dbt_entry import TEMPLATES_ENV
+from orchestration.defs.warehouse.failures import (
+    DataTestsFailed,
+    describe_failures,
+    failed_data_tests,
+)
 from orchestration.defs.warehouse.project import (
     DBT_PROJECT_DIR,
     dbt_executable,
@@ -216,10 +222,18 @@ def build_dbt_assets(
         environment = {AS_OF_ENV: as_of, LOG_LEVEL_FILE_ENV: log_level, TEMPLATES_ENV: templates}
         with _environment(environment):
             invocation = dbt.cli(args, context=context, target_path=target)
-        for event in invocation.stream():
-            if isinstance(event, dg.Output):
-                progress.report(event.output_name)
-            yield event
+        try:
+            for event in invocation.stream():
+                if isinstance(event, dg.Output):
+                    progress.report(event.output_name)
+                yield event
+        except DagsterDbtCliRuntimeError as error:
+            # dbt names a failed test only; the run's error names the records it found.
+            with warehouse.connect() as con:
+                failed = failed_data_tests(target / "run_results.json", con)
+            if failed:
+                raise DataTestsFailed(describe_failures(failed)) from error
+            raise
         _keep_partial_parse(target, runs_dir)
         if whole:
             _keep_state(target, state, dbt_vars)

@@ -1,0 +1,22 @@
+{#- Rules a plant's source data must keep before any mart is built on it: quantities that
+    cannot be negative, amounts that must equal quantity x price. `rules` maps a rule's
+    name to a boolean expression every row must satisfy (null = broken); `record` lists the
+    columns that name the source record and show its values. A failing row is one broken
+    rule of one record: the rule's name and the record's columns, so the failure names
+    what to fix at the source, not only the test (orchestration/defs/warehouse/failures.py
+    puts the first rows into the run's error message). One test per model whatever the
+    number of rules: every dbt test is a node with its own overhead in the nightly build. -#}
+{% test business_rules(model, record, rules) %}
+
+{%- for rule_name, expression in rules.items() %}
+select
+    '{{ rule_name }}' as broken_rule,
+    {{ record | join(', ') }}
+from {{ model }}
+where not coalesce(({{ expression }}), false)
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
+
+{% endtest %}

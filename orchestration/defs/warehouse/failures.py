@@ -1,0 +1,86 @@
+"""What a failed dbt data test found, in words the run's error message can carry.
+
+dbt reports a failed test by name and count ("Got 1 result, configured to fail if != 0");
+the person reading `perfchain run`'s error needs the record to fix at the source (an order
+code and line, the value). After a failed build the test's own query (its compiled code in
+`run_results.json`) is run again on the warehouse for its first rows: a test written to
+return the columns that name a record (`business_rules`, tests/generic) names it here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+SAMPLE_ROWS = 5
+# dbt's statuses of a data test that stops the build (`warn` does not).
+FAILED = ("fail", "error")
+
+
+class DataTestsFailed(Exception):
+    """dbt data tests failed: the message names each test and its first failing rows."""
+
+
+@dataclass(frozen=True)
+class FailedTest:
+    name: str
+    status: str
+    message: str
+    failures: int | None
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        count = f"{self.failures} failing row(s)" if self.failures is not None else self.status
+        lines = [f"dbt test {self.name}: {count} ({self.message})"]
+        for row in self.rows:
+            lines.append("  " + ", ".join(f"{key}={value}" for key, value in row.items()))
+        if self.failures is not None and self.failures > len(self.rows) > 0:
+            lines.append(f"  ... {self.failures - len(self.rows)} more")
+        return "\n".join(lines)
+
+
+def failed_data_tests(
+    run_results: Path, con: duckdb.DuckDBPyConnection | None = None
+) -> list[FailedTest]:
+    """The data tests of `run_results` (dbt's run_results.json) that failed, each with its
+    first failing rows when `con` (the warehouse the build ran on) is given."""
+    if not run_results.exists():
+        return []
+    results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    failed = []
+    for result in results:
+        unique_id = str(result.get("unique_id", ""))
+        if not unique_id.startswith("test.") or result.get("status") not in FAILED:
+            continue
+        rows: list[dict[str, object]] = []
+        code = result.get("compiled_code")
+        if con is not None and code and result.get("status") == "fail":
+            rows = _first_rows(con, str(code))
+        failed.append(
+            FailedTest(
+                name=unique_id.split(".")[2],
+                status=str(result["status"]),
+                message=str(result.get("message") or "").strip(),
+                failures=result.get("failures"),
+                rows=rows,
+            )
+        )
+    return failed
+
+
+def describe_failures(failed: list[FailedTest]) -> str:
+    return "\n".join(test.describe() for test in failed)
+
+
+def _first_rows(con: duckdb.DuckDBPyConnection, code: str) -> list[dict[str, object]]:
+    try:
+        cursor = con.execute(f"select * from ({code}) as failures limit {SAMPLE_ROWS}")
+        columns = [column[0] for column in cursor.description or ()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    except duckdb.Error:
+        # The count dbt gave still stands; a query that no longer runs (a model rebuilt
+        # since) only costs the sample.
+        return []
