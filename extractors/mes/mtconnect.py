@@ -303,6 +303,10 @@ def extract_states(
                         ahead[1].exception()
                     root = fetch(position, check=_check_sample)
             except OutOfRange as error:
+                if position is None:  # the agent's own first sequence refused: no recovery
+                    raise ExtractError(
+                        "mes", "machine_states", url, f"OUT_OF_RANGE: {error}"
+                    ) from error
                 markers += open_gap(
                     "OUT_OF_RANGE",
                     f"cursor {position} fell out of the agent buffer ({error}); "

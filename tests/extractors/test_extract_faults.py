@@ -278,3 +278,19 @@ def test_an_agent_restart_mid_read_marks_unknown_from_the_last_state_read(
     (text,) = {text for _, _, text in markers.values()}
     assert "fell out of the agent buffer" in text and "agent restarted" in text
     assert set(_real_keys(con)) == set(read_before) | set(latest.items())
+
+
+def test_an_out_of_range_at_the_agents_own_first_sequence_is_a_clear_error(simulator, tmp_path):  # type: ignore[no-untyped-def]
+    """Nothing to recover from (here: a page larger than the agent's buffer): the read
+    stops with the agent's message instead of asking again forever."""
+    from extractors.simulator.clients import demo_client
+    from tests.extractors.support import FAST, TZ
+
+    client = demo_client(
+        "mes", simulator.url("mes"), policy=FAST, plant_tz=TZ, options={"sample_count": 200_000}
+    )
+    con = warehouse(tmp_path)
+    simulator.set_as_of(DAY)
+    with pytest.raises(ExtractError, match="OUT_OF_RANGE: 'count' must be between 1 and"):
+        extract(client, entity("mes", "machine_states"), con, tmp_path / "landing", DAY)
+    assert len(simulator.request_log) == 1
