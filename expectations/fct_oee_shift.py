@@ -81,15 +81,6 @@ SUITE = MartSuite(
             f"unknown_minutes, data_coverage from marts.{MART} where unknown_minutes > 0 "
             "order by unknown_from_at, machine_id",
         ),
-        violations(
-            "data_coverage_equals_known_share",
-            BLOCKING,
-            "data_coverage = (shift_minutes - unknown_minutes) / shift_minutes.",
-            f"select machine_id, shift_date, shift_code, shift_minutes, unknown_minutes, "
-            f"data_coverage from marts.{MART} "
-            "where abs(data_coverage - (shift_minutes - unknown_minutes) / shift_minutes) > 1e-6"
-            " or (data_coverage is null) <> (coalesce(shift_minutes, 0) = 0)",
-        ),
         freshness(MART, "shift_date"),
     ),
 )
