@@ -71,6 +71,16 @@ SUITE = MartSuite(
             # may differ from the rounded product by a few 1e-6.
             "where abs(oee - availability * performance * quality) > 1e-5",
         ),
+        violations(
+            "machine_state_unknown",
+            WARNING,
+            "Machine states are unknown for part of these shifts (an MTConnect agent restart "
+            'or a cursor out of its buffer, docs/sources/mes.md "Gaps"): OEE covers only '
+            "data_coverage of the shift; unknown_from_at - unknown_until_at is the window.",
+            f"select machine_id, shift_date, shift_code, unknown_from_at, unknown_until_at, "
+            f"unknown_minutes, data_coverage from marts.{MART} where unknown_minutes > 0 "
+            "order by unknown_from_at, machine_id",
+        ),
         freshness(MART, "shift_date"),
     ),
 )

@@ -1,11 +1,16 @@
 """MTConnect agent client: /sample with sequence cursors, instanceId and OUT_OF_RANGE handling.
 
-The cursor (instanceId, nextSequence) is stored with each batch, so a run resumes where
-the last one stopped. A new instanceId means the agent restarted: its buffer starts over,
-so reading resumes at its firstSequence (what the old instance had not yet served is gone,
-as with any agent; the duplicates a restart snapshot brings are removed by the key in
-staging). OUT_OF_RANGE means the cursor fell out of the buffer: the same recovery, with a
-warning naming the gap.
+The cursor (instanceId, nextSequence, knownThrough) is stored with each batch, so a run
+resumes where the last one stopped; `known_through` is the instant up to which every state
+change of the agent has been read. A new instanceId means the agent restarted: its buffer
+starts over, so reading resumes at its firstSequence; OUT_OF_RANGE means the cursor fell
+out of the buffer: the same recovery. What the agent no longer has is gone, so the gap is
+landed as data, never as silence (docs/sources/mes.md, "Gaps"): every device whose first
+state after the recovery is later than `known_through` (or that has none yet) gets an
+`unavailable` state at `known_through`, MTConnect's own value for "not known". It holds
+until the device's next real state, so the unknown window is neither run time nor
+downtime downstream. The duplicates a restart snapshot brings are removed by the key in
+staging.
 
 The next page is asked for while this one is parsed, when its raw document already shows
 that the walk goes on from its `nextSequence` (`_next_from`).
@@ -26,7 +31,14 @@ import requests
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError
 from extractors._http.session import SourceSession, gc_paused
-from extractors.mes.settings import EXECUTION_STATES, MTCONNECT_PATH, SAMPLE_COUNT, STREAMS_NS
+from extractors.mes.settings import (
+    DEVICES_NS,
+    EXECUTION_STATES,
+    GAP_STATE,
+    MTCONNECT_PATH,
+    SAMPLE_COUNT,
+    STREAMS_NS,
+)
 
 log = logging.getLogger("perfchain.extract.mes")
 _ERROR_NS = "{urn:mtconnect.org:MTConnectError:1.8}"
@@ -155,6 +167,68 @@ def _next_from(body: bytes, instance: str | None, until: bytes | None) -> int | 
     return next_sequence
 
 
+def _instant(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+def _device_uuids(response: requests.Response) -> list[str]:
+    """The uuids of the agent's devices, from its /probe document."""
+    if response.status_code >= 500:
+        raise RetryableError(f"HTTP {response.status_code}")
+    response.raise_for_status()
+    try:
+        root = ET.fromstring(response.content)
+    except ET.ParseError as error:
+        raise RetryableError(f"unreadable MTConnect document: {error}") from error
+    return sorted({d.get("uuid") or "" for d in root.iter(f"{DEVICES_NS}Device")} - {""})
+
+
+class Gap:
+    """States the agent no longer has: from `start` (the instant every state change had
+    been read through) to each device's first state read after the recovery."""
+
+    def __init__(self, start: str, code: str, text: str, devices: list[str]) -> None:
+        self.start = start
+        self.code = code
+        self.text = text
+        self.pending = set(devices)  # devices whose first state since the gap is not read
+
+    def marker(self, uuid: str, instance: str | None) -> dict[str, Any]:
+        return {
+            "mtconnect_uuid": uuid,
+            "timestamp": self.start,
+            "state": GAP_STATE,
+            "reason_code": self.code,
+            "reason_text": self.text,
+            "instance_id": instance,
+        }
+
+    def resolve(self, rows: list[dict[str, Any]], instance: str | None) -> list[dict[str, Any]]:
+        """Markers for the devices whose first state since the gap is in `rows`: one when
+        that state is later than the gap's start (a state at or before it is one already
+        read, so the device was known through the gap)."""
+        markers = []
+        start = _instant(self.start)
+        for row in rows:
+            uuid = row.get("mtconnect_uuid")
+            if uuid not in self.pending:
+                continue
+            self.pending.discard(uuid)
+            try:
+                later = _instant(str(row.get("timestamp"))) > start
+            except ValueError:
+                later = True  # an unparseable first state says nothing about the gap
+            if later:
+                markers.append(self.marker(uuid, instance))
+        return markers
+
+    def close(self, instance: str | None) -> list[dict[str, Any]]:
+        """Markers for the devices with no state since the gap: unknown until they have."""
+        markers = [self.marker(uuid, instance) for uuid in sorted(self.pending)]
+        self.pending.clear()
+        return markers
+
+
 def extract_states(
     session: SourceSession, base_url: str, window: Window, count: int = SAMPLE_COUNT
 ) -> Iterator[list[dict[str, Any]]]:
@@ -162,6 +236,12 @@ def extract_states(
     cursor = window.cursor or {}
     instance = cursor.get("instance_id")
     position: int | None = cursor.get("next_sequence")
+    # Every state change up to this instant has been read (None: nothing read yet).
+    known_through: str | None = cursor.get("known_through")
+    if known_through is None and instance is not None and window.since is not None:
+        # A cursor stored before `known_through` was: the window's start is read for sure.
+        known_through = _utc_text(window.since)
+    gap: Gap | None = None
     until = (
         window.until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
         if window.until is not None
@@ -171,6 +251,33 @@ def extract_states(
     def fetch(start: int | None, check: Any = _received) -> Any:
         params = {"count": count, **({"from": start} if start else {})}
         return session.request("GET", url, entity="machine_states", params=params, check=check)
+
+    def open_gap(code: str, text: str) -> list[dict[str, Any]]:
+        """Record a gap from `known_through`; a gap still open ends here for the devices
+        it had not resolved (unknown since its own start)."""
+        nonlocal gap
+        if gap is not None and gap.start == known_through:
+            # Nothing read since the gap opened: the same gap seen twice (a restarted agent
+            # answers the old cursor OUT_OF_RANGE, then shows its new instanceId).
+            gap.code, gap.text = code, f"{gap.text}; {text}"
+            log.warning("mes.machine_states: %s", text)
+            return []
+        closed = gap.close(instance) if gap is not None else []
+        if known_through is None:  # nothing was ever read: no known state to lose
+            gap = None
+            return closed
+        probe = base_url.rstrip("/") + MTCONNECT_PATH + "/probe"
+        devices = session.request("GET", probe, entity="machine_states", check=_device_uuids)
+        log.warning(
+            "mes.machine_states: %s; machine states after %s are unknown until each "
+            "device's next state",
+            text,
+            known_through,
+        )
+        gap = Gap(known_through, code, text, devices)
+        return closed
+
+    markers: list[dict[str, Any]] = []
 
     # The next page is fetched on a thread of its own while this one is parsed: for the
     # 131,072 states at scale m the agent took 0.17 s a page to answer and the parse 0.11 s,
@@ -195,12 +302,15 @@ def extract_states(
                     if ahead is not None:
                         ahead[1].exception()
                     root = fetch(position, check=_check_sample)
-            except OutOfRange as gap:
-                log.warning(
-                    "mes.machine_states: cursor %s fell out of the agent buffer (%s); "
-                    "resuming at its first sequence",
-                    position,
-                    gap,
+            except OutOfRange as error:
+                if position is None:  # the agent's own first sequence refused: no recovery
+                    raise ExtractError(
+                        "mes", "machine_states", url, f"OUT_OF_RANGE: {error}"
+                    ) from error
+                markers += open_gap(
+                    "OUT_OF_RANGE",
+                    f"cursor {position} fell out of the agent buffer ({error}); "
+                    "resumed at its first sequence",
                 )
                 position = None
                 continue
@@ -209,24 +319,66 @@ def extract_states(
                 raise RetryableError("MTConnectStreams without Header")
             header_instance = header.get("instanceId")
             if instance is not None and header_instance != str(instance):
-                log.warning(
-                    "mes.machine_states: agent restarted (instanceId %s → %s); "
-                    "resuming at its first sequence",
-                    instance,
-                    header_instance,
+                old_instance, instance = instance, header_instance
+                markers += open_gap(
+                    "AGENT_RESTART",
+                    f"agent restarted (instanceId {old_instance} → {header_instance}); "
+                    "resumed at its first sequence",
                 )
-                instance, position = header_instance, None
+                position = None
                 continue
             instance = header_instance
             with gc_paused():
                 rows, stop_at = _rows(root, window.until)
             for row in rows:
                 row["instance_id"] = instance
+            if gap is not None:
+                markers += gap.resolve(rows, instance)
             if rows:
-                yield rows
+                known_through = _latest(known_through, rows)
             next_sequence = int(header.get("nextSequence", "0"))
             last_sequence = int(header.get("lastSequence", "0"))
+            done = stop_at is not None or next_sequence > last_sequence
+            if done and gap is not None:
+                markers += gap.close(instance)
+            if rows or markers:
+                yield rows + markers
+                markers = []
+            if done and window.until is not None:
+                # Read to the window's end (or to the end of the buffer, after it): every
+                # state change before `until` is in.
+                known_through = _later(known_through, _utc_text(window.until))
             position = stop_at or next_sequence
-            window.next_cursor = {"instance_id": instance, "next_sequence": position}
-            if stop_at is not None or next_sequence > last_sequence:
+            window.next_cursor = {
+                "instance_id": instance,
+                "next_sequence": position,
+                "known_through": known_through,
+            }
+            if done:
                 return
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _later(current: str | None, candidate: str) -> str:
+    if current is None:
+        return candidate
+    try:
+        return candidate if _instant(candidate) > _instant(current) else current
+    except ValueError:
+        return candidate
+
+
+def _latest(current: str | None, rows: list[dict[str, Any]]) -> str | None:
+    """The latest parseable state timestamp of `rows`, or `current` if that is later."""
+    for row in rows:
+        stamp = row.get("timestamp")
+        if isinstance(stamp, str):
+            try:
+                _instant(stamp)
+            except ValueError:
+                continue  # quarantined downstream; it moves nothing
+            current = _later(current, stamp)
+    return current

@@ -114,6 +114,8 @@ select
     480.0 as planned_busy_minutes, 432.0 as run_minutes, 388.8 as ideal_minutes,
     400 as produced_qty, 380 as good_qty,
     0.9 as availability, 0.9 as performance, 0.95 as quality, 0.9 * 0.9 * 0.95 as oee,
+    0.0 as unknown_minutes, null::timestamptz as unknown_from_at,
+    null::timestamptz as unknown_until_at, 1.0 as data_coverage,
 from range(0, {days} + 1) as days(i);
 create or replace table marts.fct_signal_response as
 select

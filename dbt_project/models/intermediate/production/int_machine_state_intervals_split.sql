@@ -1,17 +1,14 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='machine_segment_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
 -- Machine time inside scheduled shifts, by state: each MTConnect state lasts until the
 -- machine's next state change (the last one until the end of the as-of plant day), cut
 -- at shift window and plant-hour boundaries. Time outside every scheduled shift of the
 -- machine's line is not production time and is left out.
--- Incremental: recomputes from var('lookback_hours') before the newest segment (aligned
--- to the hour, so no segment straddles the cut), so late state changes are merged.
+-- A recorded gap (state 'unavailable', docs/sources/mes.md "Gaps") is a state like the
+-- others here: its time is unknown, and fct_oee_shift counts it as neither run nor down.
+-- A table, rebuilt whole each night: a restart's snapshot or a gap can change intervals
+-- far behind the newest one (the interval a late state change closes started where it
+-- started), which an incremental window cut at the table's own newest segment kept wrong
+-- until a full refresh. Rebuilding is cheap: 0.4 s for the demo plant's 32 machines over
+-- 31 days (20,655 segments; tests/warehouse/test_mes_gaps.py's nights).
 with
 
 equipment as (
@@ -58,68 +55,27 @@ shift_windows as (
 
 ),
 
-cutoff as (
-
-    {% if is_incremental() -%}
-    select
-        {{ plant_hour_start(
-            "max(segment_end_at) - to_hours(" ~ var('lookback_hours') ~ ")"
-        ) }} as cutoff_at
-    from {{ this }}
-    {%- else -%}
-    select cast(null as timestamptz) as cutoff_at
-    {%- endif %}
-
-),
-
-states_at_cutoff as (
-
-    -- Each machine's state in force at the cutoff (its last change before it).
-    select
-        machine_states.mtconnect_uuid,
-        max(machine_states.state_started_at) as state_started_at
-    from machine_states
-    cross join cutoff
-    where machine_states.state_started_at < cutoff.cutoff_at
-    group by machine_states.mtconnect_uuid
-
-),
-
-states_in_scope as (
-
-    select machine_states.*
-    from machine_states
-    cross join cutoff
-    left join states_at_cutoff
-        on machine_states.mtconnect_uuid = states_at_cutoff.mtconnect_uuid
-        and machine_states.state_started_at = states_at_cutoff.state_started_at
-    where cutoff.cutoff_at is null
-        or machine_states.state_started_at >= cutoff.cutoff_at
-        or states_at_cutoff.mtconnect_uuid is not null
-
-),
-
 intervals as (
 
     select
         equipment.machine_id,
         equipment.line_id,
-        states_in_scope.machine_state,
-        states_in_scope.reason_code,
-        states_in_scope.state_started_at,
+        machine_states.machine_state,
+        machine_states.reason_code,
+        machine_states.state_started_at,
         least(
             coalesce(
-                lead(states_in_scope.state_started_at) over (
-                    partition by states_in_scope.mtconnect_uuid
-                    order by states_in_scope.state_started_at
+                lead(machine_states.state_started_at) over (
+                    partition by machine_states.mtconnect_uuid
+                    order by machine_states.state_started_at
                 ),
                 horizon.as_of_end_at
             ),
             horizon.as_of_end_at
         ) as state_ended_at
-    from states_in_scope
+    from machine_states
     inner join equipment
-        on states_in_scope.mtconnect_uuid = equipment.mtconnect_uuid
+        on machine_states.mtconnect_uuid = equipment.mtconnect_uuid
     cross join horizon
 
 ),
@@ -195,9 +151,7 @@ final as (
         cast({{ minutes_between('segments.segment_start_at', 'segments.segment_end_at') }}
             as double) as segment_minutes
     from segments
-    cross join cutoff
     where segments.segment_end_at > segments.segment_start_at
-        and (cutoff.cutoff_at is null or segments.segment_start_at >= cutoff.cutoff_at)
 
 )
 

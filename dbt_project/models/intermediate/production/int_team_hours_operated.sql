@@ -26,7 +26,7 @@ final as (
         count(distinct machine_id) as machine_count,
         -- Rounded: a float sum's last digits depend on the order rows arrive in.
         round(coalesce(
-            sum(segment_minutes) filter (where machine_state <> 'planned_stop'), 0
+            sum(segment_minutes) filter (where machine_state in ('running', 'unplanned_down')), 0
         ), 6) as planned_production_minutes,
         round(coalesce(
             sum(segment_minutes) filter (where machine_state = 'unplanned_down'), 0

@@ -5,6 +5,10 @@
 --   quality = good / produced; OEE = availability x performance x quality
 -- The minute and quantity components are kept so every roll-up can sum them and divide
 -- once (kpi_daily does); averaging these ratios is wrong.
+-- Unknown machine states (a recorded gap, docs/sources/mes.md "Gaps") are neither run
+-- nor down: every plant hour of the shift with unknown time is left out whole, its
+-- minutes and its production counts alike (counts come by the hour), and shown as
+-- unknown_minutes; OEE is computed on the rest, and data_coverage says how much that is.
 with
 
 equipment as (
@@ -39,7 +43,10 @@ segments as (
         machine_id,
         shift_date,
         shift_code,
+        hour_at,
         machine_state,
+        segment_start_at,
+        segment_end_at,
         segment_minutes,
         is_state_start
     from {{ ref('int_machine_state_intervals_split') }}
@@ -77,23 +84,65 @@ machine_shifts as (
 
 ),
 
+unknown_hours as (
+
+    select distinct
+        machine_id,
+        shift_date,
+        shift_code,
+        hour_at
+    from segments
+    where machine_state = 'unavailable'
+
+),
+
+segments_flagged as (
+
+    select
+        segments.*,
+        unknown_hours.hour_at is not null as is_in_unknown_hour
+    from segments
+    left join unknown_hours
+        on segments.machine_id = unknown_hours.machine_id
+        and segments.shift_date = unknown_hours.shift_date
+        and segments.shift_code = unknown_hours.shift_code
+        and segments.hour_at = unknown_hours.hour_at
+
+),
+
 state_minutes as (
 
     select
-        segments.machine_id,
-        segments.shift_date,
-        segments.shift_code,
-        round(coalesce(sum(segments.segment_minutes) filter (
-            where segments.machine_state = 'planned_stop'
+        segments_flagged.machine_id,
+        segments_flagged.shift_date,
+        segments_flagged.shift_code,
+        round(coalesce(sum(segments_flagged.segment_minutes) filter (
+            where segments_flagged.machine_state = 'planned_stop'
+            and not segments_flagged.is_in_unknown_hour
         ), 0), 6) as planned_stop_minutes,
-        round(coalesce(sum(segments.segment_minutes) filter (
-            where segments.machine_state = 'unplanned_down'
+        round(coalesce(sum(segments_flagged.segment_minutes) filter (
+            where segments_flagged.machine_state = 'unplanned_down'
+            and not segments_flagged.is_in_unknown_hour
         ), 0), 6) as unplanned_downtime_minutes,
         count(*) filter (
-            where segments.machine_state = 'unplanned_down' and segments.is_state_start
-        ) as unplanned_stop_count
-    from segments
-    group by segments.machine_id, segments.shift_date, segments.shift_code
+            where segments_flagged.machine_state = 'unplanned_down'
+            and segments_flagged.is_state_start
+            and not segments_flagged.is_in_unknown_hour
+        ) as unplanned_stop_count,
+        round(coalesce(sum(segments_flagged.segment_minutes) filter (
+            where segments_flagged.is_in_unknown_hour
+        ), 0), 6) as unknown_minutes,
+        min(segments_flagged.segment_start_at) filter (
+            where segments_flagged.machine_state = 'unavailable'
+        ) as unknown_from_at,
+        max(segments_flagged.segment_end_at) filter (
+            where segments_flagged.machine_state = 'unavailable'
+        ) as unknown_until_at
+    from segments_flagged
+    group by
+        segments_flagged.machine_id,
+        segments_flagged.shift_date,
+        segments_flagged.shift_code
 
 ),
 
@@ -111,6 +160,9 @@ components as (
         coalesce(state_minutes.planned_stop_minutes, 0) as planned_stop_minutes,
         coalesce(state_minutes.unplanned_downtime_minutes, 0) as unplanned_downtime_minutes,
         coalesce(state_minutes.unplanned_stop_count, 0) as unplanned_stop_count,
+        coalesce(state_minutes.unknown_minutes, 0) as unknown_minutes,
+        state_minutes.unknown_from_at,
+        state_minutes.unknown_until_at,
         coalesce(produced.produced_qty, 0) as produced_qty,
         coalesce(produced.good_qty, 0) as good_qty,
         coalesce(produced.ideal_minutes, 0) as ideal_minutes
@@ -130,8 +182,11 @@ times as (
 
     select
         components.*,
-        components.shift_minutes - components.planned_stop_minutes as planned_busy_minutes,
         components.shift_minutes
+        - components.unknown_minutes
+        - components.planned_stop_minutes as planned_busy_minutes,
+        components.shift_minutes
+        - components.unknown_minutes
         - components.planned_stop_minutes
         - components.unplanned_downtime_minutes as run_minutes
     from components
@@ -153,6 +208,10 @@ final as (
         cast(planned_stop_minutes as double) as planned_stop_minutes,
         cast(unplanned_downtime_minutes as double) as unplanned_downtime_minutes,
         unplanned_stop_count,
+        cast(unknown_minutes as double) as unknown_minutes,
+        unknown_from_at,
+        unknown_until_at,
+        {{ rate('shift_minutes - unknown_minutes', 'shift_minutes') }} as data_coverage,
         cast(planned_busy_minutes as double) as planned_busy_minutes,
         cast(run_minutes as double) as run_minutes,
         cast(ideal_minutes as double) as ideal_minutes,
