@@ -177,6 +177,9 @@ class ShopFloor:
                         continue
                     p = 0.115 if hour_start in fpy_hours else p_defect * rng.uniform(0.6, 1.4)
                     fails = int(nrng.binomial(produced, min(p, 0.5)))
+                    if hour_start in fpy_hours:
+                        # The planted hours stay below 92.5 % whatever the draw (docs/planted.md).
+                        fails = max(fails, math.ceil(produced * 0.1))
                     good = produced - fails
                     produced_total += produced
                     good_total += good
