@@ -860,7 +860,7 @@ class OrderDesk:
             )
             t = _business_moment(rng, sh.signed_at // DAY + lag)
             if t <= sh.signed_at:
-                # The note arrives with the POD upload, within two hours of the signature.
+                # The note arrives with the POD upload, one to three hours after the signature.
                 t = sh.signed_at + int(rng.uniform(1, 3) * HOUR)
                 if t % DAY > 17.5 * HOUR or weekday(t // DAY) >= 5 or is_shutdown(t // DAY):
                     t = _business_moment(rng, t // DAY + 1, 9.5, 12)
