@@ -261,12 +261,14 @@ FAMILIES: tuple[tuple[str, str, str, tuple[str, ...], float, str], ...] = (
 )
 VARIANTS: tuple[tuple[str, str], ...] = (("A", "A型"), ("B", "B型"), ("C", "C型"))
 
-# Line kinds: (stem, 中文, English, typical ideal cycle seconds, labour hours per unit).
+# Line kinds: (中文, English, typical ideal cycle seconds, standard labour hours per unit).
+# The labour standard is the crew's time per unit (loading, fixtures, checks, manual
+# stations), set so an average crew earns about its target of standard per attended hour.
 LINE_KINDS: dict[str, tuple[str, str, float, float]] = {
-    "WLD": ("焊装线", "Welding line", 52.0, 0.055),
-    "PNT": ("涂装线", "Painting line", 30.0, 0.030),
-    "ASM": ("总装线", "Assembly line", 75.0, 0.120),
-    "MCH": ("机加线", "Machining line", 58.0, 0.050),
+    "WLD": ("焊装线", "Welding line", 52.0, 0.104),
+    "PNT": ("涂装线", "Painting line", 30.0, 0.104),
+    "ASM": ("总装线", "Assembly line", 75.0, 0.420),
+    "MCH": ("机加线", "Machining line", 58.0, 0.078),
 }
 MACHINE_NAMES: dict[str, tuple[str, str]] = {
     "WLD": ("焊接机器人", "Welding robot"),

@@ -84,6 +84,16 @@ class Quiet:
     end: int
 
 
+@dataclass(frozen=True)
+class Disruption:
+    """A planted window in which one part of order-to-cash stops (docs/planted.md)."""
+
+    kind: str  # storm: roads closed in ``regions`` | invoice_freeze: no invoice is issued
+    start: int
+    end: int
+    regions: tuple[str, ...]
+
+
 @dataclass
 class Ctx:
     seed: int
@@ -97,6 +107,7 @@ class Ctx:
     book: LineBook = field(default_factory=LineBook)
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     quiet: list[Quiet] = field(default_factory=list)
+    disruptions: list[Disruption] = field(default_factory=list)
     planted: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=lambda: defaultdict(float))
     orders_summary: list[dict[str, Any]] = field(default_factory=list)

@@ -32,6 +32,10 @@ from extractors.simulator.generator.master import Customer, Product, _sf_id, pic
 from extractors.simulator.generator.rng import py_rng
 
 TAX = 0.13
+# Share of orders the customer complains about after the last delivery. Complaints land
+# 1-10 days after it, some in a quiet window or after the period, so a 30-day complaint
+# rate (SPEC 5.6) comes out at 1.5-3 %, about the field's 2 %.
+COMPLAINT_P = 0.025
 
 
 @dataclass
@@ -75,6 +79,11 @@ class OrderDesk:
         self.planted_orders = planted_orders  # day -> order specs
         customers = ctx.group.customers
         self._weights = [c.weight for c in customers]
+        # Complaints come at a steady rate, one per 1 / COMPLAINT_P orders on average: each
+        # order adds a jittered share and the order that fills the credit draws the
+        # complaint. A month then holds about its share, not a Poisson handful that puts a
+        # 30-day rate anywhere between 0.5 % and 4 %.
+        self._complaint_credit = py_rng(ctx.seed, ctx.plant.no, 0, "orders").random()
 
     # ------------------------------------------------------------------ daily intake
 
@@ -107,9 +116,7 @@ class OrderDesk:
         cust = self._customer(rng, spec, t_so)
         urgent = spec.get("urgent", rng.random() < (0.15 if cust.key else 0.04))
         lead = spec.get("lead") or (rng.randint(3, 6) if urgent else rng.randint(9, 28))
-        promise = day + lead
-        if weekday(promise) == 6:
-            promise += 1
+        promise = _promise_day(day + lead)
         n_lines = spec.get("lines") or rng.choices((1, 2, 3, 4), weights=(45, 30, 17, 8))[0]
         products = spec.get("products") or rng.sample(ctx.group.products, n_lines)
         lines = [
@@ -176,7 +183,7 @@ class OrderDesk:
             credit = spec.get("credit_note", False) if planted else rng.random() < 0.012
             last = self._invoice(rng, code, cust, shipment, mode, credit and i == 0)
             invoice_done.append(last)
-            if not planted and rng.random() < 0.02:
+            if not planted and i == len(shipments) - 1 and self._complains(rng):
                 t_case = shipment.signed_at + int(rng.uniform(1, 10) * DAY)
                 kind = rng.choice(shipment.lines[0][0].product.route)
                 if not ctx.blocked(
@@ -198,6 +205,13 @@ class OrderDesk:
         if "tag" in spec:
             self._register(spec, code, cust, lines, shipments, promise)
         return code
+
+    def _complains(self, rng: random.Random) -> bool:
+        self._complaint_credit += COMPLAINT_P * rng.uniform(0.4, 1.6)
+        if self._complaint_credit < 1.0:
+            return False
+        self._complaint_credit -= 1.0
+        return True
 
     def _register(
         self,
@@ -508,9 +522,7 @@ class OrderDesk:
         for t, kind, change in events:
             if kind == "promise":
                 by = change["by"]
-                new = promise + change["delta"]
-                if weekday(new) == 6:
-                    new += 1
+                new = _promise_day(promise + change["delta"])
                 reason = change.get("reason") or (
                     rng.choice(
                         (
@@ -581,7 +593,9 @@ class OrderDesk:
     ) -> list[tuple[int, SoLine, int]]:
         if spec.get("never_ship"):
             return []
-        transit = {"EC": 0, "NC": 1, "CC": 1, "SC": 1, "NE": 2, "SW": 2}[cust.region]
+        # Days the planner allows for the road: the slow end of the region's transit, so a
+        # truck leaving in the afternoon still reaches the customer's dock in time.
+        transit = {"EC": 1, "NC": 2, "CC": 2, "SC": 2, "NE": 3, "SW": 3}[cust.region]
         plan: list[tuple[int, SoLine, int]] = []
         quarter_push = (
             dstr(promise)[5:7] in ("03", "06", "09", "12") and int(dstr(promise)[8:]) >= 20
@@ -591,9 +605,9 @@ class OrderDesk:
         base = (
             promise
             - transit
-            - (rng.choice((0, 1, 1)) if urgent else rng.choice((2, 3, 3, 4, 4, 5, 6)))
+            - (rng.choice((0, 0, 1)) if urgent else rng.choice((3, 3, 4, 4, 4, 5, 6)))
         )
-        p_late = 0.05 + (0.08 if urgent else 0.0) + 0.35 * max(0.0, load - 0.85)
+        p_late = 0.02 + (0.05 if urgent else 0.0) + 0.12 * max(0.0, load - 0.9)
         if quarter_push:
             p_late *= 0.5  # the quarter-end push: everybody expedites
         if rng.random() < p_late:
@@ -605,13 +619,13 @@ class OrderDesk:
                 ship = spec.get("ship_day", promise - transit - 1)
             else:
                 ship = base if rng.random() < 0.88 else base + rng.choice((-1, 1, 2))
-            ship = _shipping_day(max(ship, day + 1))
+            ship = _shipping_day(max(ship, day + 1), day + 1)
             split = spec.get("partial") == ln.rowno if planted else rng.random() < 0.08
             if split and ln.qty >= 40:
                 first = _round_qty(ln.qty * rng.uniform(0.4, 0.75))
                 first = min(first, ln.qty - 10)
-                early = _shipping_day(max(day + 1, ship - rng.randint(0, 1)))
-                late = _shipping_day(max(early + 1, ship + rng.randint(1, 4)))
+                early = _shipping_day(max(day + 1, ship - rng.randint(0, 1)), day + 1)
+                late = _shipping_day(max(early + 1, ship + rng.randint(1, 4)), early + 1)
                 plan.append((early, ln, first))
                 plan.append((late, ln, ln.qty - first))
             else:
@@ -733,6 +747,15 @@ class OrderDesk:
         t_pick = sh.shipped_at - int(rng.uniform(1.5, 5) * HOUR)
         lo, hi = catalog.TRANSIT_HOURS[cust.region]
         signed = sh.shipped_at + int(rng.uniform(lo, hi) * HOUR)
+        for storm in ctx.disruptions:
+            # A truck on a closed road waits there until the roads reopen.
+            if (
+                storm.kind == "storm"
+                and cust.region in storm.regions
+                and sh.shipped_at < storm.end
+                and signed > storm.start
+            ):
+                signed += storm.end - max(sh.shipped_at, storm.start)
         hour = signed % DAY / HOUR
         if hour < 7 or hour >= 22:  # receiving docks take deliveries 07:00-22:00
             next_day = signed // DAY + (1 if hour >= 22 else 0)
@@ -830,20 +853,24 @@ class OrderDesk:
             if t >= sh.signed_at:
                 t = sh.signed_at - int(rng.uniform(0.5, 2) * HOUR)
         else:
-            # Finance invoices from the signed delivery note: mostly within two working days,
-            # key accounts after their weekly reconciliation, a tail after a week.
-            lag = rng.choice((0, 0, 0, 1, 1, 1, 2, 2, 4, 7)) + (
-                rng.choice((0, 0, 1, 2)) if cust.key else 0
+            # Finance invoices from the signed delivery note: mostly the same or the next
+            # working day, key accounts sometimes after their reconciliation, a short tail.
+            lag = rng.choice((0, 0, 0, 0, 0, 0, 0, 1, 1, 2)) + (
+                rng.choice((0, 0, 0, 1)) if cust.key else 0
             )
             t = _business_moment(rng, sh.signed_at // DAY + lag)
             if t <= sh.signed_at:
-                t = _business_moment(rng, sh.signed_at // DAY + 1)
+                # The note arrives with the POD upload, one to three hours after the signature.
+                t = sh.signed_at + int(rng.uniform(1, 3) * HOUR)
+                if t % DAY > 17.5 * HOUR or weekday(t // DAY) >= 5 or is_shutdown(t // DAY):
+                    t = _business_moment(rng, t // DAY + 1, 9.5, 12)
+        t = self._unfrozen(rng, t)
         last = self._invoice_rows(
             t, code, cust, clerk.no, [(ln, qty, ln.price) for ln, qty in sh.lines], "blue"
         )
         if credit:
             ln, qty = sh.lines[0]
-            t_red = _business_moment(rng, t // DAY + rng.randint(2, 8))
+            t_red = self._unfrozen(rng, _business_moment(rng, t // DAY + rng.randint(2, 8)))
             self._invoice_rows(t_red, code, cust, clerk.no, [(ln, -qty, ln.price)], "red")
             corrected = round(ln.price * 0.97, 2)  # agreed price reduction, re-invoiced
             t_re = t_red + int(rng.uniform(1, 6) * HOUR)
@@ -859,6 +886,17 @@ class OrderDesk:
         else:
             self._receipt(rng, t, code, cust, clerk.no, [(q, line.price) for line, q in sh.lines])
         return last
+
+    def _unfrozen(self, rng: random.Random, t: int) -> int:
+        """An invoice due while invoicing is frozen is issued from the backlog after it:
+        the afternoon it resumes or the next working day."""
+        for freeze in self.ctx.disruptions:
+            if freeze.kind == "invoice_freeze" and freeze.start <= t < freeze.end:
+                resume = freeze.end // DAY
+                if rng.random() < 0.45:
+                    return resume * DAY + int(rng.uniform(13, 17.5) * HOUR)
+                return _business_moment(rng, resume + 1)
+        return t
 
     def _invoice_rows(
         self,
@@ -1061,8 +1099,23 @@ class OrderDesk:
         )
 
 
-def _shipping_day(day: int) -> int:
-    """The warehouse ships Monday to Saturday and not during the Spring Festival shutdown."""
+def _shipping_day(day: int, earliest: int) -> int:
+    """The warehouse ships Monday to Saturday and not during the Spring Festival shutdown:
+    what would fall in the shutdown leaves before it when it can (goods are built ahead),
+    otherwise after it."""
+    if is_shutdown(day):
+        before = day
+        while before >= earliest and (weekday(before) == 6 or is_shutdown(before)):
+            before -= 1
+        if before >= earliest:
+            return before
+    while weekday(day) == 6 or is_shutdown(day):
+        day += 1
+    return day
+
+
+def _promise_day(day: int) -> int:
+    """Sales promise neither a Sunday nor a day of the Spring Festival shutdown."""
     while weekday(day) == 6 or is_shutdown(day):
         day += 1
     return day

@@ -11,12 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors.simulator.generator.clock import DAY, HOUR, MINUTE, dstr, is_workday_like
-from extractors.simulator.generator.config import team_shift
-from extractors.simulator.generator.context import Ctx, Quiet
+from extractors.simulator.generator.clock import (
+    DAY,
+    HOUR,
+    MINUTE,
+    dstr,
+    is_workday_like,
+    ts_offset,
+    weekday,
+)
+from extractors.simulator.generator.config import is_reduced, is_shutdown, team_shift
+from extractors.simulator.generator.context import Ctx, Disruption, Quiet
 
 FPY_THRESHOLD = 0.925
 LATE_RESPONSE_HOURS = 72
+# Regions whose roads the planted storm closes (the south keeps driving).
+STORM_REGIONS = ("EC", "NC", "CC", "NE")
 
 
 @dataclass
@@ -157,4 +167,38 @@ def plan(ctx: Ctx) -> Planted:
         "date": dstr(fail_day),
         "unplanned_down_count": len(downs),
     }
+    _bad_weeks(ctx)
     return out
+
+
+def _bad_weeks(ctx: Ctx) -> None:
+    """Two weeks of promised dates in which on-time delivery collapses, each for a reason
+    the marts must show differently: a storm closes roads and strands trucks (signatures
+    come late, so every view is late), and a frozen invoicing system holds invoices back
+    (goods signed on time, so only the unified anchor is late). The storm week is the
+    third full week, inside any 30-day slice; the invoicing week sits in the last month of
+    periods long enough to keep the two four weeks apart, clear of Spring Festival."""
+    s = ctx.start_day
+    storm_week = s + 14 + (7 - weekday(s + 14)) % 7
+    closed, reopened = (storm_week - 2) * DAY + 6 * HOUR, (storm_week + 3) * DAY + 18 * HOUR
+    ctx.disruptions.append(Disruption("storm", closed, reopened, STORM_REGIONS))
+    ctx.planted["bad_week_storm"] = {
+        "week_start": dstr(storm_week),
+        "week_end": dstr(storm_week + 6),
+        "roads_closed_at": ts_offset(closed),
+        "roads_reopened_at": ts_offset(reopened),
+        "regions": list(STORM_REGIONS),
+    }
+    freeze_week = ctx.end_day - 15 - weekday(ctx.end_day - 15)
+    while any(is_shutdown(d) or is_reduced(d) for d in range(freeze_week, freeze_week + 7)):
+        freeze_week -= 7
+    if freeze_week < storm_week + 28:
+        return
+    frozen, thawed = freeze_week * DAY, (freeze_week + 3) * DAY + 12 * HOUR
+    ctx.disruptions.append(Disruption("invoice_freeze", frozen, thawed, ()))
+    ctx.planted["bad_week_invoicing"] = {
+        "week_start": dstr(freeze_week),
+        "week_end": dstr(freeze_week + 6),
+        "invoicing_stopped_at": ts_offset(frozen),
+        "invoicing_resumed_at": ts_offset(thawed),
+    }

@@ -22,6 +22,7 @@ STREAMS: dict[str, int] = {
     "hr_events": 7,
     "excel": 8,
     "order_detail": 9,
+    "crew_pace": 10,
 }
 _DAY_OFFSET = 1_000_000  # keeps pre-period day indexes non-negative for SeedSequence
 

@@ -92,6 +92,7 @@ def test_planted_json_names_every_situation(planted: dict) -> None:
         "past_due_undelivered",
         "deleted_opportunities",
         "grade_changes",
+        "bad_week_storm",
     ):
         assert planted.get(name), name
 
