@@ -173,8 +173,8 @@ def _run_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
 
 
 def _failure(result: dg.ExecuteInProcessResult, run_log: Path) -> str:
-    """The first failed step and its error, in one line: our errors name what is wrong
-    and what to do; the stacks and causes are in the run log."""
+    """The first failed step and its error: ours are one line that names what is wrong
+    and what to do. Stacks and causes are in the run log, not on the terminal."""
     failures = [
         event
         for event in result.all_events
@@ -187,9 +187,10 @@ def _failure(result: dg.ExecuteInProcessResult, run_log: Path) -> str:
     # The first error below Dagster's wrappers is ours: it names source, entity and request.
     while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
         error = error.cause
-    message = " ".join(error.message.split())
+    message = error.message.strip()
     qualified, _, text = message.partition(": ")
-    if qualified.split(".")[0] in ("extractors", "perfchain", "orchestration", "expectations"):
+    ours = qualified.split(".")[0] in ("extractors", "perfchain", "orchestration", "expectations")
+    if ours or error.cls_name == "Failure":
         message = text  # our own errors read as sentences; others keep their class name
     more = len({event.step_key for event in failures}) - 1
     also = f" ({more} more step(s) failed)" if more else ""
