@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from orchestration.storage import write_instance_config
 from perfchain import progress
-from perfchain.errors import PerfchainError
+from perfchain.errors import ConfigError, PerfchainError
 from perfchain.settings import Settings
 
 
@@ -63,7 +63,14 @@ def run_pipeline(
     extract_only: bool = False,
 ) -> RunSummary:
     from orchestration.definitions import build_definitions
+    from perfchain.checkconfig import secret_problems
 
+    missing = secret_problems(settings, sources)
+    if missing:
+        raise ConfigError(
+            f"{'; '.join(missing)}. Set them in the environment (.env.example lists them); "
+            "`perfchain check-config` checks the whole configuration"
+        )
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly_job")
     selection = _selection(defs, sources, extract_only)
@@ -84,9 +91,14 @@ def run_pipeline(
         run_log = settings.logs_dir / f"run-{run_date}-{datetime.now():%Y%m%dT%H%M%S}.log"
         summary.run_logs.append(run_log)
         try:
-            # dbt's console output goes to the run log; the terminal keeps the progress
-            # bar. The full event log is in the Dagster instance (make dev shows it).
-            with open(run_log, "w", encoding="utf-8") as log, redirect_stdout(log):
+            # dbt's console output and Dagster's (a failed step's stack and causes) go to
+            # the run log; the terminal keeps the progress bar and, on failure, one line.
+            # The full event log is in the Dagster instance (make dev shows it).
+            with (
+                open(run_log, "w", encoding="utf-8") as log,
+                redirect_stdout(log),
+                redirect_stderr(log),
+            ):
                 result = job.execute_in_process(
                     partition_key=run_date.isoformat(),
                     instance=instance,
@@ -108,7 +120,7 @@ def run_pipeline(
             }
         summary.dates.append(run_date)
         if not result.success:
-            reason = _failure(result)
+            reason = _failure(result, run_log)
             if reason.startswith("quality_gate"):
                 reason += (
                     f"\nNothing was published. Failing checks with sample rows: "
@@ -160,16 +172,29 @@ def _run_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
     return max(stamps) - min(stamps) if stamps else 0.0
 
 
-def _failure(result: dg.ExecuteInProcessResult) -> str:
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            # The first error below Dagster's wrappers is ours: it names source, entity
-            # and request (its own causes are the transport details).
-            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-                error = error.cause
-            return f"{event.step_key}: {error.message.strip()}"
-    return "see the Dagster run log"
+def _failure(result: dg.ExecuteInProcessResult, run_log: Path) -> str:
+    """The first failed step and its error: ours are one line that names what is wrong
+    and what to do. Stacks and causes are in the run log, not on the terminal."""
+    failures = [
+        event
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+    ]
+    if not failures:
+        return f"see the run log {run_log}"
+    first = failures[0]
+    error = first.step_failure_data.error  # type: ignore[union-attr]
+    # The first error below Dagster's wrappers is ours: it names source, entity and request.
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+        error = error.cause
+    message = error.message.strip()
+    qualified, _, text = message.partition(": ")
+    ours = qualified.split(".")[0] in ("extractors", "perfchain", "orchestration", "expectations")
+    if ours or error.cls_name == "Failure":
+        message = text  # our own errors read as sentences; others keep their class name
+    more = len({event.step_key for event in failures}) - 1
+    also = f" ({more} more step(s) failed)" if more else ""
+    return f"{first.step_key}: {message}{also}. Run log: {run_log}"
 
 
 def print_summary(summary: RunSummary, settings: Settings) -> None:

@@ -10,6 +10,7 @@ import os
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -26,7 +27,7 @@ class _Strict(BaseModel):
 
 
 class PlantSettings(_Strict):
-    code: str = "P01"
+    code: str = Field("P01", min_length=1)
     name: str = ""
     name_en: str = ""
     timezone: str = "Asia/Shanghai"
@@ -63,9 +64,13 @@ class ScheduleSettings(_Strict):
         return value
 
 
+# What DuckDB's memory_limit takes: a number and a unit, e.g. 4GB, 512MiB.
+_MEMORY = r"(?i)^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$"
+
+
 class WarehouseSettings(_Strict):
-    memory_limit: str = "4GB"
-    threads: int = 2
+    memory_limit: str = Field("4GB", pattern=_MEMORY)
+    threads: int = Field(2, ge=1, le=256)
     published_keep: int = Field(7, ge=1)  # published files kept for `publish --rollback`
 
 
@@ -75,13 +80,16 @@ class ExtractSettings(_Strict):
     timeout_seconds: float = Field(30, gt=0)
     max_attempts: int = Field(6, ge=1)
     backoff_max_seconds: float = Field(30, gt=0)
+    # A source that takes no connection (refused, unknown host) is given up on after this
+    # long, not retried max_attempts times like a 503 (docs/operations.md).
+    unreachable_seconds: float = Field(10, gt=0, le=600)
 
 
 class SmtpSettings(_Strict):
     """Where report drops are mailed; the password only from PERFCHAIN_SMTP_PASSWORD."""
 
-    host: str
-    port: int = 587
+    host: str = Field(min_length=1)
+    port: int = Field(587, ge=1, le=65535)
     sender: str = "perfchain@localhost"
     recipients: list[str] = []
     username: str | None = None
@@ -95,15 +103,62 @@ class ReportSettings(_Strict):
     smtp: SmtpSettings | None = None
 
 
-class SourceSettings(BaseModel):
-    """One source system. Extra keys (page sizes, API version) are source-specific."""
+class SourceSettings(_Strict):
+    """One source system: its URL, and the options of its protocol (which source takes
+    which is in SOURCE_OPTIONS; docs/operations.md). Every value is checked here, so a bad
+    one is named by its key before a run sends it to the source."""
 
-    model_config = ConfigDict(extra="allow")
     enabled: bool = True
     base_url: str
+    # Salesforce (crm)
+    api_version: str | None = Field(None, pattern=r"^\d+\.\d+$")
+    batch_size: int | None = Field(None, ge=200, le=2000)  # Sforce-Query-Options range
+    # Yonyou U8 (erp)
+    from_account: str | None = Field(None, min_length=1)
+    to_account: str | None = None
+    ds_sequence: int | None = Field(None, ge=1)
+    rows_per_page: int | None = Field(None, ge=1)
+    # Weaver e-cology (oa)
+    user_id: str | None = Field(None, min_length=1)
+    # our REST APIs take up to 50,000 records a page; e-cology's pageSize has no documented cap
+    page_size: int | None = Field(None, ge=1, le=50_000)
+    sample_count: int | None = Field(None, ge=1)  # MTConnect /sample count (mes)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL such as 'http://host:port/path'")
+        if parts.username or parts.password or parts.query:
+            raise ValueError(
+                "must not hold credentials or a query string: secrets come only from "
+                "PERFCHAIN_<SOURCE>_<KEY> environment variables"
+            )
+        return value
+
+    def options(self) -> dict[str, Any]:
+        """The protocol options set for this source (not `enabled` or `base_url`)."""
+        return {
+            key: value
+            for key, value in self.model_dump(exclude={"enabled", "base_url"}).items()
+            if value is not None
+        }
 
     def option(self, key: str, default: Any = None) -> Any:
-        return (self.model_extra or {}).get(key, default)
+        return self.options().get(key, default)
+
+
+# Which options each source takes: one set for another source's protocol is a mistake.
+SOURCE_OPTIONS: dict[str, frozenset[str]] = {
+    "crm": frozenset({"api_version", "batch_size"}),
+    "erp": frozenset({"from_account", "to_account", "ds_sequence", "rows_per_page"}),
+    "oa": frozenset({"user_id", "page_size"}),
+    "mes": frozenset({"page_size", "sample_count"}),
+    "qms": frozenset({"page_size"}),
+    "wms": frozenset({"page_size"}),
+    "hr": frozenset({"page_size"}),
+}
 
 
 class Settings(_Strict):
@@ -114,6 +169,23 @@ class Settings(_Strict):
     extract: ExtractSettings = ExtractSettings()
     reports: ReportSettings = ReportSettings()
     sources: dict[str, SourceSettings] = {}
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources_and_options(
+        cls, value: dict[str, SourceSettings]
+    ) -> dict[str, SourceSettings]:
+        for name, config in value.items():
+            if name not in SOURCE_OPTIONS:
+                known = ", ".join(sorted(SOURCE_OPTIONS))
+                raise ValueError(f"sources.{name}: unknown source (known: {known})")
+            wrong = sorted(set(config.options()) - SOURCE_OPTIONS[name])
+            if wrong:
+                takes = ", ".join(sorted(SOURCE_OPTIONS[name]))
+                raise ValueError(
+                    f"sources.{name}.{wrong[0]}: not an option of {name} (it takes {takes})"
+                )
+        return value
 
     # Resolved locations under PERFCHAIN_HOME (SPEC §3).
     @property
@@ -153,14 +225,25 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from error
+        problems = "; ".join(_problem(item) for item in error.errors())
+        # `from None`: pydantic's own text repeats each problem with a documentation link.
+        raise ConfigError(
+            f"{path}: {problems}. Fix the file and run `perfchain check-config`"
+        ) from None
     if not settings.paths.home.is_absolute() and "PERFCHAIN_HOME" not in os.environ:
         settings.paths.home = (path.parent / settings.paths.home).resolve()
     return settings
+
+
+def _problem(item: Any) -> str:
+    """`sources.oa.page_size: Input should be greater than or equal to 1 (got -5)`."""
+    message = item["msg"].removeprefix("Value error, ")
+    if message.startswith("sources."):  # a check across sources names the key itself
+        return message
+    where = ".".join(str(part) for part in item["loc"])
+    got = item.get("input")
+    shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+    return f"{where}: {message}{shown}"
 
 
 def smtp_config(settings: Settings):  # type: ignore[no-untyped-def]

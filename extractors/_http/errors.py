@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 from perfchain.errors import PerfchainError
 
@@ -13,9 +16,27 @@ _SECRET_PARAM = re.compile(
 )
 
 
+# The secret values themselves, as read from the environment and as they look
+# URL-encoded: masked wherever they appear, also outside a `key=value` pair.
+_known: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def register_secrets(values: Iterable[str]) -> None:
+    """Remember secret values so that `redact` masks them in any text."""
+    with _known_lock:
+        for value in values:
+            if len(value) >= 4:  # shorter ones would mask ordinary text, and guess nothing
+                _known.update({value, quote(value, safe=""), quote_plus(value)})
+
+
 def redact(text: str) -> str:
     """Mask credential values in a URL or message (U8 passes its token in the query)."""
-    return _SECRET_PARAM.sub(lambda match: f"{match.group(1)}=***", text)
+    text = _SECRET_PARAM.sub(lambda match: f"{match.group(1)}=***", text)
+    for value in sorted(_known, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, "***")
+    return text
 
 
 class ExtractError(PerfchainError):
@@ -26,12 +47,31 @@ class ExtractError(PerfchainError):
         super().__init__(f"{source}.{entity}: {redact(message)} (request: {self.request})")
 
 
+class SourceUnreachable(ExtractError):
+    """No connection could be made (refused, no such host, connect timeout) for longer than
+    the source's budget, or the host already failed so in this run: asking again is
+    pointless, so every later request to it fails at once."""
+
+    def __init__(self, source: str, entity: str, request: str, message: str) -> None:
+        super().__init__(
+            source,
+            entity,
+            request,
+            f"source unreachable: {message}. Check that {source} is up and that "
+            f"sources.{source}.base_url in perfchain.yaml is right",
+        )
+
+
 class RetryableError(Exception):
     """A transient failure (rate limit, 5xx, timeout, broken body): try again later."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(redact(message))
         self.retry_after = retry_after
+
+
+class ConnectFailed(RetryableError):
+    """No connection was made at all: retried only within the policy's unreachable budget."""
 
 
 class TokenExpired(Exception):

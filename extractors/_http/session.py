@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -22,12 +23,15 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_before_delay,
     wait_exponential_jitter,
 )
 
 from extractors._http.errors import (
+    ConnectFailed,
     ExtractError,
     RetryableError,
+    SourceUnreachable,
     TokenExpired,
     install_log_redaction,
     redact,
@@ -49,6 +53,13 @@ class RetryPolicy:
     timeout: float = 30.0
     # A Retry-After is obeyed as sent, up to this; a longer one fails the request instead.
     retry_after_max: float = 300.0
+    # A host that takes no connection at all (refused, unknown name, connect timeout) is
+    # not retried like a 503: only for this long, then given up on for the whole run. A
+    # dead source then fails its first request in seconds and its other entities at once.
+    unreachable_seconds: float = 10.0
+    # Hosts given up on, with why. Every session made with this policy shares it: the
+    # Dagster resource hands one policy to all the clients of a source in a run.
+    dead_hosts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -90,6 +101,12 @@ class SourceSession:
         """Send one request with retries; `check` turns a response into the parsed result,
         raising RetryableError or TokenExpired for what it recognises in the body."""
 
+        host = urlsplit(url).netloc
+        if host in self.policy.dead_hosts:
+            raise SourceUnreachable(
+                self.source, entity, f"{method} {url}", self.policy.dead_hosts[host]
+            )
+
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None
             backoff = wait_exponential_jitter(
@@ -109,8 +126,16 @@ class SourceSession:
                 redact(str(error)),
             )
 
+        def stop(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, ConnectFailed) and stop_before_delay(
+                self.policy.unreachable_seconds
+            )(state):
+                return True
+            return stop_after_attempt(self.policy.max_attempts)(state)
+
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts),
+            stop=stop,
             wait=wait,
             retry=retry_if_exception_type((RetryableError, TokenExpired)),
             before_sleep=before_sleep,
@@ -120,13 +145,20 @@ class SourceSession:
             for attempt in retrying:
                 with attempt:
                     return self._send(method, url, entity, check, authenticated, kwargs)
+        except ConnectFailed as error:
+            seconds = retrying.statistics.get("delay_since_first_attempt", 0.0)
+            reason = f"no connection for {seconds:.0f} s ({error})"
+            self.policy.dead_hosts[host] = f"{reason}; not tried again in this run"
+            # `from None`, here and below: the chained requests/urllib3 errors print the
+            # request URL, and U8 sends its app key and secret in the query string.
+            raise SourceUnreachable(self.source, entity, f"{method} {url}", reason) from None
         except (RetryableError, TokenExpired) as error:
             raise ExtractError(
                 self.source,
                 entity,
                 f"{method} {url}",
-                f"gave up after {self.policy.max_attempts} attempts: {error}",
-            ) from error
+                f"gave up after {retrying.statistics.get('attempt_number', 1)} attempts: {error}",
+            ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(
@@ -149,17 +181,21 @@ class SourceSession:
         self.requests_made += 1
         try:
             response = self.http.request(
-                method, url, timeout=self.policy.timeout, stream=True, **kwargs
+                method, url, timeout=self._timeouts(), stream=True, **kwargs
             )
             _read_body(response)
+        except requests.ConnectionError as error:
+            no_connection = _no_connection(error)
+            if no_connection is not None:
+                raise ConnectFailed(f"{urlsplit(url).netloc}: {no_connection}") from None
+            raise RetryableError(f"{type(error).__name__}: {error}") from None
         except (
-            requests.ConnectionError,
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,  # a body cut off mid-way
             requests.exceptions.ContentDecodingError,
             urllib3.exceptions.HTTPError,  # the same, met reading the body ourselves
         ) as error:
-            raise RetryableError(f"{type(error).__name__}: {error}") from error
+            raise RetryableError(f"{type(error).__name__}: {error}") from None
         try:
             if response.status_code in RETRY_STATUSES:
                 raise RetryableError(
@@ -173,17 +209,37 @@ class SourceSession:
             raise
         except ExtractError:
             raise
-        except requests.HTTPError as error:
+        except requests.HTTPError:
             body = response.text[:300]
             raise ExtractError(
                 self.source,
                 entity,
                 f"{method} {response.url}",
                 f"HTTP {response.status_code}: {body}",
-            ) from error
+            ) from None
         except ValueError as error:  # a truncated or malformed body: ask again
-            raise RetryableError(f"unreadable response body: {error}") from error
+            raise RetryableError(f"unreadable response body: {error}") from None
         return result
+
+    def _timeouts(self) -> tuple[float, float]:
+        """(connect, read): a host that does not answer the connection at all is given
+        no longer than the unreachable budget."""
+        return min(self.policy.timeout, self.policy.unreachable_seconds), self.policy.timeout
+
+
+def _no_connection(error: requests.ConnectionError) -> str | None:
+    """Why no connection was made (refused, unknown host, connect timeout), or None when
+    the failure came after connecting (a dropped keep-alive, a reset): those are retried
+    like a 503. The reason is urllib3's, without the request URL it is wrapped in."""
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    if isinstance(error, requests.ConnectTimeout) or isinstance(
+        reason,
+        urllib3.exceptions.ConnectTimeoutError,  # NewConnectionError is one
+    ):
+        text = str(reason or error)
+        start = text.find("Failed to")
+        return text[start:] if start >= 0 else "the connection timed out"
+    return None
 
 
 def _read_body(response: requests.Response) -> None:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import date
+from pathlib import Path
+from urllib.parse import quote, quote_plus
 
+from click.testing import CliRunner
+
+from extractors.credentials import SECRET_KEYS, env_name
 from extractors.simulator.schema import ENTITIES
 from extractors.simulator.server.credentials import Credentials
+from perfchain.cli import main
 from tests.extractors.support import client_for, extract, warehouse
 
 DAY = date(2026, 1, 3)
@@ -65,3 +72,67 @@ def test_error_messages_redact_tokens_in_urls() -> None:
     )
     assert "abc123" not in str(error) and "s3" not in str(error).split("request:")[1]
     assert "token=***" in str(error)
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SOURCES = ("crm", "erp", "oa", "mes", "qms", "wms", "hr")
+
+
+def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: ignore[no-untyped-def]
+    simulator, tmp_path, monkeypatch
+) -> None:
+    """Distinctive secrets in the environment; each source in turn on a closed port, run
+    through the command line; then the terminal and every file under PERFCHAIN_HOME
+    (Dagster's SQLite storage and compute logs, run logs, landing, warehouse) are read as
+    bytes and searched for each secret, plain and URL-encoded."""
+    planted = {
+        env_name(source, key): f"Zq{source}{key.title().replace('_', '')}-7Hx!&=/9"
+        for source in SOURCES
+        for key in SECRET_KEYS[source]
+    }
+    for name, value in planted.items():
+        monkeypatch.setenv(name, value)
+    home = tmp_path / "home"
+    monkeypatch.setenv("PERFCHAIN_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))  # the run sets it; restored after
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    terminal = []
+    for source in SOURCES:
+        config = tmp_path / f"perfchain-{source}.yaml"
+        urls = {
+            name: f"{dead if name == source else simulator.base_url}/{name}" for name in SOURCES
+        }
+        config.write_text(
+            "extract: {unreachable_seconds: 1, max_attempts: 2, backoff_max_seconds: 0.2}\n"
+            "sources:\n"
+            + "".join(f"  {name}: {{base_url: '{url}'}}\n" for name, url in urls.items()),
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("PERFCHAIN_CONFIG", str(config))
+        result = CliRunner().invoke(main, ["run", "--date", "2026-01-05", "--source", source])
+        assert result.exit_code == 1, result.output
+        assert f"{source}." in result.output and "source unreachable" in result.output
+        terminal.append(result.output)
+
+    needles = {
+        form.encode()
+        for value in planted.values()
+        for form in (value, quote(value, safe=""), quote_plus(value))
+    }
+    files = {path: path.read_bytes() for path in home.rglob("*") if path.is_file()}
+    files[Path("terminal")] = "\n".join(terminal).encode()
+    # The scan reads where the failures were recorded, else it would prove nothing.
+    storage = [path for path in files if path.suffix == ".db" and "dagster" in path.parts]
+    assert storage, sorted(map(str, files))
+    assert any(b"source unreachable" in files[path] for path in storage)
+    assert sum(b"source unreachable" in text for text in files.values()) >= 3
+    leaks = [
+        (str(path), needle) for path, text in files.items() for needle in needles if needle in text
+    ]
+    assert leaks == []

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import socket
+from pathlib import Path
 
+import dagster as dg
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from extractors.credentials import SECRET_KEYS, env_name
@@ -125,3 +129,99 @@ def test_validate_dataset_reads_the_targets_workbook_sheet_by_sheet(tmp_path, de
         "'high' is not a number. Fix the cell and run again.",
     ]
     assert lines[2:] == [f"perfchain: {data}: 2 dataset problem(s) (docs/dataset.md)"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _one_source(tmp_path, monkeypatch, source: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "perfchain.yaml"
+    path.write_text(f"sources:\n  {source}: {body}\n", encoding="utf-8")
+    monkeypatch.setenv("PERFCHAIN_CONFIG", str(path))
+    monkeypatch.setenv("PERFCHAIN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
+
+
+def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """ERP on a closed port, default policy: the first request gives up after the
+    unreachable budget (10 s), the nine other entities without asking again."""
+    _one_source(
+        tmp_path, monkeypatch, "erp", f"{{base_url: 'http://127.0.0.1:{_closed_port()}/erp'}}"
+    )
+    monkeypatch.setenv("PERFCHAIN_ERP_APP_KEY", "k" * 8)
+    monkeypatch.setenv("PERFCHAIN_ERP_APP_SECRET", "s" * 8)
+    result = CliRunner().invoke(main, ["run", "--date", "2026-01-05", "--source", "erp"])
+    assert result.exit_code == 1
+    lines = [
+        line for line in result.output.splitlines() if line and not line.startswith("run 2026")
+    ]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("perfchain: run for 2026-01-05 failed: raw__erp__")
+    assert "erp.auth: source unreachable" in lines[0]
+    assert "Connection refused" in lines[0] and "sources.erp.base_url" in lines[0]
+    assert "(9 more step(s) failed)" in lines[0] and "Traceback" not in result.output
+    run_log = Path(lines[0].rsplit("Run log: ", 1)[1])
+    assert run_log.read_text(encoding="utf-8").count("not tried again in this run") >= 9
+
+    # The time Dagster's run took, from its event log (start-up imports not counted).
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "home" / "dagster"))
+    (run,) = instance.get_runs()
+    stamps = [entry.timestamp for entry in instance.all_logs(run.run_id)]
+    assert run.status == dg.DagsterRunStatus.FAILURE
+    assert max(stamps) - min(stamps) < 30
+
+
+def test_a_missing_secret_is_one_line_before_the_run_starts(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _one_source(tmp_path, monkeypatch, "qms", "{base_url: 'http://127.0.0.1:1/qms'}")
+    monkeypatch.setenv("PERFCHAIN_QMS_CLIENT_ID", "id")
+    monkeypatch.delenv("PERFCHAIN_QMS_CLIENT_SECRET", raising=False)
+    result = CliRunner().invoke(main, ["run", "--date", "2026-01-05"])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "perfchain: qms: missing secret(s) PERFCHAIN_QMS_CLIENT_SECRET. Set them in the "
+        "environment (.env.example lists them); `perfchain check-config` checks the whole "
+        "configuration"
+    ]
+    assert not (tmp_path / "home" / "dagster").exists()  # refused before any run began
+
+
+def test_an_out_of_range_option_is_named_by_check_config_and_run(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _one_source(tmp_path, monkeypatch, "oa", "{base_url: 'http://127.0.0.1:1/oa', page_size: -5}")
+    monkeypatch.setenv("PERFCHAIN_OA_APPID", "appid")
+    expected = "sources.oa.page_size: Input should be greater than or equal to 1 (got -5)"
+    for command in (["check-config"], ["run", "--date", "2026-01-05"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2, command
+        assert expected in result.output, result.output
+        assert len(result.output.splitlines()) <= 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (
+            "{base_url: 'http://h/erp', rows_per_page: 0}",
+            "sources.erp.rows_per_page: Input should be greater than or equal to 1 (got 0)",
+        ),
+        (
+            "{base_url: 'http://h/erp', page_size: 10}",
+            "sources.erp.page_size: not an option of erp",
+        ),
+        (
+            "{base_url: 'http://h/erp', rows_per_page: many}",
+            "sources.erp.rows_per_page: Input should be a valid integer",
+        ),
+        ("{base_url: 'ftp://h/erp'}", "sources.erp.base_url: 'ftp://h/erp' is not an http(s) URL"),
+        ("{base_url: 'http://h/erp?app_key=k'}", "sources.erp.base_url: must not hold credentials"),
+    ],
+)
+def test_check_config_checks_each_source_option(
+    tmp_path, monkeypatch, body: str, named: str
+) -> None:  # type: ignore[no-untyped-def]
+    _one_source(tmp_path, monkeypatch, "erp", body)
+    result = CliRunner().invoke(main, ["check-config"])
+    assert result.exit_code == 2
+    assert named in result.output, result.output

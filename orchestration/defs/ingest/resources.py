@@ -13,8 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from extractors._http.client import SourceClient
+from extractors._http.errors import register_secrets
 from extractors._http.session import RetryPolicy
 from extractors.clients import build_client
 from extractors.credentials import SECRET_KEYS, env_name
@@ -70,24 +72,35 @@ class SourceApiResource(dg.ConfigurableResource):
     timeout_seconds: float = 30.0
     max_attempts: int = 6
     backoff_max_seconds: float = 30.0
+    unreachable_seconds: float = 10.0
     client_id: str = ""
     client_secret: str = ""
     app_key: str = ""
     app_secret: str = ""
     appid: str = ""
+    # One policy for every client of the source in a run: it carries the hosts given up
+    # on, so that once one entity finds the source dead the others fail at once.
+    _policy: RetryPolicy | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._policy = None  # a new run asks a dead host again
 
     def client(self) -> SourceClient:
         secrets = {key: getattr(self, key.lower()) for key in SECRET_KEYS[self.source]}
-        policy = RetryPolicy(
-            max_attempts=self.max_attempts,
-            backoff_max=self.backoff_max_seconds,
-            timeout=self.timeout_seconds,
-        )
+        # Known before any request is made, so that any text naming them can be masked.
+        register_secrets(secrets.values())
+        if self._policy is None:
+            self._policy = RetryPolicy(
+                max_attempts=self.max_attempts,
+                backoff_max=self.backoff_max_seconds,
+                timeout=self.timeout_seconds,
+                unreachable_seconds=self.unreachable_seconds,
+            )
         return build_client(
             self.source,
             self.base_url,
             secrets,
-            policy=policy,
+            policy=self._policy,
             plant_tz=self.plant_tz,
             options=self.options,
         )
@@ -103,10 +116,11 @@ def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource
             source=source,
             base_url=config.base_url,
             plant_tz=settings.plant.timezone,
-            options={key: str(value) for key, value in (config.model_extra or {}).items()},
+            options={key: str(value) for key, value in config.options().items()},
             timeout_seconds=settings.extract.timeout_seconds,
             max_attempts=settings.extract.max_attempts,
             backoff_max_seconds=settings.extract.backoff_max_seconds,
+            unreachable_seconds=settings.extract.unreachable_seconds,
             **{key.lower(): dg.EnvVar(env_name(source, key)) for key in SECRET_KEYS[source]},
         )
     if settings.paths.excel_drop is not None:
