@@ -25,6 +25,7 @@ from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, run_pipeline
 from perfchain.publish import publish, remove_stale_temporaries
 from perfchain.settings import ExtractSettings, Settings, load_settings
+from tests.publish.test_published_lock import run_nightly_steps
 from tests.quality.warehouse import DAY, build_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,6 +97,22 @@ def test_live_publishers_temporary_file_is_kept_a_killed_ones_removed(
     assert _digests(published) == before  # published file and history untouched
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select run_id from meta.publish_log").fetchall() == [("old",)]
+
+
+def test_a_blocked_gate_still_removes_a_killed_publishs_files(
+    killed_publish: tuple[Path, subprocess.Popen[str]],
+) -> None:
+    published, worker = killed_publish
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert any(name.endswith(".tmp") for name in _temporaries(published))
+    before = _digests(published)
+
+    result = run_nightly_steps(published.parent.parent, ("duplicated_order_row",))
+
+    assert not result.success  # the gate blocked: publishing never started
+    assert _temporaries(published) == []
+    assert _digests(published) == before
 
 
 @pytest.fixture

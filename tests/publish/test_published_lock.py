@@ -84,8 +84,9 @@ def holder_factory() -> Iterator[list[Holder]]:
             holder.process.wait()
 
 
-def _run(home: Path) -> dg.ExecuteInProcessResult:
-    """Marts → quality gate → publish, as the nightly job chains them."""
+def run_nightly_steps(home: Path, defects: tuple[str, ...] = ()) -> dg.ExecuteInProcessResult:
+    """Marts (with `defects` planted) → quality gate → publish, as the nightly job chains
+    them."""
 
     @dg.multi_asset(
         specs=[dg.AssetSpec(key) for key in MART_KEYS.values()],
@@ -93,7 +94,7 @@ def _run(home: Path) -> dg.ExecuteInProcessResult:
     )
     def marts(context: dg.AssetExecutionContext):  # type: ignore[no-untyped-def]
         with context.resources.warehouse.connect() as con:
-            plant(con, ())
+            plant(con, defects)
         for key in MART_KEYS.values():
             yield dg.MaterializeResult(asset_key=key)
 
@@ -126,7 +127,7 @@ def test_run_publishes_while_a_reader_holds_the_file_read_write(
     tmp_path: Path, holder_factory: list[Holder]
 ) -> None:
     published = tmp_path / "published" / "perfchain.duckdb"
-    first = _run(tmp_path)
+    first = run_nightly_steps(tmp_path)
     assert first.success, _failure(first)
     holder = Holder(published)
     holder_factory.append(holder)
@@ -135,7 +136,7 @@ def test_run_publishes_while_a_reader_holds_the_file_read_write(
     with pytest.raises(duckdb.IOException, match="Could not set lock"):
         duckdb.connect(str(published), read_only=True)
 
-    second = _run(tmp_path)
+    second = run_nightly_steps(tmp_path)
 
     assert second.success, _failure(second)
     # The gate had the first publish's row counts: its volume checks ran instead of
@@ -165,7 +166,7 @@ def test_open_published_reads_a_copy_when_another_process_holds_the_file(
     tmp_path: Path, holder_factory: list[Holder]
 ) -> None:
     published = tmp_path / "published" / "perfchain.duckdb"
-    assert _run(tmp_path).success
+    assert run_nightly_steps(tmp_path).success
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as working:
         expected = {
             mart: working.execute(f"select count(*) from marts.{mart}").fetchone()[0]
