@@ -219,5 +219,5 @@ def test_dbt_child_exits_promptly_when_the_run_is_killed(tmp_path: Path) -> None
     gone_after = time.monotonic() - killed
 
     assert not _alive(child)
-    assert gone_after < 1.5, f"dbt child ran on for {gone_after:.2f} s"
+    assert gone_after < 2.0, f"dbt child ran on for {gone_after:.2f} s"
     assert f"the run that started dbt (pid {parent.pid}) is gone" in stderr.read_text()

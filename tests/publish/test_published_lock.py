@@ -163,7 +163,7 @@ def test_run_publishes_while_a_reader_holds_the_file_read_write(
 
 
 def test_open_published_reads_a_copy_when_another_process_holds_the_file(
-    tmp_path: Path, holder_factory: list[Holder]
+    tmp_path: Path, holder_factory: list[Holder], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     published = tmp_path / "published" / "perfchain.duckdb"
     assert run_nightly_steps(tmp_path).success
@@ -173,9 +173,15 @@ def test_open_published_reads_a_copy_when_another_process_holds_the_file(
             for mart in ("fct_order_delivery", "kpi_daily")
         }
     holder_factory.append(Holder(published))
-    snapshots_before = set(Path(tempfile.gettempdir()).glob("perfchain-snapshot-*"))
+    # A temporary folder of its own, so the copy can be watched (`tempfile.tempdir` is
+    # tempfile's documented default folder).
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
 
     with open_published(published) as con:
+        (snapshot,) = temporary.iterdir()
+        assert snapshot.name.startswith("perfchain-snapshot-")
         seen = {
             mart: con.execute(f"select count(*) from marts.{mart}").fetchone()[0]
             for mart in expected
@@ -186,6 +192,6 @@ def test_open_published_reads_a_copy_when_another_process_holds_the_file(
     assert seen == expected
     history = read_publish_history(published)
     assert history["fct_order_delivery"] == [expected["fct_order_delivery"]]
-    # The private copy is gone; the published file is untouched by the reads.
-    assert set(Path(tempfile.gettempdir()).glob("perfchain-snapshot-*")) == snapshots_before
+    # The private copies are gone; the holder still has its file.
+    assert list(temporary.iterdir()) == []
     assert holder_factory[0].ask() == 1
