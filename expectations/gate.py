@@ -24,6 +24,7 @@ from expectations.registry import SUITES
 from expectations.results import GATE_FILE, CheckResult, GateResult, Status, SuiteResult
 from expectations.suite import Check, GateInputs, MartSuite
 from expectations.validator import SAMPLE_SIZE, FrameValidator
+from perfchain.publish import open_published
 
 
 def run_gate(
@@ -72,11 +73,14 @@ def run_gate(
 
 
 def read_publish_history(published_path: Path) -> dict[str, list[int]]:
-    """Row counts per mart of earlier publishes, oldest first, from the published file."""
+    """Row counts per mart of earlier publishes, oldest first, from the published file.
+
+    Read through `open_published`: a BI tool holding the file read-write must not stop the
+    nightly run's gate (it then reads a private copy)."""
     if not published_path.exists():
         return {}
     history: dict[str, list[int]] = {}
-    with duckdb.connect(str(published_path), read_only=True) as published:
+    with open_published(published_path) as published:
         try:
             rows = published.execute(
                 "select row_counts from meta.publish_log "

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from orchestration.storage import write_instance_config
 from perfchain import progress
 from perfchain.errors import ConfigError, PerfchainError
+from perfchain.publish import remove_stale_temporaries
 from perfchain.settings import Settings
 
 
@@ -75,6 +76,8 @@ def run_pipeline(
     job = defs.resolve_job_def("nightly_job")
     selection = _selection(defs, sources, extract_only)
     instance = dagster_instance(settings)
+    # A killed predecessor's temporary files; kept while another process is publishing.
+    remove_stale_temporaries(settings.published_path)
     summary = RunSummary()
     steps = len(selection or defs.resolve_asset_graph().executable_asset_keys)
     partitions = job.partitions_def

@@ -8,22 +8,33 @@ old complete file or the new complete one, whatever kills the process. Readers t
 the old file open keep reading its inode; new readers get the new file. Publishing never
 opens the published file for writing, so no reader can block it.
 
-Assumption: one publisher at a time (the nightly run). Leftover temporary files from a
-killed publish are removed by the next one. Within one Python process DuckDB caches a
-database per path: a process that keeps a connection to the published file open keeps
-seeing the old file on new connections too; BI tools and analysts run in their own
-processes.
+Nor does it need a lock on it: the publish log it carries forward is read through
+`open_published`, which falls back to a private copy when another process holds the file
+(DuckDB's read-only open takes a shared lock, which a read-write holder refuses). The
+copy is sound because the published file's bytes never change in place: it is only ever
+replaced whole.
+
+One publisher at a time: publish and rollback hold an exclusive `flock` on
+`published/.perfchain.duckdb.lock` (released by the kernel when the holder dies, so a
+killed publisher never blocks the next). Temporary files of a killed publish are removed
+by the next publish, and by `remove_stale_temporaries` when a run starts and no publisher
+holds the lock. Within one Python process DuckDB caches a database per path: a process
+that keeps a connection to the published file open keeps seeing the old file on new
+connections too; BI tools and analysts run in their own processes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -103,8 +114,26 @@ def publish(
         )
     started = time.perf_counter()
     step = on_step or (lambda name: None)
-    published_dir, history_dir = published_path.parent, published_path.parent / "history"
+    history_dir = published_path.parent / "history"
     history_dir.mkdir(parents=True, exist_ok=True)
+    with _publisher_lock(published_path, wait=True):
+        return _publish(
+            working, published_path, run_id, data_through, gate, keep, logs_dir, step, started
+        )
+
+
+def _publish(
+    working: duckdb.DuckDBPyConnection | Path,
+    published_path: Path,
+    run_id: str,
+    data_through: date,
+    gate: GateResult,
+    keep: int,
+    logs_dir: Path | None,
+    step: Step,
+    started: float,
+) -> PublishResult:
+    published_dir, history_dir = published_path.parent, published_path.parent / "history"
     _remove_leftovers(published_path)
     file_name = _history_name(published_path, run_id)
     temporary = published_dir / f".{file_name}.tmp"
@@ -154,6 +183,11 @@ def rollback(published_path: Path, *, logs_dir: Path | None = None) -> Path:
     The restored file gets the full publish log with a `rollback` row appended, so the
     log stays continuous; a second rollback steps back once more.
     """
+    with _publisher_lock(published_path, wait=True):
+        return _rollback(published_path, logs_dir)
+
+
+def _rollback(published_path: Path, logs_dir: Path | None) -> Path:
     log = _read_log(published_path)
     if not log:
         raise PublishError(f"{published_path} has no publish log: nothing to roll back")
@@ -192,6 +226,45 @@ def rollback(published_path: Path, *, logs_dir: Path | None = None) -> Path:
 def read_publish_log(published_path: Path) -> list[dict[str, Any]]:
     """The published file's `meta.publish_log`, oldest first (empty when none)."""
     return _read_log(published_path)
+
+
+@contextmanager
+def open_published(published_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published file that no other process can refuse.
+
+    DuckDB's read-only open takes a shared lock on the file, so it fails while another
+    process holds the file read-write (a BI tool connected without read-only). Then the
+    connection is to a private copy in the system's temporary folder, deleted on exit:
+    the published file is only ever replaced whole, never changed in place, so its bytes
+    are the published content whoever holds it.
+    """
+    try:
+        con = duckdb.connect(str(published_path), read_only=True)
+    except duckdb.IOException as error:
+        if "Could not set lock" not in str(error):
+            raise
+        con = None
+    if con is not None:
+        with con:
+            yield con
+        return
+    with tempfile.TemporaryDirectory(prefix="perfchain-snapshot-") as folder:
+        copy = Path(folder) / published_path.name
+        shutil.copyfile(published_path, copy)
+        with duckdb.connect(str(copy), read_only=True) as snapshot:
+            yield snapshot
+
+
+def remove_stale_temporaries(published_path: Path) -> list[Path]:
+    """Remove what a killed publish or rollback left in `published/`; returns the files
+    removed. Only when no publisher holds the lock: a running publish's temporary file is
+    not stale. Never touches the published file or history."""
+    if not published_path.parent.is_dir():
+        return []
+    with _publisher_lock(published_path, wait=False) as acquired:
+        if not acquired:
+            return []
+        return _remove_temporaries(published_path)
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -323,7 +396,7 @@ def _write_log(
 def _read_log(published_path: Path) -> list[dict[str, Any]]:
     if not published_path.exists():
         return []
-    with duckdb.connect(str(published_path), read_only=True) as con:
+    with open_published(published_path) as con:
         try:
             cursor = con.execute("select * from meta.publish_log order by published_at")
         except duckdb.CatalogException:
@@ -338,10 +411,38 @@ def _history_name(published_path: Path, run_id: str) -> str:
     return f"{published_path.stem}-{stamp}-{safe_run_id}{published_path.suffix}"
 
 
-def _remove_leftovers(published_path: Path) -> None:
-    """Temporary files (and their WAL) of a publish or rollback that was killed."""
-    for leftover in published_path.parent.glob(f".{published_path.stem}-*.tmp*"):
+@contextmanager
+def _publisher_lock(published_path: Path, *, wait: bool) -> Iterator[bool]:
+    """Hold the publisher lock for the block; yields False when `wait` is off and another
+    process holds it. `flock` locks belong to the open file, so the kernel drops them when
+    the holder dies, however it dies."""
+    published_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = published_path.parent / f".{published_path.name}.lock"
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_temporaries(published_path: Path) -> list[Path]:
+    """Temporary files (and their WAL) of a publish or rollback that was killed: named
+    `.<stem>-….tmp…`, which neither the published file nor its lock file is."""
+    removed = []
+    for leftover in sorted(published_path.parent.glob(f".{published_path.stem}-*.tmp*")):
         leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def _remove_leftovers(published_path: Path) -> None:
+    """Called by the publisher, holding the lock."""
+    _remove_temporaries(published_path)
     # A stale WAL beside the published file would be replayed onto the new file by the next
     # reader; readers open read-only and never write one, so any present is debris.
     Path(f"{published_path}.wal").unlink(missing_ok=True)

@@ -2,7 +2,9 @@
 `<reports_dir>/<date>/`, copied to a drop folder and e-mailed when those are configured.
 
 The published file is opened read-only and closed before anything is copied or sent, so
-a drop never holds the file a later publish replaces.
+a drop never holds the file a later publish replaces. It is opened through
+`open_published`: when another process holds it read-write (a BI tool connected without
+read-only), the drop reads a private copy instead of failing.
 """
 
 import logging
@@ -16,8 +18,7 @@ from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
-import duckdb
-
+from perfchain.publish import open_published
 from reports.brief.build import build_brief
 from reports.common.periods import PERIODS
 from reports.labels import check_lang, label
@@ -69,7 +70,7 @@ def build_drop(
     out_dir = Path(reports_dir) / as_of.isoformat()
     started = time.perf_counter()
     files: list[Path] = []
-    with duckdb.connect(str(published_path), read_only=True) as con:
+    with open_published(Path(published_path)) as con:
         for kind in kinds:
             options = {"out_dir": out_dir, "tz": tz, "logs_dir": logs_dir}
             files.append(build_workbook(con, as_of, lang_, kind, **options))

@@ -1,18 +1,23 @@
 """The drop: files per period under reports/<date>/, copies in the drop folder, the mail
 through a local SMTP server (with login, and no password in the message), and the
-Dagster asset running after a publish."""
+Dagster asset running after a publish; and a drop built while a BI client holds the
+published file read-write."""
 
 from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from openpyxl import load_workbook
 
 from orchestration.defs.publish.assets import PUBLISH_KEY
 from orchestration.defs.quality.checks import DATA_THROUGH_TAG
@@ -138,3 +143,46 @@ def test_dagster_asset_runs_after_publish(published: Path, as_of: date, tmp_path
     )
     materialization = result.asset_materializations_for_node("reports__drop")[0]
     assert materialization.metadata["as_of"].value == as_of.isoformat()
+
+
+def _sheet_values(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+    finally:
+        workbook.close()
+
+
+def test_drop_is_built_while_another_process_holds_the_file_read_write(
+    published: Path, as_of: date, logs_dir: Path, tmp_path: Path
+) -> None:
+    held = Path(shutil.copyfile(published, tmp_path / "perfchain.duckdb"))
+    free = build_drop(published, tmp_path / "free", as_of, periods="day", logs_dir=logs_dir)
+    # A BI client connected without read-only: DuckDB's lock refuses every other opener.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+            "sys.stdin.readline()",
+            str(held),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(duckdb.IOException, match="Could not set lock"):
+            duckdb.connect(str(held), read_only=True)
+
+        files = build_drop(held, tmp_path / "held", as_of, periods="day", logs_dir=logs_dir)
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert [path.name for path in files] == [path.name for path in free]
+    workbook = next(path for path in files if path.suffix == ".xlsx")
+    assert _sheet_values(workbook) == _sheet_values(
+        next(path for path in free if path.suffix == ".xlsx")
+    )

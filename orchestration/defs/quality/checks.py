@@ -71,7 +71,13 @@ def build_quality_checks(
     )
     def _quality_gate(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         from expectations.gate import run_gate
+        from perfchain.publish import remove_stale_temporaries
 
+        # Also here, not only in `perfchain run`: runs the UI or the schedule launch pass
+        # through the gate too, and a blocked gate never reaches the publish that would
+        # clear a killed predecessor's files.
+        for stale in remove_stale_temporaries(Path(published_path)):
+            context.log.info(f"removed {stale.name}, left by a killed publish")
         with context.resources.warehouse.connect() as con:
             result = run_gate(
                 con,

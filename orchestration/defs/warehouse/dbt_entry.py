@@ -25,6 +25,10 @@ nightly build, ≈ 0.9 s of it compiling sources it already compiled in the same
 file, `CompiledTemplates` keeps Jinja's code per source there between runs
 (`install_templates()`).
 
+It also ends with the process that started it (`exit_with_parent()`): dagster-dbt starts
+dbt with a plain `subprocess.Popen`, so when the nightly run was killed, dbt ran on alone
+for 4–10 s, writing to the working warehouse and holding its lock.
+
 dagster-dbt calls this script instead of `dbt` (`project.dbt_executable()`); it takes
 dbt's arguments.
 """
@@ -36,6 +40,8 @@ import hashlib
 import marshal
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -188,7 +194,39 @@ def install_templates(templates: CompiledTemplates) -> None:
     dbt_jinja.MacroFuzzEnvironment.compile = compile_kept  # type: ignore[method-assign]
 
 
+PARENT_POLL_SECONDS = 0.2
+
+
+def exit_with_parent(poll_seconds: float = PARENT_POLL_SECONDS) -> threading.Thread:
+    """End this process within `poll_seconds` of the death of the process that started it.
+
+    When a parent dies the kernel re-parents its children (to init or a subreaper), so a
+    changed parent pid means the parent is gone; a daemon thread looks once per poll (one
+    system call). Linux's PR_SET_PDEATHSIG would need a hook in dagster-dbt's `Popen`,
+    and it fires when the parent's starting *thread* ends, not the process. The exit is
+    immediate (`os._exit`): dbt's own shutdown could wait on a running query, and an
+    unfinished DuckDB transaction is rolled back from the WAL like any killed writer's.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if os.getppid() != parent:
+                print(
+                    f"perfchain-dbt: the run that started dbt (pid {parent}) is gone; stopping",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                os._exit(1)
+
+    thread = threading.Thread(target=watch, name="perfchain-dbt-parent", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
+    exit_with_parent()
     install()
     if path := os.environ.get(TEMPLATES_ENV):
         templates = CompiledTemplates(Path(path))
