@@ -91,7 +91,10 @@
         (
             select {{ columns | join(', ') }} from {{ cte }}
             union all
-            select {% for column in columns %}held.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+            select
+                {%- for column in columns %}
+                held.{{ column }}{{ ',' if not loop.last }}
+                {%- endfor %}
             from {{ this }} as held
             where held.{{ key_column }} in (select {{ cte }}.{{ key_column }} from {{ cte }})
         ) as candidate_versions

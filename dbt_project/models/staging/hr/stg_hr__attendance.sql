@@ -38,7 +38,9 @@ renamed as (
 
 latest as (
 
-    {{ latest_new_version('renamed', 'attendance_id', 'updated_at', ['clock_in_at', 'clock_out_at']) }}
+    {{ latest_new_version(
+        'renamed', 'attendance_id', 'updated_at', ['clock_in_at', 'clock_out_at']
+    ) }}
 
 )
 
