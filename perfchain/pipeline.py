@@ -10,11 +10,13 @@ import os
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import dagster as dg
+import duckdb
 from tqdm import tqdm
 
 from orchestration.storage import write_instance_config
@@ -56,6 +58,44 @@ def date_range(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
+def refuse_earlier_date(settings: Settings, run_date: date) -> None:
+    """Refuse, before anything runs, a date the warehouse has already moved past.
+
+    A build computes its marts from everything the warehouse holds, and raw and the
+    incremental models keep every record changed since: the marts of an earlier date
+    cannot be rebuilt from it, and its build would fail the horizon check
+    (`int_data_horizons_resolved`: the as-of day ends after the newest data). The newest
+    date's marts already hold every record of the earlier dates, late ones too."""
+    if not settings.warehouse_path.exists():
+        return
+    try:
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            horizon = con.execute(
+                "select data_through_at, as_of_date from intermediate.int_data_horizons_resolved"
+            ).fetchone()
+    except (duckdb.CatalogException, duckdb.IOException):
+        # No build yet, or the file is open for writing elsewhere: the run itself says so.
+        return
+    if horizon is None or horizon[0] is None:
+        return
+    data_through_at, last_as_of = horizon
+    zone = ZoneInfo(settings.plant.timezone)
+    if data_through_at < datetime.combine(run_date + timedelta(days=1), time(), zone):
+        return
+    through = data_through_at.astimezone(zone)
+    raise PerfchainError(
+        f"cannot run {run_date}: the warehouse already holds data through "
+        f"{through:%Y-%m-%d %H:%M} plant time (its last build was as of {last_as_of}), and "
+        f"marts as of an earlier date cannot be rebuilt from it: a build reads everything "
+        f"the warehouse holds, records changed after {run_date} included.\n"
+        f"The marts of {last_as_of} already hold every record of {run_date}, late ones too; "
+        f"to build them again run: perfchain run --date {last_as_of}\n"
+        f"To rebuild the marts as of {run_date} from the sources as they are now, run its "
+        f"dates into an empty home: PERFCHAIN_HOME=<new dir> perfchain run "
+        f"--start {settings.schedule.history_start} --end {run_date}"
+    )
+
+
 def run_pipeline(
     settings: Settings,
     dates: Sequence[date],
@@ -72,6 +112,9 @@ def run_pipeline(
             f"{'; '.join(missing)}. Set them in the environment (.env.example lists them); "
             "`perfchain check-config` checks the whole configuration"
         )
+    if dates and not extract_only:
+        # The earliest date decides: a range runs its dates in order, each after the last.
+        refuse_earlier_date(settings, min(dates))
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly_job")
     selection = _selection(defs, sources, extract_only)

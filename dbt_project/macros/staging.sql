@@ -56,7 +56,14 @@
     backfills of older dates count as unseen too), and `latest_new_version` lets them
     compete with the versions the model already holds for the same keys, so the newest
     modstamp wins as in a full rebuild. Such a model keeps `_batch_id` and `_extracted_at`
-    and lists its final columns in the order of `cte`.
+    and lists its final columns in the order of `cte`, then `_staged_at` and one
+    `_replaced_<column>` per column of `replaced`.
+
+    For the models downstream (macros/incremental.sql): `_staged_at` is when a build took
+    the row in (the held version keeps its stamp when it wins), and `_replaced_<column>`
+    the value of `<column>` in the version the row replaced (null for a new key, and in a
+    full rebuild, where nothing is replaced), so a record that moved in time is
+    recomputed where it was and where it is.
 -#}
 {% macro unseen_batches() -%}
     {%- if is_incremental() -%}
@@ -64,19 +71,57 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro latest_new_version(cte, key_column, modstamp) -%}
+{% macro latest_new_version(cte, key_column, modstamp, replaced=[]) -%}
     {%- if is_incremental() -%}
+        {%- set added = ['_staged_at'] -%}
+        {%- for column in replaced -%}
+            {%- do added.append('_replaced_' ~ column) -%}
+        {%- endfor -%}
+        {%- set held_columns = adapter.get_columns_in_relation(this)
+            | map(attribute='name') | list -%}
+        {%- for column in added if column not in held_columns -%}
+            {{ exceptions.raise_compiler_error(
+                this ~ " has no column " ~ column ~ ": it was built before its rows were"
+                ~ " stamped for the models downstream and cannot catch up by itself. Rebuild"
+                ~ " it from raw: " ~ rebuild_launch(this)
+            ) }}
+        {%- endfor -%}
+        {%- set columns = held_columns | reject('in', added) | list -%}
         {%- set candidates -%}
         (
-            select * from {{ cte }}
+            select {{ columns | join(', ') }} from {{ cte }}
             union all
-            select held.*
+            select
+                {%- for column in columns %}
+                held.{{ column }}{{ ',' if not loop.last }}
+                {%- endfor %}
             from {{ this }} as held
             where held.{{ key_column }} in (select {{ cte }}.{{ key_column }} from {{ cte }})
         ) as candidate_versions
         {%- endset -%}
-        {{ latest_version(candidates, [key_column], modstamp) }}
+        select
+            winners.*,
+            -- The held version won (same batch): it keeps its stamps.
+            case
+                when winners._batch_id = held._batch_id then held._staged_at
+                else {{ staged_at() }}
+            end as _staged_at
+            {%- for column in replaced %},
+            case
+                when winners._batch_id = held._batch_id then held._replaced_{{ column }}
+                else held.{{ column }}
+            end as _replaced_{{ column }}
+            {%- endfor %}
+        from ({{ latest_version(candidates, [key_column], modstamp) }}) as winners
+        left join {{ this }} as held
+            on winners.{{ key_column }} = held.{{ key_column }}
     {%- else -%}
-        {{ latest_version(cte, [key_column], modstamp) }}
+        select
+            latest_versions.*,
+            {{ staged_at() }} as _staged_at
+            {%- for column in replaced %},
+            cast(null as timestamptz) as _replaced_{{ column }}
+            {%- endfor %}
+        from ({{ latest_version(cte, [key_column], modstamp) }}) as latest_versions
     {%- endif -%}
 {%- endmacro %}

@@ -133,18 +133,3 @@
 {% macro iso_week_number(date_column) -%}
     weekofyear({{ date_column }})
 {%- endmacro %}
-
-{#-
-    For incremental hourly models: the first hour a build recomputes, `lookback_hours`
-    before the newest hour the model holds (a scalar subquery on {{ this }}); from the
-    beginning when the table is empty.
--#}
-{% macro lookback_start(time_column='hour_at') -%}
-    (
-        select coalesce(
-            max(this_model.{{ time_column }}) - to_hours({{ var('lookback_hours') }}),
-            cast('1900-01-01 00:00:00+00' as timestamptz)
-        )
-        from {{ this }} as this_model
-    )
-{%- endmacro %}

@@ -51,6 +51,20 @@ TEMPLATES = "templates.marshal"
 KEEP_RUNS = 14
 
 
+class WarehouseBuildConfig(dg.Config):
+    """Per-run options of the dbt build, set in the launchpad or with `--config-json`."""
+
+    # Rebuild the selected incremental models from raw (`dbt build --full-refresh`): the
+    # launch a model names when it cannot catch up by itself (docs/operations.md).
+    full_refresh: bool = False
+
+
+def dbt_build_args(dbt_vars: dict[str, str], full_refresh: bool) -> list[str]:
+    """The arguments of the night's `dbt build` (a subset selection is added by Dagster)."""
+    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    return [*args, "--full-refresh"] if full_refresh else args
+
+
 class WarehouseTranslator(DagsterDbtTranslator):
     """dbt sources are the raw tables the extract assets write: same keys, so the graph
     connects `raw/<source>/<entity>` to the staging model that reads it."""
@@ -194,7 +208,10 @@ def build_dbt_assets(
         backfill_policy=dg.BackfillPolicy.multi_run(1),
     )
     def warehouse_models(  # type: ignore[no-untyped-def]
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: WarehouseBuildConfig,
     ):
         """`dbt build` for the plant date: models, seeds, snapshots and their data tests.
 
@@ -206,7 +223,7 @@ def build_dbt_assets(
         as_of = context.partition_key if context.has_partition_key else None
         name = f"{as_of or 'latest'}-{context.run.run_id[:8]}"
         target = _run_target(runs_dir, name)
-        args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+        args = dbt_build_args(dbt_vars, config.full_refresh)
         state = runs_dir.parent / STATE
         # Every model and test, not a subset picked in the UI.
         whole = not context.is_subset

@@ -2,17 +2,51 @@
     config(
         materialized='incremental',
         unique_key='team_hour_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
+        window_column='hour_at',
         on_schema_change='fail',
     )
 }}
 -- Attended labour hours per team per plant hour. Each attendance's clock-in to clock-out
 -- span is spread over the hours it covers and scaled so the day sums to its recorded
 -- hours (breaks are not labour). The team is the one the employee belonged to that day.
--- Incremental: recomputes the hours from var('lookback_hours') before the newest one, from
--- every attendance that reaches into them.
+-- Incremental: recomputes whole the plant hours spanned by the attendances staged since its
+-- last build, where each is and where the version it replaced was, from every attendance
+-- that reaches into them (macros/incremental.sql).
 with
 
+{% if is_incremental() -%}
+attendance_brought as (
+
+    {{ brought_since(ref('stg_hr__attendance')) }}
+
+),
+
+spans_brought as (
+
+    select
+        attendance_brought.clock_in_at as span_start_at,
+        attendance_brought.clock_out_at as span_end_at
+    from attendance_brought
+    union all
+    select
+        attendance_brought._replaced_clock_in_at as span_start_at,
+        attendance_brought._replaced_clock_out_at as span_end_at
+    from attendance_brought
+
+),
+
+hours_to_recompute as (
+
+    select distinct
+        {{ hour_starts_between('spans_brought.span_start_at', 'spans_brought.span_end_at') }}
+            as hour_at
+    from spans_brought
+    where spans_brought.span_end_at > spans_brought.span_start_at
+
+),
+
+{% endif -%}
 attendance as (
 
     select
@@ -27,7 +61,11 @@ attendance as (
         and clock_out_at > clock_in_at
         and coalesce(attended_hours, 0) > 0
         {% if is_incremental() -%}
-        and clock_out_at > {{ lookback_start() }}
+        and clock_out_at > (select min(hours_to_recompute.hour_at) from hours_to_recompute)
+        and clock_in_at < (
+            select {{ add_hours('max(hours_to_recompute.hour_at)', 1) }}
+            from hours_to_recompute
+        )
         {%- endif %}
 
 ),
@@ -88,7 +126,7 @@ pieces as (
         ) }} as attended_hours
     from hours_expanded
     {% if is_incremental() -%}
-    where hours_expanded.hour_at >= {{ lookback_start() }}
+    where hours_expanded.hour_at in (select hours_to_recompute.hour_at from hours_to_recompute)
     {%- endif %}
 
 ),
@@ -101,9 +139,18 @@ final as (
         hour_at,
         count(distinct employee_id) as attending_employee_count,
         -- Rounded: a float sum's last digits depend on the order rows arrive in.
-        round(cast(sum(attended_hours) as double), 6) as attended_hours
+        round(cast(sum(attended_hours) as double), 6) as attended_hours,
+        -- The newest staging stamp this build had consumed: where the next build starts.
+        (select max(staged._staged_at)
+            from {{ ref('stg_hr__attendance') }} as staged) as _staged_through_at
     from pieces
     group by team_id, hour_at
+    {{ recomputed_hours_marked(
+        'hours_to_recompute',
+        'team_hour_id',
+        ['team_id', 'hour_at', 'attending_employee_count', 'attended_hours',
+            '_staged_through_at'],
+    ) }}
 
 )
 

@@ -2,15 +2,36 @@
     config(
         materialized='incremental',
         unique_key='team_hour_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
+        window_column='hour_at',
         on_schema_change='fail',
     )
 }}
 -- Production per team per plant hour: produced and good units and the standard labour
 -- hours the good units earned (good x the routing's labour standard for that line step).
--- Incremental: recomputes the hours from var('lookback_hours') before the newest one.
+-- Incremental: recomputes whole the plant hours that the counts staged since its last build
+-- touch, where each count is and where the version it replaced was (macros/incremental.sql).
 with
 
+{% if is_incremental() -%}
+counts_brought as (
+
+    {{ brought_since(ref('stg_mes__production_counts')) }}
+
+),
+
+hours_to_recompute as (
+
+    select distinct {{ plant_hour_start('counts_brought.hour_at') }} as hour_at
+    from counts_brought
+    union
+    select distinct {{ plant_hour_start('counts_brought._replaced_hour_at') }} as hour_at
+    from counts_brought
+    where counts_brought._replaced_hour_at is not null
+
+),
+
+{% endif -%}
 production_counts as (
 
     select
@@ -23,7 +44,11 @@ production_counts as (
     from {{ ref('stg_mes__production_counts') }}
     where team_id is not null
     {% if is_incremental() -%}
-        and hour_at >= {{ lookback_start() }}
+        -- The range first (cheap on a table appended in time order), then the hours.
+        and hour_at >= (select min(hours_to_recompute.hour_at) from hours_to_recompute)
+        and {{ plant_hour_start('hour_at') }} in (
+            select hours_to_recompute.hour_at from hours_to_recompute
+        )
     {%- endif %}
 
 ),
@@ -73,9 +98,18 @@ final as (
         hour_at,
         sum(produced_qty) as produced_qty,
         sum(good_qty) as good_qty,
-        cast(sum(standard_hours_earned) as double) as standard_hours_earned
+        cast(sum(standard_hours_earned) as double) as standard_hours_earned,
+        -- The newest staging stamp this build had consumed: where the next build starts.
+        (select max(staged._staged_at)
+            from {{ ref('stg_mes__production_counts') }} as staged) as _staged_through_at
     from counts_with_standards
     group by team_id, hour_at
+    {{ recomputed_hours_marked(
+        'hours_to_recompute',
+        'team_hour_id',
+        ['team_id', 'hour_at', 'produced_qty', 'good_qty', 'standard_hours_earned',
+            '_staged_through_at'],
+    ) }}
 
 )
 

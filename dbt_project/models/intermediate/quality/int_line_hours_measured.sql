@@ -2,16 +2,38 @@
     config(
         materialized='incremental',
         unique_key='line_hour_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
+        window_column='hour_at',
         on_schema_change='fail',
     )
 }}
 -- Line measures per line per plant hour, against the per-line thresholds (SPEC 5.3):
 -- welding = coefficient of variation of weld strength; painting = VOC readings over their
 -- upper limit.
--- Incremental: recomputes the hours from var('lookback_hours') before the newest one.
+-- Incremental: recomputes whole the plant hours that the measures staged since its last
+-- build touch, where each measure is and where the version it replaced was
+-- (macros/incremental.sql).
 with
 
+{% if is_incremental() -%}
+measures_brought as (
+
+    {{ brought_since(ref('stg_qms__line_measures')) }}
+
+),
+
+hours_to_recompute as (
+
+    select distinct {{ plant_hour_start('measures_brought.measured_at') }} as hour_at
+    from measures_brought
+    union
+    select distinct {{ plant_hour_start('measures_brought._replaced_measured_at') }} as hour_at
+    from measures_brought
+    where measures_brought._replaced_measured_at is not null
+
+),
+
+{% endif -%}
 line_measures as (
 
     select
@@ -22,7 +44,11 @@ line_measures as (
         upper_limit
     from {{ ref('stg_qms__line_measures') }}
     {% if is_incremental() -%}
-        where measured_at >= {{ lookback_start() }}
+    -- The range first (cheap on a table appended in time order), then the hours.
+    where measured_at >= (select min(hours_to_recompute.hour_at) from hours_to_recompute)
+        and {{ plant_hour_start('measured_at') }} in (
+            select hours_to_recompute.hour_at from hours_to_recompute
+        )
     {%- endif %}
 
 ),
@@ -95,8 +121,18 @@ final as (
         -- At or above the line's (red) threshold is a breach (docs/sources/excel.md).
         coalesce(weld_strength_cv >= weld_strength_cv_threshold, false)
             or (voc_readings > 0 and voc_over_limit_count >= voc_over_limit_threshold)
-            as is_threshold_breached
+            as is_threshold_breached,
+        -- The newest staging stamp this build had consumed: where the next build starts.
+        (select max(staged._staged_at)
+            from {{ ref('stg_qms__line_measures') }} as staged) as _staged_through_at
     from with_thresholds
+    {{ recomputed_hours_marked(
+        'hours_to_recompute',
+        'line_hour_id',
+        ['line_id', 'hour_at', 'weld_strength_readings', 'weld_strength_cv',
+            'weld_strength_cv_threshold', 'voc_readings', 'voc_over_limit_count',
+            'voc_over_limit_threshold', 'is_threshold_breached', '_staged_through_at'],
+    ) }}
 
 )
 

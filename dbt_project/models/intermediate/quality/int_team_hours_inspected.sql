@@ -2,16 +2,56 @@
     config(
         materialized='incremental',
         unique_key='team_hour_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
+        window_column='hour_at',
         on_schema_change='fail',
     )
 }}
 -- Quality per team per plant hour: units first-inspected and passed at first inspection
 -- (QMS inspection_type 'first'), and units reworked - counted in the hour and team of the
 -- first inspection that found the defect, so rework lines up with the units produced.
--- Incremental: recomputes the hours from var('lookback_hours') before the newest one.
+-- Incremental: recomputes whole the plant hours touched by the inspections staged since its
+-- last build (where each is and where the version it replaced was) and the hours of the
+-- inspections whose defects or rework orders were extracted since (macros/incremental.sql).
 with
 
+{% if is_incremental() -%}
+inspections_brought as (
+
+    {{ brought_since(ref('stg_qms__inspections')) }}
+
+),
+
+defect_inspections_brought as (
+
+    -- A rework order or defect that arrives late still counts at its inspection's hour.
+    select defects_seen.inspection_id
+    from {{ ref('stg_qms__defects') }} as defects_seen
+    left join {{ ref('stg_qms__rework_orders') }} as rework_seen
+        on defects_seen.defect_id = rework_seen.defect_id
+    where defects_seen._extracted_at > {{ consumed_through('_extracted_through_at') }}
+        or rework_seen._extracted_at > {{ consumed_through('_extracted_through_at') }}
+
+),
+
+hours_to_recompute as (
+
+    select distinct {{ plant_hour_start('inspections_brought.inspected_at') }} as hour_at
+    from inspections_brought
+    union
+    select distinct {{ plant_hour_start('inspections_brought._replaced_inspected_at') }}
+        as hour_at
+    from inspections_brought
+    where inspections_brought._replaced_inspected_at is not null
+    union
+    select distinct {{ plant_hour_start('inspections_held.inspected_at') }} as hour_at
+    from {{ ref('stg_qms__inspections') }} as inspections_held
+    inner join defect_inspections_brought
+        on inspections_held.inspection_id = defect_inspections_brought.inspection_id
+
+),
+
+{% endif -%}
 inspections as (
 
     select
@@ -24,7 +64,11 @@ inspections as (
     from {{ ref('stg_qms__inspections') }}
     where team_id is not null
     {% if is_incremental() -%}
-        and inspected_at >= {{ lookback_start() }}
+        -- The range first (cheap on a table appended in time order), then the hours.
+        and inspected_at >= (select min(hours_to_recompute.hour_at) from hours_to_recompute)
+        and {{ plant_hour_start('inspected_at') }} in (
+            select hours_to_recompute.hour_at from hours_to_recompute
+        )
     {%- endif %}
 
 ),
@@ -106,9 +150,24 @@ final as (
         hour_at,
         sum(first_inspected_qty) as first_inspected_qty,
         sum(first_passed_qty) as first_passed_qty,
-        sum(reworked_qty) as reworked_qty
+        sum(reworked_qty) as reworked_qty,
+        -- What this build had consumed: where the next build starts.
+        (select max(staged._staged_at)
+            from {{ ref('stg_qms__inspections') }} as staged) as _staged_through_at,
+        greatest(
+            (select max(defects_seen._extracted_at)
+                from {{ ref('stg_qms__defects') }} as defects_seen),
+            (select max(rework_seen._extracted_at)
+                from {{ ref('stg_qms__rework_orders') }} as rework_seen)
+        ) as _extracted_through_at
     from unioned
     group by team_id, hour_at
+    {{ recomputed_hours_marked(
+        'hours_to_recompute',
+        'team_hour_id',
+        ['team_id', 'hour_at', 'first_inspected_qty', 'first_passed_qty', 'reworked_qty',
+            '_staged_through_at', '_extracted_through_at'],
+    ) }}
 
 )
 

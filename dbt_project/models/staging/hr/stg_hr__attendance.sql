@@ -38,7 +38,9 @@ renamed as (
 
 latest as (
 
-    {{ latest_new_version('renamed', 'attendance_id', 'updated_at') }}
+    {{ latest_new_version(
+        'renamed', 'attendance_id', 'updated_at', ['clock_in_at', 'clock_out_at']
+    ) }}
 
 )
 
@@ -53,5 +55,8 @@ select
     absence_type,
     updated_at,
     _batch_id,
-    _extracted_at
+    _extracted_at,
+    _staged_at,
+    _replaced_clock_in_at,
+    _replaced_clock_out_at
 from latest

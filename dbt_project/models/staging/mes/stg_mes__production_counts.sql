@@ -40,7 +40,7 @@ renamed as (
 
 latest as (
 
-    {{ latest_new_version('renamed', 'production_record_id', 'updated_at') }}
+    {{ latest_new_version('renamed', 'production_record_id', 'updated_at', ['hour_at']) }}
 
 )
 
@@ -57,5 +57,7 @@ select
     operator_employee_id,
     updated_at,
     _batch_id,
-    _extracted_at
+    _extracted_at,
+    _staged_at,
+    _replaced_hour_at
 from latest

@@ -21,7 +21,9 @@ renamed as (
         defect_name,
         qty as defect_qty,
         disposition,
-        updated_at
+        updated_at,
+        -- When the kept version was extracted: what a build of the hourly models has seen.
+        _extracted_at
     from latest
 
 )

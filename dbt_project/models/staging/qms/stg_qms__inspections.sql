@@ -40,7 +40,7 @@ renamed as (
 
 latest as (
 
-    {{ latest_new_version('renamed', 'inspection_id', 'updated_at') }}
+    {{ latest_new_version('renamed', 'inspection_id', 'updated_at', ['inspected_at']) }}
 
 )
 
@@ -58,5 +58,7 @@ select
     inspector_employee_id,
     updated_at,
     _batch_id,
-    _extracted_at
+    _extracted_at,
+    _staged_at,
+    _replaced_inspected_at
 from latest

@@ -38,7 +38,7 @@ renamed as (
 
 latest as (
 
-    {{ latest_new_version('renamed', 'measure_id', 'updated_at') }}
+    {{ latest_new_version('renamed', 'measure_id', 'updated_at', ['measured_at']) }}
 
 )
 
@@ -54,5 +54,7 @@ select
     upper_limit,
     updated_at,
     _batch_id,
-    _extracted_at
+    _extracted_at,
+    _staged_at,
+    _replaced_measured_at
 from latest

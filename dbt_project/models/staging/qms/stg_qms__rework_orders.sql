@@ -24,7 +24,9 @@ renamed as (
         finished_at,
         operator_no as operator_employee_id,
         result as rework_result,
-        updated_at
+        updated_at,
+        -- When the kept version was extracted: what a build of the hourly models has seen.
+        _extracted_at
     from latest
 
 )
