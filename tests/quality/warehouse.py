@@ -133,6 +133,11 @@ select
 from range(0, {days} + 1) as days(i);
 create or replace table marts.order_360 as
 select order_id, customer_id, is_delivered, delivered_at from marts.fct_order_delivery;
+"""
+
+# Derived from kpi_daily once the defects are planted, as dbt derives it: a defect that
+# removes a day from kpi_daily removes it from its week and month too.
+_KPI_PERIOD = """
 create or replace table marts.kpi_period as
 with periods as (
     select 'week' as period_type, date_trunc('week', kpi_date)::date as period_start, *
@@ -235,3 +240,4 @@ def plant(con: duckdb.DuckDBPyConnection, defects: tuple[str, ...] = (), day: da
     con.execute(_MARTS.format(day=day, days=HISTORY_DAYS))
     for defect in defects:
         con.execute(DEFECTS[defect].format(day=day))
+    con.execute(_KPI_PERIOD)
