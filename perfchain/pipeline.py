@@ -106,15 +106,16 @@ def run_pipeline(
     from orchestration.definitions import build_definitions
     from perfchain.checkconfig import secret_problems
 
+    # A date the warehouse cannot go back to is refused first: no secret makes it runnable.
+    if dates and not extract_only:
+        # The earliest date decides: a range runs its dates in order, each after the last.
+        refuse_earlier_date(settings, min(dates))
     missing = secret_problems(settings, sources)
     if missing:
         raise ConfigError(
             f"{'; '.join(missing)}. Set them in the environment (.env.example lists them); "
             "`perfchain check-config` checks the whole configuration"
         )
-    if dates and not extract_only:
-        # The earliest date decides: a range runs its dates in order, each after the last.
-        refuse_earlier_date(settings, min(dates))
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly_job")
     selection = _selection(defs, sources, extract_only)

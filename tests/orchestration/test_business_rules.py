@@ -98,7 +98,7 @@ def test_negative_quantities_block_the_build_and_the_message_names_the_records(
     result = _build(settings)
 
     assert not result.success
-    message = _failure(result)
+    message = _failure(result, settings.logs_dir / "run.log")
     # The step, then each failed test by name with its rows (the terminal shows this).
     assert message.startswith("warehouse_models: ")
     assert "dbt test business_rules_stg_erp__sale_order_lines: 1 failing row(s)" in message
