@@ -7,6 +7,7 @@ benchmarks and the tests all come through here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from extractors._http.client import SourceClient
@@ -87,5 +88,10 @@ def build_client(
     if source == "excel":
         from extractors.excel import ExcelDropClient
 
-        return ExcelDropClient(base_url)  # the drop folder
+        start = options.get("history_start")
+        return ExcelDropClient(  # the drop folder
+            base_url,
+            history_start=date.fromisoformat(str(start)) if start else None,
+            plant_tz=plant_tz,
+        )
     raise KeyError(f"no extractor for source {source!r}")

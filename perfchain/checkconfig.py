@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from extractors._http.client import Window
 from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
+from extractors.excel.departments import department_problems
 from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
 from perfchain.errors import ConfigError, PerfchainError
 from perfchain.settings import Settings, load_settings
 
 
-def check(environ: dict[str, str] | None = None) -> list[str]:
-    """Return the problems found; prints what is fine."""
+def check(environ: dict[str, str] | None = None, as_of: date | None = None) -> list[str]:
+    """Return the problems found; prints what is fine. `as_of` is the run date the Excel
+    drop is checked for (default: yesterday in the plant's zone, as `perfchain run`)."""
     environ = dict(os.environ) if environ is None else environ
     try:
         settings = load_settings()
@@ -36,6 +40,12 @@ def check(environ: dict[str, str] | None = None) -> list[str]:
     drop = settings.paths.excel_drop
     if drop is not None:
         problems.extend(f"excel: {problem}" for problem in check_targets(drop))
+        if as_of is None:
+            as_of = datetime.now(ZoneInfo(settings.plant.timezone)).date() - timedelta(days=1)
+        problems.extend(
+            f"excel: {problem}"
+            for problem in check_departments(drop, settings.schedule.history_start, as_of)
+        )
     return problems
 
 
@@ -72,3 +82,17 @@ def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
         if echo:
             click.echo(f"  excel: {entity.protocol_name}: {rows} rows OK")
     return problems
+
+
+def check_departments(
+    drop: Path, first: date | None, through: date | None, *, echo: bool = True
+) -> list[str]:
+    """The department workbooks' problems for the period `first`..`through`, as a run
+    dated `through` finds them; the open month's missing sheet is printed as a warning
+    and is not a problem (the run lands the workbook and warns too)."""
+    problems = department_problems(drop, first, through)
+    if echo:
+        click.echo(f"  excel: department workbooks checked for {first} .. {through}")
+        for warning in (problem for problem in problems if problem.warning):
+            click.secho(f"  ! excel: {warning}", fg="yellow")
+    return [str(problem) for problem in problems if not problem.warning]

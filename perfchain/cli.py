@@ -197,11 +197,18 @@ def publish(rollback: bool) -> None:
 
 
 @main.command("check-config")
-def check_config() -> None:
+@click.option(
+    "--date",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Run date the Excel drop's month sheets are checked for (default: yesterday).",
+)
+def check_config(as_of) -> None:  # type: ignore[no-untyped-def]
     """Validate perfchain.yaml and report missing secrets by variable name."""
     from perfchain.checkconfig import check
 
-    problems = check()
+    problems = check(as_of=as_of and as_of.date())
     if problems:
         for problem in problems:
             click.secho(f"  ✗ {problem}", fg="red", err=True)

@@ -257,6 +257,9 @@ def print_summary(summary: RunSummary, settings: Settings) -> None:
     }
     for key, count in sorted(quarantined.items()):
         click.echo(f"  quarantined {count:>6} in {key} (see raw._quarantine)")
+    for key, meta in sorted(summary.materializations.items()):
+        for warning in str(meta.get("warnings") or "").splitlines():
+            click.echo(f"  warning: {key}: {warning}")
     published = summary.materializations.get("published/perfchain")
     if published:
         click.echo(f"published {settings.published_path} (data through {summary.dates[-1]})")

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from openpyxl.utils import get_column_letter
 
 from extractors._http.client import Window
+from extractors.excel.departments import WorkbookProblem, department_problems
 from extractors.excel.schema import DEPARTMENT_ROWS, TARGETS_FILE
 from extractors.simulator.schema import Entity
 from perfchain.errors import PerfchainError
@@ -59,20 +61,44 @@ def _typed(value: Any, type_: str) -> Any:
     return str(value).strip()
 
 
+class DepartmentWorkbookError(PerfchainError):
+    """Department workbooks that lack what they must hold; lists every problem."""
+
+    def __init__(self, problems: list[WorkbookProblem]) -> None:
+        self.problems = problems
+        super().__init__(
+            "department workbook(s) incomplete: "
+            + "; ".join(str(problem) for problem in problems)
+            + ". Add or fix the sheets (docs/sources/excel.md) and run again."
+        )
+
+
 class ExcelDropClient:
-    """The `excel` source: a folder, not an API; each run reads the current workbooks."""
+    """The `excel` source: a folder, not an API; each run reads the current workbooks.
+
+    With `history_start`, department workbooks are checked before they land: every month
+    from it through the run date must have its sheet (docs/sources/excel.md)."""
 
     source = "excel"
 
-    def __init__(self, folder: Path | str) -> None:
+    def __init__(
+        self,
+        folder: Path | str,
+        history_start: date | None = None,
+        plant_tz: str = "Asia/Shanghai",
+    ) -> None:
         self.folder = Path(folder)
+        self.history_start = history_start
+        self.plant_tz = plant_tz
         self.requests_made = 0
+        self.warnings: list[str] = []
 
     def _modified(self, path: Path) -> str:
         return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
 
     def extract(self, entity: Entity, window: Window) -> Iterator[list[dict[str, Any]]]:
         if entity is DEPARTMENT_ROWS:
+            self._check_departments(window)
             yield from self._department_rows()
             return
         path = self.folder / TARGETS_FILE
@@ -137,6 +163,21 @@ class ExcelDropClient:
             return records
         finally:
             workbook.close()
+
+    def _check_departments(self, window: Window) -> None:
+        """Fail before anything lands when a closed month's sheet or a header is missing;
+        the open month's missing sheet only warns (a department may not have started it)."""
+        through = None
+        if window.until is not None:
+            # `until` is the first instant after the run date, plant time.
+            through = (
+                window.until.astimezone(ZoneInfo(self.plant_tz)) - timedelta(microseconds=1)
+            ).date()
+        problems = department_problems(self.folder, self.history_start, through)
+        self.warnings = [str(problem) for problem in problems if problem.warning]
+        errors = [problem for problem in problems if not problem.warning]
+        if errors:
+            raise DepartmentWorkbookError(errors)
 
     def _department_rows(self) -> Iterator[list[dict[str, Any]]]:
         for path in sorted(self.folder.glob("*.xlsx")):

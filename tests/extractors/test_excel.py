@@ -9,12 +9,21 @@ from datetime import date
 import openpyxl
 import pytest
 
-from extractors.excel import EXCEL_ENTITIES, ExcelCellError, ExcelDropClient
+from extractors.excel import (
+    EXCEL_ENTITIES,
+    DepartmentWorkbookError,
+    ExcelCellError,
+    ExcelDropClient,
+)
+from extractors.excel.departments import department_problems
 from extractors.excel.schema import DEPARTMENT_ROWS, KPI_TARGETS, STAGE_WEIGHTS
 from perfchain.errors import PerfchainError
 from tests.extractors.support import extract, warehouse
 
 DAY = date(2026, 1, 31)
+START = date(2026, 1, 1)  # the demo dataset's first day, and history_start
+LAST = date(2026, 2, 14)  # its last day
+PRODUCTION = "生产部月度汇总.xlsx"
 
 
 @pytest.fixture
@@ -100,3 +109,69 @@ def test_department_workbooks_land_every_non_empty_row(drop, tmp_path) -> None: 
         == expected
         > 20
     )
+
+
+def _edit(path, change):  # type: ignore[no-untyped-def]
+    workbook = openpyxl.load_workbook(path)
+    change(workbook)
+    workbook.save(path)
+
+
+def test_the_generated_department_workbooks_hold_every_month_and_header(drop) -> None:  # type: ignore[no-untyped-def]
+    assert department_problems(drop, START, LAST) == []
+    assert department_problems(drop, START, LAST, open_month_warns=False) == []
+    # One month further the generated workbook lacks March: the open month, a warning.
+    (march,) = department_problems(drop, START, date(2026, 3, 2))
+    assert (march.file, march.sheet, march.warning) == (PRODUCTION, "2026年3月", True)
+
+
+def test_a_missing_month_and_a_broken_header_fail_the_extraction_by_file_and_sheet(
+    drop, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    def corrupt(workbook):  # type: ignore[no-untyped-def]
+        del workbook["2026年1月"]
+        workbook["2026年2月"]["C3"] = "良品"
+
+    _edit(drop / PRODUCTION, corrupt)
+    con = warehouse(tmp_path)
+    client = ExcelDropClient(drop, history_start=START)
+    with pytest.raises(DepartmentWorkbookError) as caught:
+        extract(client, DEPARTMENT_ROWS, con, tmp_path / "landing", LAST)
+    assert [(p.file, p.sheet, p.row, p.column) for p in caught.value.problems] == [
+        (PRODUCTION, "2026年1月", None, None),
+        (PRODUCTION, "2026年2月", 3, "C"),
+    ]
+    message = str(caught.value)
+    assert (
+        f"{PRODUCTION}, sheet '2026年1月': month sheet is missing (sheets found: '2026年2月')"
+        in message
+    )
+    assert (
+        f"{PRODUCTION}, sheet '2026年2月', row 3, column C: header '良品数' expected, found '良品'"
+        in message
+    )
+    # Checked before the first page: nothing of the workbooks landed.
+    assert not [path for path in (tmp_path / "landing").rglob("*") if path.is_file()]
+
+
+def test_the_open_months_missing_sheet_lands_with_a_warning(drop, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _edit(drop / PRODUCTION, lambda workbook: workbook.remove(workbook["2026年2月"]))
+    con = warehouse(tmp_path)
+    client = ExcelDropClient(drop, history_start=START)
+    run = extract(client, DEPARTMENT_ROWS, con, tmp_path / "landing", LAST)
+    assert run.rows_loaded > 20
+    assert [path for path in (tmp_path / "landing").rglob("*") if path.is_file()]
+    assert client.warnings == [
+        f"{PRODUCTION}, sheet '2026年2月': the still-open month's sheet is missing "
+        "(sheets found: '2026年1月')"
+    ]
+    # Once February is over, the same workbook fails the run dated in March.
+    later = ExcelDropClient(drop, history_start=START)
+    (tmp_path / "b").mkdir()
+    with pytest.raises(DepartmentWorkbookError) as caught:
+        extract(later, DEPARTMENT_ROWS, warehouse(tmp_path / "b"), tmp_path / "b", date(2026, 3, 1))
+    assert [(p.sheet, p.warning) for p in caught.value.problems] == [("2026年2月", False)]
+    assert later.warnings == [
+        f"{PRODUCTION}, sheet '2026年3月': the still-open month's sheet is missing "
+        "(sheets found: '2026年1月')"
+    ]

@@ -48,16 +48,63 @@ def test_check_config_reads_the_targets_workbook(tmp_path, monkeypatch, demo_dat
     for key in ("CRM_CLIENT_ID", "CRM_CLIENT_SECRET", "ERP_APP_KEY", "ERP_APP_SECRET"):
         monkeypatch.setenv(f"PERFCHAIN_{key}", "x")
     monkeypatch.setenv("PERFCHAIN_CONFIG", _config(tmp_path, drop))
-    ok = CliRunner().invoke(main, ["check-config"])
+    ok = CliRunner().invoke(main, ["check-config", "--date", "2026-02-14"])
     assert ok.exit_code == 0, ok.output
     assert "stage_weights: 6 rows OK" in ok.output
 
     workbook = openpyxl.load_workbook(drop / "targets.xlsx")
     workbook["line_thresholds"]["F3"] = "high"
     workbook.save(drop / "targets.xlsx")
-    bad = CliRunner().invoke(main, ["check-config"])
+    bad = CliRunner().invoke(main, ["check-config", "--date", "2026-02-14"])
     assert bad.exit_code == 2
     assert "sheet 'line_thresholds', row 3, column F (yellow_threshold)" in bad.output
+
+
+def test_check_config_names_every_missing_month_sheet_and_broken_header(
+    tmp_path, monkeypatch, demo_data
+) -> None:  # type: ignore[no-untyped-def]
+    drop = tmp_path / "drop"
+    shutil.copytree(demo_data / "excel", drop)
+    for key in ("CRM_CLIENT_ID", "CRM_CLIENT_SECRET", "ERP_APP_KEY", "ERP_APP_SECRET"):
+        monkeypatch.setenv(f"PERFCHAIN_{key}", "x")
+    monkeypatch.setenv("PERFCHAIN_CONFIG", _config(tmp_path, drop))
+    production = drop / "生产部月度汇总.xlsx"
+    workbook = openpyxl.load_workbook(production)
+    del workbook["2026年1月"]
+    workbook.save(production)
+    sales = drop / "销售部订单跟踪.xlsx"
+    workbook = openpyxl.load_workbook(sales)
+    workbook["订单跟踪"]["A3"] = "单号"
+    workbook.save(sales)
+
+    bad = CliRunner().invoke(main, ["check-config", "--date", "2026-02-14"])
+    assert bad.exit_code == 2
+    errors = [line for line in bad.output.splitlines() if "✗" in line]
+    assert errors == [
+        "  ✗ excel: 生产部月度汇总.xlsx, sheet '2026年1月': month sheet is missing "
+        "(sheets found: '2026年2月')",
+        "  ✗ excel: 销售部订单跟踪.xlsx, sheet '订单跟踪', row 3, column A: header '订单号' "
+        "expected, found '单号'",
+    ]
+    assert "perfchain: 2 configuration problem(s)" in bad.output
+
+    # For a run dated January 31 January is the open month: its missing sheet warns.
+    january = CliRunner().invoke(main, ["check-config", "--date", "2026-01-31"])
+    assert "  ! excel: 生产部月度汇总.xlsx, sheet '2026年1月': the still-open month's" in (
+        january.output
+    )
+    assert [line for line in january.output.splitlines() if "✗" in line] == errors[1:]
+    # February's sheet is there; March, the open month of a run on March 1, warns only.
+    workbook = openpyxl.load_workbook(sales)
+    workbook["订单跟踪"]["A3"] = "订单号"
+    workbook.save(sales)
+    shutil.copy(demo_data / "excel" / "生产部月度汇总.xlsx", production)
+    march = CliRunner().invoke(main, ["check-config", "--date", "2026-03-01"])
+    assert march.exit_code == 0, march.output
+    assert (
+        "  ! excel: 生产部月度汇总.xlsx, sheet '2026年3月': the still-open month's sheet is "
+        "missing (sheets found: '2026年1月', '2026年2月')"
+    ) in march.output
 
 
 def test_a_bad_config_key_is_named(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +176,26 @@ def test_validate_dataset_reads_the_targets_workbook_sheet_by_sheet(tmp_path, de
         "'high' is not a number. Fix the cell and run again.",
     ]
     assert lines[2:] == [f"perfchain: {data}: 2 dataset problem(s) (docs/dataset.md)"]
+
+
+def test_validate_dataset_owes_every_month_of_the_dataset_period(tmp_path, demo_data) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "plant"
+    shutil.copytree(demo_data, data)
+    production = data / "excel" / "生产部月度汇总.xlsx"
+    workbook = openpyxl.load_workbook(production)
+    del workbook["2026年2月"]  # the manifest's last month: the dataset says it is complete
+    workbook["2026年1月"]["G2"] = None
+    workbook.save(production)
+
+    result = CliRunner().invoke(main, ["validate-dataset", str(data)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "  ✗ excel/生产部月度汇总.xlsx, sheet '2026年2月': month sheet is missing "
+        "(sheets found: '2026年1月')",
+        "  ✗ excel/生产部月度汇总.xlsx, sheet '2026年1月', row 2, column G: header '设备停机' "
+        "expected, found an empty cell",
+        f"perfchain: {data}: 2 dataset problem(s) (docs/dataset.md)",
+    ]
 
 
 def _closed_port() -> int:

@@ -60,7 +60,15 @@ def _extract_asset(
             run.seconds,
         )
         progress.report(f"{entity.source}.{entity.name}", f"{run.rows_loaded} rows")
-        return dg.MaterializeResult(metadata=run.as_metadata())
+        metadata = run.as_metadata()
+        # What a source lands but wants someone to look at (an open month's missing
+        # sheet): in the event log, and in the run summary through the metadata.
+        warnings = list(getattr(client, "warnings", ()))
+        for warning in warnings:
+            context.log.warning("%s.%s: %s", entity.source, entity.name, warning)
+        if warnings:
+            metadata["warnings"] = "\n".join(warnings)
+        return dg.MaterializeResult(metadata=metadata)
 
     return _asset
 

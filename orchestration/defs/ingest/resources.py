@@ -128,6 +128,8 @@ def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource
             source="excel",
             base_url=str(settings.paths.excel_drop),
             plant_tz=settings.plant.timezone,
+            # Department workbooks owe a month sheet from here on (docs/sources/excel.md).
+            options={"history_start": settings.schedule.history_start.isoformat()},
         )
     return resources
 
