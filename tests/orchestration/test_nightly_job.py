@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import duckdb
+import openpyxl
 import pytest
 
 from perfchain.demo import point_at_simulator, use_demo_credentials
-from perfchain.pipeline import RunFailed, run_pipeline
+from perfchain.pipeline import RunFailed, print_summary, run_pipeline
 from perfchain.settings import ExtractSettings, load_settings
 
 DAY = date(2026, 1, 20)
@@ -49,3 +51,54 @@ def test_a_failing_source_fails_the_run_with_its_reason(settings, simulator) -> 
     with pytest.raises(RunFailed) as caught:
         run_pipeline(settings, [DAY], sources=["hr"], show_progress=False, extract_only=True)
     assert "hr." in str(caught.value) and "gave up after" in str(caught.value)
+
+
+def _drop_without(demo_data, tmp_path, sheet: str):  # type: ignore[no-untyped-def]
+    drop = tmp_path / "drop"
+    shutil.copytree(demo_data / "excel", drop)
+    path = drop / "生产部月度汇总.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    del workbook[sheet]
+    workbook.save(path)
+    return drop
+
+
+def test_a_closed_months_missing_sheet_fails_the_excel_source(
+    settings, demo_data, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    drop = _drop_without(demo_data, tmp_path, "2026年1月")
+    settings = settings.model_copy(
+        update={"paths": settings.paths.model_copy(update={"excel_drop": drop})}
+    )
+    with pytest.raises(RunFailed) as caught:
+        run_pipeline(
+            settings, [date(2026, 2, 14)], sources=["excel"], show_progress=False, extract_only=True
+        )
+    message = str(caught.value)
+    assert "raw__excel__department_rows" in message.split(":")[1]
+    assert (
+        "生产部月度汇总.xlsx, sheet '2026年1月': month sheet is missing (sheets found: '2026年2月')"
+        in message
+    )
+
+
+def test_the_open_months_missing_sheet_is_a_warning_in_the_run_summary(
+    settings, demo_data, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    drop = _drop_without(demo_data, tmp_path, "2026年2月")
+    settings = settings.model_copy(
+        update={"paths": settings.paths.model_copy(update={"excel_drop": drop})}
+    )
+    summary = run_pipeline(
+        settings, [date(2026, 2, 14)], sources=["excel"], show_progress=False, extract_only=True
+    )
+    warning = (
+        "生产部月度汇总.xlsx, sheet '2026年2月': the still-open month's sheet is missing "
+        "(sheets found: '2026年1月')"
+    )
+    assert summary.materializations["raw/excel/department_rows"]["warnings"] == warning
+    assert "warnings" not in summary.materializations["raw/excel/kpi_targets"]
+
+    print_summary(summary, settings)
+    shown = capsys.readouterr().out.splitlines()
+    assert f"  warning: raw/excel/department_rows: {warning}" in shown
