@@ -22,35 +22,6 @@ horizon as (
 
 ),
 
-targets as (
-
-    select
-        kpi_code,
-        scope_type,
-        scope_id,
-        target,
-        yellow_threshold,
-        red_threshold,
-        direction,
-        valid_from,
-        target_source,
-        source_priority
-    from {{ ref('int_kpi_targets_resolved') }}
-
-),
-
-definitions as (
-
-    select
-        kpi_code,
-        kpi_name,
-        kpi_name_en,
-        unit,
-        direction
-    from {{ ref('kpi_definitions') }}
-
-),
-
 in_period as (
 
     select values_unioned.*
@@ -60,59 +31,9 @@ in_period as (
 
 ),
 
-target_candidates as (
-
-    select
-        in_period.kpi_date,
-        in_period.scope_type,
-        in_period.scope_id,
-        in_period.kpi_code,
-        targets.target,
-        targets.yellow_threshold,
-        targets.red_threshold,
-        targets.direction,
-        targets.target_source,
-        row_number() over (
-            partition by
-                in_period.kpi_date, in_period.scope_type, in_period.scope_id, in_period.kpi_code
-            order by
-                case when targets.scope_id = in_period.scope_id then 0 else 1 end,
-                case when targets.scope_type = in_period.scope_type then 0 else 1 end,
-                targets.source_priority,
-                targets.valid_from desc nulls last
-        ) as specificity_rank
-    from in_period
-    inner join targets
-        on in_period.kpi_code = targets.kpi_code
-        and (targets.scope_type = in_period.scope_type or targets.scope_type = '*')
-        and (targets.scope_id = in_period.scope_id or targets.scope_id = '*')
-        and (targets.valid_from is null or targets.valid_from <= in_period.kpi_date)
-
-),
-
-with_targets as (
-
-    select
-        in_period.*,
-        target_candidates.target,
-        target_candidates.yellow_threshold,
-        target_candidates.red_threshold,
-        coalesce(target_candidates.direction, definitions.direction) as direction,
-        target_candidates.target_source,
-        definitions.kpi_name,
-        definitions.kpi_name_en,
-        definitions.unit
-    from in_period
-    left join target_candidates
-        on in_period.kpi_date = target_candidates.kpi_date
-        and in_period.scope_type = target_candidates.scope_type
-        and in_period.scope_id = target_candidates.scope_id
-        and in_period.kpi_code = target_candidates.kpi_code
-        and target_candidates.specificity_rank = 1
-    left join definitions
-        on in_period.kpi_code = definitions.kpi_code
-
-),
+{{ kpi_targets_in_force(
+    'in_period', 'kpi_date', ['kpi_date', 'scope_type', 'scope_id', 'kpi_code']
+) }},
 
 final as (
 
