@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import great_expectations.expectations as gxe
+
 from expectations.suite import (
     BLOCKING,
     WARNING,
+    Check,
     MartSuite,
     contract_checks,
-    freshness,
     not_negative,
-    plant_date,
     violations,
 )
 
 MART = "fct_signal_response"
+
+# How far the newest extraction of the CRM cases falls short of the end of the run's plant
+# day, in hours (0 or less: read after the day ended; no cases at all counts as far short).
+SIGNAL_SOURCES_READ = """
+select
+    max(_extracted_at) as extracted_through_at,
+    coalesce(
+        date_diff(
+            'hour', max(_extracted_at),
+            timezone($plant_tz, cast($data_through + 1 as timestamp))
+        ),
+        9999
+    ) as hours_short
+from raw.crm__cases
+"""
 
 SUITE = MartSuite(
     MART,
@@ -35,7 +51,17 @@ SUITE = MartSuite(
             "where abs(response_hours - "
             "(epoch(first_action_at) - epoch(signal_at)) / 3600.0) > 0.01",
         ),
-        # Signals do not happen every day: a quiet day is worth a look, not a stop.
-        freshness(MART, plant_date("signal_at"), WARNING),
+        # Signals are rare events (a few complaints a month): a day or a week without one
+        # is no sign of a late source, so the mart's newest signal says nothing about
+        # freshness. What does is whether the cases the signals come from were read after
+        # the run's plant day ended: then every signal of that day is in the mart.
+        Check(
+            "signal_sources_read_through_run_date",
+            WARNING,
+            "The CRM cases behind the signals must have been extracted after the run's plant "
+            "day ended; otherwise that day's complaints and escalations may be missing.",
+            gxe.ExpectColumnValuesToBeBetween(column="hours_short", max_value=0),
+            SIGNAL_SOURCES_READ,
+        ),
     ),
 )

@@ -169,3 +169,30 @@ def test_volume_checks_need_a_real_change_at_low_volume(tmp_path: Path) -> None:
     assert {f"{c.suite}.{c.name}" for c in gate.blocking_failures} == {
         "fct_order_delivery.volume_vs_trailing_average_drop"
     }
+
+
+def test_signals_are_judged_by_when_their_source_was_read_not_by_the_newest_signal(
+    tmp_path: Path,
+) -> None:
+    name = "fct_signal_response.signal_sources_read_through_run_date"
+    quiet = build_warehouse(tmp_path / "quiet.duckdb", ("week_without_signals",))
+    with duckdb.connect(str(quiet)) as con:
+        newest = con.execute(
+            "select max(cast(timezone('Asia/Shanghai', signal_at) as date)) "
+            "from marts.fct_signal_response"
+        ).fetchone()[0]
+        gate = _gate(con, DAY, tmp_path / "quiet")
+    # The newest signal is a week old, CRM was read at 02:00 the next night: all is known.
+    assert newest == DAY - timedelta(days=7)
+    assert _check(gate, name).status == "passed"
+    assert gate.passed and gate.warnings == [], gate.summary
+
+    late = build_warehouse(tmp_path / "late.duckdb", ("crm_read_before_day_ended",))
+    with duckdb.connect(str(late)) as con:
+        gate = _gate(con, DAY, tmp_path / "late")
+    # Read at 18:00 on the run's day: 6 hours before the plant day ended. A warning only.
+    assert gate.passed, gate.summary
+    assert [f"{c.suite}.{c.name}" for c in gate.warnings] == [name]
+    assert _check(gate, name).sample_rows == [
+        {"extracted_through_at": "2026-03-02 10:00:00+00:00", "hours_short": "6"}
+    ]

@@ -60,6 +60,11 @@ create or replace table raw.qms__inspections as
 select 'I' || code as inspection_id,
     timezone('UTC', date + time '03:00:00')::timestamptz as inspected_at,
 from raw.erp__sale_orders;
+-- The CRM cases behind the signals, read at 02:00 plant time the night after the run's day.
+create or replace table raw.crm__cases as
+select 'CASE' || code as "Id",
+    timezone('Asia/Shanghai', date '{day}' + 1 + time '02:00:00') as _extracted_at,
+from raw.erp__sale_orders;
 create or replace table raw.hr__attendance as
 select 'A' || code as attendance_id, date as work_date from raw.erp__sale_orders;
 """
@@ -217,6 +222,16 @@ DEFECTS = {
         delete from raw.wms__shipments
         where cast(timezone('Asia/Shanghai', shipped_at) as date) = date '{day}';
         delete from raw.oa__workflow_logs where cast("operateTime" as date) = date '{day}';
+    """,
+    # A week without a complaint or an escalation: signals are rare, nothing is late.
+    "week_without_signals": """
+        delete from marts.fct_signal_response
+        where cast(timezone('Asia/Shanghai', signal_at) as date) > date '{day}' - 7;
+    """,
+    # CRM was last read at 18:00 on the run's day: the evening's cases may be missing.
+    "crm_read_before_day_ended": """
+        update raw.crm__cases
+        set _extracted_at = timezone('Asia/Shanghai', date '{day}' + time '18:00:00');
     """,
     # OEE was not built for the run's date, a working day.
     "oee_behind": """
