@@ -7,16 +7,15 @@ publish here; a rest day, a holiday or a shutdown owes no rows.
 
 from __future__ import annotations
 
-import great_expectations.expectations as gxe
-
 from expectations.suite import (
     BLOCKING,
     CALENDAR_DAYS,
     WORKING_DAYS,
-    Check,
     MartSuite,
     contract_checks,
     freshness,
+    on_time_within_due,
+    status_in_traffic_lights,
     violations,
 )
 
@@ -107,12 +106,7 @@ SUITE = MartSuite(
     MART,
     (
         *contract_checks(MART),
-        Check(
-            "status_in_traffic_lights",
-            BLOCKING,
-            "The heatmap knows green, yellow and red only.",
-            gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["green", "yellow", "red"]),
-        ),
+        status_in_traffic_lights(),
         violations(
             "denominator_not_negative",
             BLOCKING,
@@ -131,15 +125,7 @@ SUITE = MartSuite(
             "where kpi_code not like 'response\\_hours\\_%' escape '\\' "
             "and denominator > 0 and abs(value - numerator / denominator) > 1e-6",
         ),
-        violations(
-            "on_time_numerator_not_above_denominator",
-            BLOCKING,
-            "On-time orders are a subset of the orders due in the period (SPEC 5.1).",
-            f"select kpi_date, scope_type, scope_id, kpi_code, numerator, denominator "
-            f"from marts.{MART} "
-            "where (kpi_code ilike '%otd%' or kpi_code ilike '%on_time%') "
-            "and numerator > denominator",
-        ),
+        on_time_within_due(MART, "kpi_date, scope_type, scope_id, kpi_code"),
         freshness(MART, "kpi_date"),
         violations(
             "every_source_present_for_the_day",

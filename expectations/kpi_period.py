@@ -8,9 +8,14 @@ sums must match exactly).
 
 from __future__ import annotations
 
-import great_expectations.expectations as gxe
-
-from expectations.suite import BLOCKING, Check, MartSuite, contract_checks, violations
+from expectations.suite import (
+    BLOCKING,
+    MartSuite,
+    contract_checks,
+    on_time_within_due,
+    status_in_traffic_lights,
+    violations,
+)
 
 MART = "kpi_period"
 
@@ -45,12 +50,7 @@ SUITE = MartSuite(
     MART,
     (
         *contract_checks(MART),
-        Check(
-            "status_in_traffic_lights",
-            BLOCKING,
-            "The heatmap knows green, yellow and red only.",
-            gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["green", "yellow", "red"]),
-        ),
+        status_in_traffic_lights(),
         violations(
             "value_equals_numerator_over_denominator",
             BLOCKING,
@@ -63,15 +63,7 @@ SUITE = MartSuite(
             "and ((denominator > 0 and abs(value - numerator / denominator) > 1e-6) "
             "or (denominator = 0 and value is not null))",
         ),
-        violations(
-            "on_time_numerator_not_above_denominator",
-            BLOCKING,
-            "On-time orders are a subset of the orders due in the period (SPEC 5.1).",
-            f"select period_type, period_end, scope_type, scope_id, kpi_code, numerator, "
-            f"denominator from marts.{MART} "
-            "where (kpi_code ilike '%otd%' or kpi_code ilike '%on_time%') "
-            "and numerator > denominator",
-        ),
+        on_time_within_due(MART, "period_type, period_end, scope_type, scope_id, kpi_code"),
         violations(
             "additive_kpis_equal_the_sum_of_their_days",
             BLOCKING,

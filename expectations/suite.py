@@ -156,6 +156,29 @@ def volume_surge(mart: str) -> Check:
     )
 
 
+def status_in_traffic_lights() -> Check:
+    """kpi_daily and kpi_period: a status the heatmap can draw."""
+    return Check(
+        "status_in_traffic_lights",
+        BLOCKING,
+        "The heatmap knows green, yellow and red only.",
+        gxe.ExpectColumnValuesToBeInSet(column="status", value_set=["green", "yellow", "red"]),
+    )
+
+
+def on_time_within_due(mart: str, key: str) -> Check:
+    """kpi_daily and kpi_period: on-time orders never outnumber the orders due; `key`
+    lists the columns that name the failing row."""
+    return violations(
+        "on_time_numerator_not_above_denominator",
+        BLOCKING,
+        "On-time orders are a subset of the orders due in the period (SPEC 5.1).",
+        f"select {key}, numerator, denominator from marts.{mart} "
+        "where (kpi_code ilike '%otd%' or kpi_code ilike '%on_time%') "
+        "and numerator > denominator",
+    )
+
+
 def rates_between_0_and_1(columns: Sequence[str], severity: Severity = BLOCKING) -> list[Check]:
     return [
         Check(
