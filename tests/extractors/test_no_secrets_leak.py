@@ -1,22 +1,30 @@
-"""Tokens and passwords appear in no log, landing file or warehouse table."""
+"""Tokens and passwords appear in no log, landing file, warehouse table, published file or
+report."""
 
 from __future__ import annotations
 
 import logging
 import socket
+import zipfile
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import duckdb
+import pypdf
+import pytest
 from click.testing import CliRunner
 
 from extractors.credentials import SECRET_KEYS, env_name
 from extractors.simulator.schema import ENTITIES
+from extractors.simulator.server import SimulatorServer
 from extractors.simulator.server.credentials import Credentials
 from perfchain.cli import main
 from tests.extractors.support import client_for, extract, warehouse
 
 DAY = date(2026, 1, 3)
+# The first night the demo factory has delivered and contributed orders to publish.
+GOOD_NIGHT = date(2026, 1, 20)
 
 
 def _secrets() -> set[str]:
@@ -84,13 +92,42 @@ def _closed_port() -> int:
 SOURCES = ("crm", "erp", "oa", "mes", "qms", "wms", "hr")
 
 
+def _readable(path: Path) -> bytes:
+    """A file's bytes as a reader would see its text: a DuckDB file's every table rendered
+    (its storage compresses strings), a workbook's XML parts unzipped, a PDF's text and
+    metadata extracted, alongside the raw bytes of each."""
+    raw = path.read_bytes()
+    if path.suffix == ".duckdb" and raw[8:12] == b"DUCK":
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "union all select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall()
+            rendered = []
+            for schema, table in tables:
+                rows = con.execute(f'select * from "{schema}"."{table}"').fetchall()
+                rendered.append(f"{schema}.{table}: {rows}")
+        return raw + "\n".join(rendered).encode()
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return raw + b"".join(book.read(name) for name in book.namelist())
+    if path.suffix == ".pdf":
+        document = pypdf.PdfReader(path)
+        text = "\n".join(page.extract_text() for page in document.pages)
+        return raw + (text + str(document.metadata)).encode()
+    return raw
+
+
+@pytest.mark.slow
 def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: ignore[no-untyped-def]
-    simulator, tmp_path, monkeypatch
+    simulator, demo_data, tmp_path, monkeypatch
 ) -> None:
     """Distinctive secrets in the environment; each source in turn on a closed port, run
-    through the command line; then the terminal and every file under PERFCHAIN_HOME
-    (Dagster's SQLite storage and compute logs, run logs, landing, warehouse) are read as
-    bytes and searched for each secret, plain and URL-encoded."""
+    through the command line; then a good night against a simulator that accepts those
+    secrets, which publishes and drops reports. The terminal and every file under
+    PERFCHAIN_HOME (Dagster's SQLite storage and compute logs, run logs, landing,
+    warehouse, published file, report workbooks and PDFs, read as their readers see them)
+    are searched for each secret, plain and URL-encoded."""
     planted = {
         env_name(source, key): f"Zq{source}{key.title().replace('_', '')}-7Hx!&=/9"
         for source in SOURCES
@@ -102,22 +139,37 @@ def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: igno
     monkeypatch.setenv("PERFCHAIN_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))  # the run sets it; restored after
     dead = f"http://127.0.0.1:{_closed_port()}"
-    terminal = []
-    for source in SOURCES:
-        config = tmp_path / f"perfchain-{source}.yaml"
-        urls = {
-            name: f"{dead if name == source else simulator.base_url}/{name}" for name in SOURCES
-        }
+
+    def configure(name: str, urls: dict[str, str]) -> None:
+        config = tmp_path / f"perfchain-{name}.yaml"
         config.write_text(
             "extract: {unreachable_seconds: 1, max_attempts: 2, backoff_max_seconds: 0.2}\n"
+            f"paths: {{excel_drop: '{demo_data / 'excel'}'}}\n"
             "sources:\n"
-            + "".join(f"  {name}: {{base_url: '{url}'}}\n" for name, url in urls.items()),
+            + "".join(f"  {source}: {{base_url: '{url}'}}\n" for source, url in urls.items()),
             encoding="utf-8",
         )
         monkeypatch.setenv("PERFCHAIN_CONFIG", str(config))
+
+    terminal = []
+    for source in SOURCES:
+        configure(
+            source,
+            {name: f"{dead if name == source else simulator.base_url}/{name}" for name in SOURCES},
+        )
         result = CliRunner().invoke(main, ["run", "--date", "2026-01-05", "--source", source])
         assert result.exit_code == 1, result.output
         assert f"{source}." in result.output and "source unreachable" in result.output
+        terminal.append(result.output)
+
+    # The same secrets used for real: every source answers, the night publishes.
+    with SimulatorServer(
+        demo_data, host="127.0.0.1", port=0, credentials=Credentials.from_env()
+    ) as accepting:
+        accepting.set_as_of(GOOD_NIGHT)
+        configure("good", {name: accepting.url(name) for name in SOURCES})
+        result = CliRunner().invoke(main, ["run", "--date", GOOD_NIGHT.isoformat()])
+        assert result.exit_code == 0, result.output
         terminal.append(result.output)
 
     needles = {
@@ -125,13 +177,20 @@ def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: igno
         for value in planted.values()
         for form in (value, quote(value, safe=""), quote_plus(value))
     }
-    files = {path: path.read_bytes() for path in home.rglob("*") if path.is_file()}
+    files = {path: _readable(path) for path in home.rglob("*") if path.is_file()}
     files[Path("terminal")] = "\n".join(terminal).encode()
-    # The scan reads where the failures were recorded, else it would prove nothing.
+    # The scan reads where the failures and the outputs were recorded, else it would
+    # prove nothing.
     storage = [path for path in files if path.suffix == ".db" and "dagster" in path.parts]
     assert storage, sorted(map(str, files))
     assert any(b"source unreachable" in files[path] for path in storage)
     assert sum(b"source unreachable" in text for text in files.values()) >= 3
+    published = home / "published" / "perfchain.duckdb"
+    assert b"kpi_daily: [(" in files[published]
+    kinds = {path.suffix for path in files if "reports" in path.parts}
+    assert {".xlsx", ".pdf"} <= kinds, kinds
+    pdfs = [text.decode(errors="replace") for path, text in files.items() if path.suffix == ".pdf"]
+    assert any(GOOD_NIGHT.isoformat() in text for text in pdfs)
     leaks = [
         (str(path), needle) for path, text in files.items() for needle in needles if needle in text
     ]
