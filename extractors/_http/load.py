@@ -658,7 +658,8 @@ def release_quarantine(con: duckdb.DuckDBPyConnection, batch: _Batch, quarantine
 
     A record with a key is released by a good version of the same key in the batch. A
     keyless one (not JSON, or its key did not parse) by a batch that asked for at least its
-    window (`since` no later, `until` no earlier; open counts as wider) and quarantined
+    window (`since` no later, `until` no earlier; open counts as wider, and an open
+    `until` of the held record's batch as the moment it was quarantined) and quarantined
     nothing: what that window held has then all loaded. Released rows stay, marked with
     when and by which batch, as the history of what was held and for how long.
     """
@@ -687,8 +688,8 @@ def release_quarantine(con: duckdb.DuckDBPyConnection, batch: _Batch, quarantine
                         or (window_since is not null
                             and cast($since as timestamptz) <= window_since))
                     and ($until is null
-                        or (window_until is not null
-                            and cast($until as timestamptz) >= window_until))
+                        or cast($until as timestamptz)
+                            >= coalesce(window_until, quarantined_at))
                 )
             )
         """,

@@ -3,14 +3,14 @@ good version loads, and nothing is lost once the high-water mark has moved past 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from extractors._http.client import NdjsonPage
 from extractors._http.landing import BatchWriter, new_batch_id
-from extractors._http.load import load_batch, open_quarantine, read_watermark
+from extractors._http.load import load_batch, open_quarantine, read_watermark, retry_since
 from extractors._http.runner import end_of_day
 from extractors.mes.mtconnect import retry_cursor
 from extractors.simulator.schema import Entity, entity
@@ -202,3 +202,30 @@ def test_a_stream_cursor_is_moved_back_only_to_states_its_agent_still_numbers_so
     assert retry_cursor(cursor, held[2:]) is None
     # Nothing held before the cursor: nothing to go back for.
     assert retry_cursor({**cursor, "next_sequence": 300}, held[:2]) is None
+
+
+def test_a_quarantine_table_of_the_old_shape_is_migrated_and_its_rows_retried(tmp_path):  # type: ignore[no-untyped-def]
+    target = entity("qms", "defects")
+    con = warehouse(tmp_path)
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw._quarantine (source varchar, entity varchar, batch_id varchar, "
+        "reason varchar, payload json, quarantined_at timestamptz default current_timestamp)"
+    )
+    con.execute(
+        "insert into raw._quarantine (source, entity, batch_id, reason, payload) "
+        "values ('qms', 'defects', 'old', 'defect_qty: not a int: N/A', '{}')"
+    )
+    held = open_quarantine(con)  # migrates: the new columns are added, the row is open
+    assert [(r.record_key, r.reason) for r in held] == [(None, "defect_qty: not a int: N/A")]
+    assert retry_since(con, target, OVERLAP, timedelta(days=30)) == (1, None)  # a full read
+    # A narrower clean batch does not release it; a clean full read does (its `until`, the
+    # end of tonight's plant date, after the moment the old row was quarantined).
+    until = end_of_day(datetime.now(UTC).date(), TZ)
+    _hand_batch(con, tmp_path, target, until - timedelta(days=1), until, b"", 0)
+    assert len(open_quarantine(con)) == 1
+    full = _hand_batch(con, tmp_path, target, None, until, b"", 0)
+    assert open_quarantine(con) == []
+    assert con.execute("select released_by_batch from raw._quarantine").fetchone() == (
+        full.batch_id,
+    )
