@@ -45,5 +45,25 @@ SUITE = MartSuite(
             order by quarantined_at, source, entity, record_key
             """,
         ),
+        # What depends on a held record is flagged, not failed: an order of a customer held
+        # in quarantine passes relationships_or_held and is named here until it loads.
+        violations(
+            "orders_of_held_customers",
+            WARNING,
+            "Orders whose ERP customer is held in quarantine: no customer row until it loads.",
+            """
+            select
+                deliveries.order_id,
+                deliveries.customer_id,
+                held.reason,
+            from marts.fct_order_delivery as deliveries
+            inner join raw._quarantine as held
+                on held.record_key = deliveries.customer_id
+            where held.source = 'erp'
+                and held.entity = 'customers'
+                and held.released_at is null
+            order by deliveries.order_id
+            """,
+        ),
     ),
 )

@@ -15,6 +15,7 @@ from extractors._http.runner import end_of_day
 from extractors.mes.mtconnect import retry_cursor
 from extractors.simulator.schema import Entity, entity
 from tests.extractors.support import TZ, client_for, extract, warehouse
+from tests.warehouse.conftest import run_dbt
 
 NIGHT_1, NIGHT_2 = date(2026, 1, 29), date(2026, 1, 30)
 OVERLAP = timedelta(minutes=60)
@@ -95,6 +96,26 @@ def test_a_night_of_invalid_fields_then_a_clean_night_equals_a_fault_free_run(si
         assert by_batch == runs[NIGHT_2, name].batch_id and has_time
         # The stream's spoiled record lost its timestamp, a key field: no key to match.
         assert (record_key is None) == (name == "machine_states")
+    con.close()
+
+    # Staging, built by dbt on each warehouse, row for row.
+    models = [f"stg_{source}__{name}" for source, name in TARGETS]
+    for run in ("reference", "faulted"):
+        built = run_dbt(
+            tmp_path / run / "warehouse.duckdb", tmp_path / f"dbt-{run}", "run", "--select", *models
+        )
+        assert built.returncode == 0 and built.count("model", "success") == len(models), (
+            built.output
+        )
+    con = duckdb.connect(str(tmp_path / "faulted" / "warehouse.duckdb"), read_only=True)
+    con.execute(f"attach '{tmp_path / 'reference' / 'warehouse.duckdb'}' as reference (read_only)")
+    for model in models:
+        for left, right in (("staging", "reference.staging"), ("reference.staging", "staging")):
+            extra = con.execute(
+                f"select * from {left}.{model} except all select * from {right}.{model}"
+            ).fetchall()
+            assert extra == [], f"{model}: rows in {left} only: {extra[:3]}"
+        assert con.execute(f"select count(*) from staging.{model}").fetchone()[0] > 0
 
 
 def test_a_record_older_than_the_mark_less_the_overlap_is_still_read_again(

@@ -1,5 +1,6 @@
 """The open quarantine is a warning of the gate, not a block: its sample rows name each
-held record's entity, key, age in days and reason; released records are not listed."""
+held record's entity, key, age in days and reason, and the orders of a held customer are
+named by another; released records are not listed."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_open_quarantine_is_a_warning_listing_each_held_record(tmp_path: Path) -
                 (source, entity, batch_id, reason, payload, record_key, quarantined_at,
                 released_at, released_by_batch)
             values
-                ('erp', 'customers', 'b1', 'ccusgrade: not a int: Z', '{}', 'C07',
+                ('erp', 'customers', 'b1', 'ccusgrade: not a int: Z', '{}', 'C01',
                     current_timestamp - interval 3 days, null, null),
                 ('qms', 'defects', 'b2', 'part-00001.ndjson line 4: not valid JSON', '"x"',
                     null, current_timestamp - interval 1 day, null, null),
@@ -46,7 +47,7 @@ def test_open_quarantine_is_a_warning_listing_each_held_record(tmp_path: Path) -
         {
             "source": "erp",
             "entity": "customers",
-            "record_key": "C07",
+            "record_key": "C01",
             "age_days": "3",
             "reason": "ccusgrade: not a int: Z",
         },
@@ -58,7 +59,15 @@ def test_open_quarantine_is_a_warning_listing_each_held_record(tmp_path: Path) -
             "reason": "part-00001.ndjson line 4: not valid JSON",
         },
     ]
-    assert "row: source=erp, entity=customers, record_key=C07, age_days=3" in render_summary(gate)
+    assert "row: source=erp, entity=customers, record_key=C01, age_days=3" in render_summary(gate)
+    # Every order of the hand-made plant is of customer C01: each is named, as a warning.
+    (orders,) = [c for c in gate.warnings if c.name == "orders_of_held_customers"]
+    assert orders.observed == "72 violating row(s)"
+    assert orders.sample_rows[0] == {
+        "order_id": "SO0000",
+        "customer_id": "C01",
+        "reason": "ccusgrade: not a int: Z",
+    }
 
     with duckdb.connect(str(path)) as con:
         con.execute("update raw._quarantine set released_at = current_timestamp")
@@ -70,4 +79,6 @@ def test_open_quarantine_is_a_warning_listing_each_held_record(tmp_path: Path) -
             published_path=tmp_path / "published" / "perfchain.duckdb",
             docs=False,
         )
-    assert NAME not in [f"{c.suite}.{c.name}" for c in gate.warnings]
+    assert {NAME, "order_360.orders_of_held_customers"}.isdisjoint(
+        f"{c.suite}.{c.name}" for c in gate.warnings
+    )

@@ -11,9 +11,16 @@ from pathlib import Path
 import duckdb
 
 from extractors._http.load import ensure_meta
-from tests.warehouse.conftest import Warehouse, run_dbt
+from tests.warehouse.conftest import DbtRun, Warehouse, run_dbt
 
 SELECT = ["--select", "stg_erp__sale_orders,test_name:relationships_or_held"]
+TEST = "relationships_or_held_stg_erp__sale_orders_customer_id"
+
+
+def _outcome(run: DbtRun) -> list[tuple[str, int]]:
+    """Status and failing rows of the orders' customer test (the selection also takes the
+    tests of models that refer to the orders)."""
+    return [(r["status"], r["failures"]) for r in run.results if TEST in r["unique_id"]]
 
 
 def test_a_child_of_a_held_parent_passes_and_a_child_of_an_unknown_parent_fails(
@@ -44,11 +51,11 @@ def test_a_child_of_a_held_parent_passes_and_a_child_of_an_unknown_parent_fails(
         )
 
     run = run_dbt(db, tmp_path, "test", *SELECT)
-    assert [(r["status"], r["failures"]) for r in run.results] == [("warn", 1)], run.output
+    assert _outcome(run) == [("warn", 1)], run.output
 
     # Released without a good version (here by hand): the held customer's orders are
     # orphans again, one failing row each, beside the unknown customer's order.
     with duckdb.connect(str(db)) as con:
         con.execute("update raw._quarantine set released_at = current_timestamp")
     run = run_dbt(db, tmp_path, "test", *SELECT)
-    assert [(r["status"], r["failures"]) for r in run.results] == [("warn", 1 + orders)]
+    assert _outcome(run) == [("warn", 1 + orders)], run.output
