@@ -13,8 +13,11 @@ from extractors._http.landing import BatchWriter, new_batch_id
 from extractors._http.load import load_batch, open_quarantine, read_watermark, retry_since
 from extractors._http.runner import end_of_day
 from extractors.mes.mtconnect import retry_cursor
+from extractors.simulator.clients import demo_client
 from extractors.simulator.schema import Entity, entity
-from tests.extractors.support import TZ, client_for, extract, warehouse
+from extractors.simulator.server.mtconnect import buffer as mtconnect_buffer
+from extractors.simulator.server.state import DEFAULT_BUFFER_SIZE
+from tests.extractors.support import FAST, TZ, client_for, extract, warehouse
 from tests.warehouse.conftest import run_dbt
 
 NIGHT_1, NIGHT_2 = date(2026, 1, 29), date(2026, 1, 30)
@@ -250,3 +253,49 @@ def test_a_quarantine_table_of_the_old_shape_is_migrated_and_its_rows_retried(tm
     assert con.execute("select released_by_batch from raw._quarantine").fetchone() == (
         full.batch_id,
     )
+
+
+def test_held_states_that_left_the_agent_buffer_stay_open_and_open_no_gap(
+    simulator, demo_data, tmp_path, caplog
+):  # type: ignore[no-untyped-def]
+    """The agent's buffer no longer reaches back to the held state's sequence, but still
+    to where the last night stopped: the walk resumes there, as a plain night would, and
+    the held state stays open (its batch's window is not claimed as read)."""
+    target = entity("mes", "machine_states")
+    con = warehouse(tmp_path)
+    client = demo_client(
+        "mes", simulator.url("mes"), policy=FAST, plant_tz=TZ, options={"sample_count": 50}
+    )
+    simulator.set_as_of(NIGHT_1)
+    simulator.faults.add("mes:invalid_field@1")
+    first = extract(client, target, con, tmp_path / "landing", NIGHT_1, OVERLAP)
+    assert first.rows_quarantined == 1
+    _, cursor = read_watermark(con, target)
+    simulator.faults.clear()
+    simulator.set_as_of(NIGHT_2)
+    # The buffer starts exactly where night 1 stopped: the held state (sequence 1) is gone.
+    length = mtconnect_buffer(simulator.state).length
+    simulator.state.buffer_size = length - cursor["next_sequence"] + 1
+    try:
+        night = extract(client, target, con, tmp_path / "landing", NIGHT_2, OVERLAP)
+    finally:
+        simulator.state.buffer_size = DEFAULT_BUFFER_SIZE
+    assert "no longer in the agent buffer" in caplog.text
+    assert night.retried == 1 and night.rows_quarantined == 0
+    assert [r.reason for r in open_quarantine(con)] == [
+        con.execute("select reason from raw._quarantine").fetchone()[0]
+    ]
+    gaps = con.execute(
+        "select count(*) from raw.mes__machine_states where state = 'unavailable'"
+    ).fetchone()[0]
+    assert gaps == 0
+    # Exactly the states after night 1's cursor: what a plain night would have read.
+    sequences = [
+        row[0]
+        for row in con.execute(
+            "select cast(_extra->>'sequence' as integer) from raw.mes__machine_states "
+            "where _batch_id = ? order by 1",
+            [night.batch_id],
+        ).fetchall()
+    ]
+    assert sequences == list(range(cursor["next_sequence"], length + 1))
