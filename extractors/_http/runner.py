@@ -58,8 +58,24 @@ class EntityRun:
             "seconds": round(self.seconds, 3),
             "batch_id": self.batch_id,
             "quarantine_retried": self.retried,
-            "open_quarantine": "\n".join(record.describe() for record in self.open_quarantine),
+            "open_quarantine": _listing(self.open_quarantine),
         }
+
+
+OPEN_LISTED = 20  # held records named one by one in the metadata and the run summary
+
+
+def _listing(records: tuple[OpenRecord, ...]) -> str:
+    """The open quarantine, oldest first, one line each up to OPEN_LISTED: a batch of
+    thousands of broken lines must not bury the rest of the run summary."""
+    lines = [record.describe() for record in records[:OPEN_LISTED]]
+    if len(records) > OPEN_LISTED:
+        first = records[0]
+        lines.append(
+            f"{first.source}.{first.entity}: {len(records) - OPEN_LISTED} more held "
+            "(see raw._quarantine where released_at is null)"
+        )
+    return "\n".join(lines)
 
 
 def end_of_day(day: date, tz: str) -> datetime:

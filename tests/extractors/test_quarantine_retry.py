@@ -10,8 +10,14 @@ import duckdb
 
 from extractors._http.client import NdjsonPage
 from extractors._http.landing import BatchWriter, new_batch_id
-from extractors._http.load import load_batch, open_quarantine, read_watermark, retry_since
-from extractors._http.runner import end_of_day
+from extractors._http.load import (
+    OpenRecord,
+    load_batch,
+    open_quarantine,
+    read_watermark,
+    retry_since,
+)
+from extractors._http.runner import EntityRun, end_of_day
 from extractors.mes.mtconnect import retry_cursor
 from extractors.simulator.clients import demo_client
 from extractors.simulator.schema import Entity, entity
@@ -299,3 +305,26 @@ def test_held_states_that_left_the_agent_buffer_stay_open_and_open_no_gap(
         ).fetchall()
     ]
     assert sequences == list(range(cursor["next_sequence"], length + 1))
+
+
+def test_the_listing_names_the_oldest_twenty_and_counts_the_rest():
+    held = tuple(
+        OpenRecord(
+            "oa", "workflow_logs", None, 2, f"part-00001.ndjson line {n}: not valid JSON", None
+        )  # type: ignore[arg-type]
+        for n in range(1, 26)
+    )
+    lines = (
+        EntityRun("oa", "workflow_logs", "b", 0, 0, 0, None, None, None, 0, 0.0, 0, held)
+        .as_metadata()["open_quarantine"]
+        .splitlines()
+    )
+    assert len(lines) == 21
+    assert (
+        lines[0]
+        == "oa.workflow_logs (no key): 2 day(s) old, part-00001.ndjson line 1: not valid JSON"
+    )
+    assert lines[19].endswith("line 20: not valid JSON")
+    assert lines[20] == (
+        "oa.workflow_logs: 5 more held (see raw._quarantine where released_at is null)"
+    )

@@ -61,10 +61,10 @@ def _extract_asset(
             run.requests,
             run.seconds,
         )
-        for record in run.open_quarantine:
-            context.log.warning("open quarantine: %s", record.describe())
         progress.report(f"{entity.source}.{entity.name}", f"{run.rows_loaded} rows")
         metadata = run.as_metadata()
+        for line in str(metadata["open_quarantine"]).splitlines():
+            context.log.warning("open quarantine: %s", line)
         # What a source lands but wants someone to look at (an open month's missing
         # sheet): in the event log, and in the run summary through the metadata.
         warnings = list(getattr(client, "warnings", ()))
