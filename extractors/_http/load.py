@@ -17,6 +17,12 @@ transaction is rolled back and the batch goes the checked route (`_load_checked`
 record parsed as a JSON object, its reason computed, the payload kept for quarantine and
 `_extra` built. A landed line that is not JSON at all is quarantined with its file and
 line number and its text as the payload.
+
+Quarantine is a queue (docs/operations.md, "Quarantine"): each quarantined row keeps the
+record's key (`key_expr`), its version time and its batch's window, so the runner can ask
+for it again (`retry_since`), and a later batch releases it (`release_quarantine`) when a
+good version of the key loads, or, for a keyless one, when it read the whole window again
+with nothing quarantined. `open_quarantine` lists what is still held.
 """
 
 from __future__ import annotations
