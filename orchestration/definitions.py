@@ -29,6 +29,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         str(settings.landing_dir),
         settings.extract.overlap_minutes,
         settings.extract.landing_retention_days,
+        settings.extract.quarantine_retry_days,
     )
     models = build_dbt_assets(
         partitions, settings.plant.code, settings.plant.timezone, settings.home / "dbt" / "runs"

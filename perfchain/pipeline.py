@@ -257,6 +257,11 @@ def print_summary(summary: RunSummary, settings: Settings) -> None:
     }
     for key, count in sorted(quarantined.items()):
         click.echo(f"  quarantined {count:>6} in {key} (see raw._quarantine)")
+    # Held records are retried every night until a good version loads: listed until then,
+    # as the last extraction of each entity left them.
+    for _, meta in sorted(summary.materializations.items()):
+        for line in str(meta.get("open_quarantine") or "").splitlines():
+            click.echo(f"  open quarantine: {line}")
     for key, meta in sorted(summary.materializations.items()):
         for warning in str(meta.get("warnings") or "").splitlines():
             click.echo(f"  warning: {key}: {warning}")

@@ -77,6 +77,8 @@ class WarehouseSettings(_Strict):
 class ExtractSettings(_Strict):
     overlap_minutes: int = Field(60, ge=0)
     landing_retention_days: int = Field(14, ge=0)
+    # Quarantined records are asked for again each night for this long (docs/operations.md).
+    quarantine_retry_days: int = Field(30, ge=0, le=3650)
     timeout_seconds: float = Field(30, gt=0)
     max_attempts: int = Field(6, ge=1)
     backoff_max_seconds: float = Field(30, gt=0)

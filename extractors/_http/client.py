@@ -23,13 +23,18 @@ class Window:
     """What to fetch: records changed after `since` up to `until` (both UTC, None = open).
 
     Stream sources (MTConnect) resume from `cursor` instead and leave the next one in
-    `next_cursor`, which the runner stores with the batch.
+    `next_cursor`, which the runner stores with the batch. To read quarantined records
+    again, such a source offers `retry_cursor(entity, cursor, payloads)`: a cursor that
+    starts at the oldest of them, or None when its protocol cannot serve them any more.
     """
 
     since: datetime | None = None
     until: datetime | None = None
     cursor: dict[str, Any] | None = None
     next_cursor: dict[str, Any] | None = field(default=None)
+    # Set by a stream source when the cursor it was given to read quarantined records
+    # again points where it no longer has data: the batch then does not cover them.
+    retry_missed: bool = False
 
 
 def iso_utc(moment: datetime) -> str:

@@ -17,6 +17,12 @@ transaction is rolled back and the batch goes the checked route (`_load_checked`
 record parsed as a JSON object, its reason computed, the payload kept for quarantine and
 `_extra` built. A landed line that is not JSON at all is quarantined with its file and
 line number and its text as the payload.
+
+Quarantine is a queue (docs/operations.md, "Quarantine"): each quarantined row keeps the
+record's key (`key_expr`), its version time and its batch's window, so the runner can ask
+for it again (`retry_since`), and a later batch releases it (`release_quarantine`) when a
+good version of the key loads, or, for a keyless one, when it read the whole window again
+with nothing quarantined. `open_quarantine` lists what is still held.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +60,12 @@ create table if not exists raw._quarantine (
     source varchar, entity varchar, batch_id varchar, reason varchar, payload json,
     quarantined_at timestamptz default current_timestamp
 );
+alter table raw._quarantine add column if not exists record_key varchar;
+alter table raw._quarantine add column if not exists modified_at timestamptz;
+alter table raw._quarantine add column if not exists window_since timestamptz;
+alter table raw._quarantine add column if not exists window_until timestamptz;
+alter table raw._quarantine add column if not exists released_at timestamptz;
+alter table raw._quarantine add column if not exists released_by_batch varchar;
 create table if not exists raw._batches (
     source varchar, entity varchar, batch_id varchar primary key, rows_loaded bigint,
     rows_quarantined bigint, high_water_mark timestamptz, cursor json,
@@ -173,6 +185,28 @@ def _hwm_expr(entity: Entity, plant_tz: str) -> str:
     raise ValueError(f"{entity.source}.{entity.name}: modstamp {f.name} is not a timestamp")
 
 
+def _key_part(entity: Entity, name: str) -> str:
+    """One key field of a typed row as text, spelled the same whatever the session's time
+    zone: quarantine and raw are matched on it (`release_quarantine`)."""
+    type_ = entity.field(name).type
+    if type_ in ("ts_utc", "ts_offset"):
+        return f"strftime(timezone('UTC', \"{name}\"), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    if type_ == "ts_local":
+        return f"strftime(\"{name}\", '%Y-%m-%dT%H:%M:%S.%f')"
+    return f'cast("{name}" as VARCHAR)'
+
+
+def key_expr(entity: Entity) -> str:
+    """The record's key as text, over its typed fields: the value of a one-field key, a
+    JSON array of the texts for a composite one; null when a key field is missing or did
+    not parse (a keyless quarantined record)."""
+    parts = [_key_part(entity, name) for name in entity.key]
+    if len(parts) == 1:
+        return parts[0]
+    missing = " or ".join(f'"{name}" is null' for name in entity.key)
+    return f"case when {missing} then null else to_json([{', '.join(parts)}])::VARCHAR end"
+
+
 def load_batch(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
@@ -244,6 +278,12 @@ class _Batch:
         return self.manifest.get("started_at") or self.manifest["finished_at"]
 
     @property
+    def window(self) -> tuple[str | None, str | None]:
+        """The `since` and `until` the batch was asked for (None: open on that side)."""
+        since, until = self.manifest.get("since"), self.manifest.get("until")
+        return (str(since) if since else None, str(until) if until else None)
+
+    @property
     def meta_columns(self) -> str:
         """`_batch_id`, `_extracted_at`, `_source` of every row of the batch."""
         return (
@@ -310,10 +350,14 @@ def _set_aside_unparsable(batch: _Batch, scratch: Path) -> tuple[_Batch, list[tu
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, batch: _Batch, rows: list[tuple[str, str]]) -> None:
+    """Lines that are not JSON objects: no key can be read, only their window is known."""
     con.executemany(
-        "insert into raw._quarantine (source, entity, batch_id, reason, payload) "
-        "values (?, ?, ?, ?, ?)",
-        [(batch.entity.source, batch.entity.name, batch.batch_id, r, p) for r, p in rows],
+        "insert into raw._quarantine (source, entity, batch_id, reason, payload, "
+        "window_since, window_until) values (?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)",
+        [
+            (batch.entity.source, batch.entity.name, batch.batch_id, r, p, *batch.window)
+            for r, p in rows
+        ],
     )
 
 
@@ -418,11 +462,14 @@ def _load_checked(con: duckdb.DuckDBPyConnection, batch: _Batch) -> Counts:
     )
     con.execute(
         f"""
-        insert into raw._quarantine (source, entity, batch_id, reason, payload)
+        insert into raw._quarantine (source, entity, batch_id, reason, payload,
+            record_key, modified_at, window_since, window_until)
         select {_sql_str(entity.source)}, {_sql_str(entity.name)}, {_sql_str(batch.batch_id)},
-            _reason, payload
+            _reason, payload, {key_expr(entity)}, {_hwm_expr(entity, batch.plant_tz)},
+            ?::timestamptz, ?::timestamptz
         from _landed where _reason <> ''
-        """
+        """,
+        list(batch.window),
     )
     loaded, quarantined, hwm = con.execute(
         f"""
@@ -594,6 +641,7 @@ def _record_batch(
             extracted_at,
         ],
     )
+    release_quarantine(con, batch, quarantined)
     if hwm is not None or cursor is not None:
         # The mark only moves forward: an overlap re-read never pulls it back.
         con.execute(
@@ -609,6 +657,144 @@ def _record_batch(
             """,
             [entity.source, entity.name, hwm, cursor, batch.batch_id, extracted_at],
         )
+
+
+def release_quarantine(con: duckdb.DuckDBPyConnection, batch: _Batch, quarantined: int) -> int:
+    """Close the entity's open quarantine that this batch made good; how many rows.
+
+    A record with a key is released by a good version of the same key in the batch. A
+    keyless one (not JSON, or its key did not parse) by a batch that asked for at least its
+    window (`since` no later, `until` no earlier; open counts as wider, and an open
+    `until` of the held record's batch as the moment it was quarantined) and quarantined
+    nothing: what that window held has then all loaded. Released rows stay, marked with
+    when and by which batch, as the history of what was held and for how long.
+    """
+    entity = batch.entity
+    where = "source = ? and entity = ? and released_at is null and batch_id <> ?"
+    (open_rows,) = con.execute(
+        f"select count(*) from raw._quarantine where {where}",
+        [entity.source, entity.name, batch.batch_id],
+    ).fetchone()
+    if not open_rows:  # the usual case: nothing to look up in raw
+        return 0
+    since, until = batch.window
+    (released,) = con.execute(
+        f"""
+        update raw._quarantine
+        set released_at = current_timestamp, released_by_batch = $batch
+        where source = $source and entity = $entity and released_at is null
+            and batch_id <> $batch
+            and (
+                record_key in (
+                    select {key_expr(entity)} from {raw_table(entity)} where _batch_id = $batch
+                )
+                or (
+                    record_key is null and $quarantined = 0
+                    and ($since is null
+                        or (window_since is not null
+                            and cast($since as timestamptz) <= window_since))
+                    and ($until is null
+                        or cast($until as timestamptz)
+                            >= coalesce(window_until, quarantined_at))
+                )
+            )
+        """,
+        {
+            "batch": batch.batch_id,
+            "source": entity.source,
+            "entity": entity.name,
+            "quarantined": quarantined,
+            "since": since,
+            "until": until,
+        },
+    ).fetchone()
+    return int(released)
+
+
+@dataclass(frozen=True)
+class OpenRecord:
+    """A quarantined record no good version has replaced yet."""
+
+    source: str
+    entity: str
+    record_key: str | None
+    age_days: int
+    reason: str
+    quarantined_at: datetime
+
+    def describe(self) -> str:
+        key = self.record_key if self.record_key is not None else "(no key)"
+        return f"{self.source}.{self.entity} {key}: {self.age_days} day(s) old, {self.reason}"
+
+
+def open_quarantine(
+    con: duckdb.DuckDBPyConnection, entity: Entity | None = None
+) -> list[OpenRecord]:
+    """The open quarantine, oldest first: of one entity, or of every one."""
+    ensure_meta(con)
+    where, params = "released_at is null", []
+    if entity is not None:
+        where += " and source = ? and entity = ?"
+        params = [entity.source, entity.name]
+    rows = con.execute(
+        f"""
+        select source, entity, record_key,
+            cast(date_diff('day', quarantined_at, current_timestamp) as integer),
+            reason, quarantined_at
+        from raw._quarantine
+        where {where}
+        order by quarantined_at, source, entity, record_key
+        """,
+        params,
+    ).fetchall()
+    return [OpenRecord(*row) for row in rows]
+
+
+def retry_since(
+    con: duckdb.DuckDBPyConnection, entity: Entity, overlap: timedelta, max_age: timedelta
+) -> tuple[int, datetime | None]:
+    """Where the window must start for the entity's open quarantine to be read again:
+    (how many records to retry, since). A record whose version time was read is asked for from that
+    time less the overlap, the others from their batch's own `since` (None: a full-load
+    batch, so a full load again). Records quarantined longer ago than `max_age` are no
+    longer retried (they stay open, and listed)."""
+    ensure_meta(con)
+    row = con.execute(
+        """
+        select count(*),
+            min(coalesce(modified_at - ?, window_since)),
+            bool_or(modified_at is null and window_since is null)
+        from raw._quarantine
+        where source = ? and entity = ? and released_at is null
+            and quarantined_at >= current_timestamp - ?
+        """,
+        [overlap, entity.source, entity.name, max_age],
+    ).fetchone()
+    count, since, full = row
+    if not count:
+        return 0, None
+    return int(count), (None if full else since)
+
+
+def quarantined_positions(
+    con: duckdb.DuckDBPyConnection, entity: Entity, max_age: timedelta
+) -> list[dict[str, Any]]:
+    """The payloads of the entity's open quarantine still retried, for stream sources that
+    resume from a position the payload carries (MTConnect's `sequence`)."""
+    rows = con.execute(
+        """
+        select payload from raw._quarantine
+        where source = ? and entity = ? and released_at is null
+            and quarantined_at >= current_timestamp - ?
+        """,
+        [entity.source, entity.name, max_age],
+    ).fetchall()
+    payloads = []
+    for (payload,) in rows:
+        value = json.loads(payload) if payload else None
+        if isinstance(value, dict):
+            payloads.append(value)
+    return payloads
 
 
 def read_watermark(

@@ -17,7 +17,15 @@ import duckdb
 
 from extractors._http.client import Page, SourceClient, Window
 from extractors._http.landing import BatchWriter, new_batch_id
-from extractors._http.load import ConcurrentLoad, LoadResult, read_watermark
+from extractors._http.load import (
+    ConcurrentLoad,
+    LoadResult,
+    OpenRecord,
+    open_quarantine,
+    quarantined_positions,
+    read_watermark,
+    retry_since,
+)
 from extractors.simulator.schema import Entity
 
 
@@ -34,6 +42,9 @@ class EntityRun:
     until: datetime | None
     requests: int
     seconds: float
+    # Open quarantined records this run asked for again, and those still open after it.
+    retried: int = 0
+    open_quarantine: tuple[OpenRecord, ...] = ()
 
     def as_metadata(self) -> dict[str, object]:
         return {
@@ -46,7 +57,25 @@ class EntityRun:
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
             "batch_id": self.batch_id,
+            "quarantine_retried": self.retried,
+            "open_quarantine": _listing(self.open_quarantine),
         }
+
+
+OPEN_LISTED = 20  # held records named one by one in the metadata and the run summary
+
+
+def _listing(records: tuple[OpenRecord, ...]) -> str:
+    """The open quarantine, oldest first, one line each up to OPEN_LISTED: a batch of
+    thousands of broken lines must not bury the rest of the run summary."""
+    lines = [record.describe() for record in records[:OPEN_LISTED]]
+    if len(records) > OPEN_LISTED:
+        first = records[0]
+        lines.append(
+            f"{first.source}.{first.entity}: {len(records) - OPEN_LISTED} more held "
+            "(see raw._quarantine where released_at is null)"
+        )
+    return "\n".join(lines)
 
 
 def end_of_day(day: date, tz: str) -> datetime:
@@ -114,12 +143,36 @@ def extract_entity(
     run_date: date | None,
     plant_tz: str,
     overlap: timedelta,
+    quarantine_retry: timedelta = timedelta(days=30),
 ) -> EntityRun:
+    """Extract what changed since the mark (less the overlap), and what is still held in
+    quarantine: the window starts early enough to read every open quarantined record of
+    the entity again (quarantined within `quarantine_retry`), through the source's own
+    incremental protocol, so a record spoiled in transit is not lost once the mark has
+    moved past it (docs/operations.md, "Quarantine")."""
     started = time.monotonic()
     requests_before = client.requests_made
     hwm, cursor = read_watermark(con, entity)
+    since = (hwm - overlap) if hwm is not None else None
+    retrying, retry_from = retry_since(con, entity, overlap, quarantine_retry)
+    window_since = since
+    if retrying and since is not None:
+        window_since = None if retry_from is None else min(since, retry_from)
+    retry_cursor = getattr(client, "retry_cursor", None)
+    if retrying and cursor is not None:
+        # A stream source resumes from a cursor, not from `since`: it is asked for a
+        # cursor that reads the held records again (None: its protocol no longer has them).
+        rewound = (
+            retry_cursor(entity, cursor, quarantined_positions(con, entity, quarantine_retry))
+            if retry_cursor is not None
+            else None
+        )
+        if rewound is None:
+            window_since = since
+        else:
+            cursor = rewound
     window = Window(
-        since=(hwm - overlap) if hwm is not None else None,
+        since=window_since,
         until=end_of_day(run_date, plant_tz) if run_date else None,
         cursor=cursor,
     )
@@ -132,7 +185,8 @@ def extract_entity(
             for page in pages:
                 writer.write(page)
         batch_dir = writer.finish(
-            since=window.since,
+            # A retry the source could not serve does not count as covering its window.
+            since=since if window.retry_missed else window.since,
             until=window.until,
             cursor=window.next_cursor,
             requests=client.requests_made - requests_before,
@@ -154,4 +208,6 @@ def extract_entity(
         until=window.until,
         requests=client.requests_made - requests_before,
         seconds=time.monotonic() - started,
+        retried=retrying,
+        open_quarantine=tuple(open_quarantine(con, entity)),
     )

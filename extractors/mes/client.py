@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from extractors._http.client import Page, Window
 from extractors._http.rest import RestApiClient
 from extractors._http.session import RetryPolicy, SourceSession
-from extractors.mes.mtconnect import extract_states
+from extractors.mes.mtconnect import extract_states, retry_cursor
 from extractors.mes.settings import SAMPLE_COUNT
 from extractors.simulator.schema import Entity
 
@@ -37,6 +38,14 @@ class MesClient:
     @property
     def requests_made(self) -> int:
         return self.rest.requests_made + self.agent.requests_made
+
+    def retry_cursor(
+        self, entity: Entity, cursor: dict[str, Any], payloads: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """The runner's way to read quarantined machine states again (see Window)."""
+        if entity.name != "machine_states":
+            return None
+        return retry_cursor(cursor, payloads)
 
     def extract(self, entity: Entity, window: Window) -> Iterator[Page]:
         if entity.name == "machine_states":

@@ -236,6 +236,8 @@ def extract_states(
     cursor = window.cursor or {}
     instance = cursor.get("instance_id")
     position: int | None = cursor.get("next_sequence")
+    # Where the walk was before `retry_cursor` moved it back to quarantined states.
+    resume: int | None = cursor.get("resume_sequence")
     # Every state change up to this instant has been read (None: nothing read yet).
     known_through: str | None = cursor.get("known_through")
     if known_through is None and instance is not None and window.since is not None:
@@ -303,6 +305,19 @@ def extract_states(
                         ahead[1].exception()
                     root = fetch(position, check=_check_sample)
             except OutOfRange as error:
+                if resume is not None and position is not None and position < resume:
+                    # The quarantined states left the buffer: the agent cannot send them
+                    # again. Not a gap in what is new: read on from where the walk was.
+                    log.warning(
+                        "mes.machine_states: quarantined states from sequence %s are no "
+                        "longer in the agent buffer (%s); resumed at %s",
+                        position,
+                        error,
+                        resume,
+                    )
+                    window.retry_missed = True
+                    position, resume = resume, None
+                    continue
                 if position is None:  # the agent's own first sequence refused: no recovery
                     raise ExtractError(
                         "mes", "machine_states", url, f"OUT_OF_RANGE: {error}"
@@ -356,6 +371,24 @@ def extract_states(
             }
             if done:
                 return
+
+
+def retry_cursor(cursor: dict[str, Any], payloads: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A cursor that reads the quarantined states (`payloads`, as landed) again: from the
+    oldest of their sequences, when they came from the agent instance the cursor is on
+    (a restarted agent has renumbered its sequences and no longer has them). The walk
+    then reads on to the window's end; what it had already read lands again and staging
+    keeps each state once. None when no quarantined state can be asked for again."""
+    sequences = [
+        payload["sequence"]
+        for payload in payloads
+        if isinstance(payload.get("sequence"), int)
+        and str(payload.get("instance_id")) == str(cursor.get("instance_id"))
+    ]
+    position = cursor.get("next_sequence")
+    if not sequences or not isinstance(position, int) or min(sequences) >= position:
+        return None
+    return {**cursor, "next_sequence": min(sequences), "resume_sequence": position}
 
 
 def _utc_text(moment: datetime) -> str:

@@ -102,3 +102,32 @@ def test_the_open_months_missing_sheet_is_a_warning_in_the_run_summary(
     print_summary(summary, settings)
     shown = capsys.readouterr().out.splitlines()
     assert f"  warning: raw/excel/department_rows: {warning}" in shown
+
+
+def test_the_run_summary_lists_the_open_quarantine_until_a_clean_night_releases_it(
+    settings, simulator, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    simulator.faults.add("wms:invalid_field@1")
+    summary = run_pipeline(settings, [DAY], sources=["wms"], show_progress=False, extract_only=True)
+    print_summary(summary, settings)
+    shown = capsys.readouterr().out.splitlines()
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        ((entity, key, reason),) = con.execute(
+            "select entity, record_key, reason from raw._quarantine where released_at is null"
+        ).fetchall()
+    assert key is not None
+    assert [line for line in shown if "open quarantine" in line] == [
+        f"  open quarantine: wms.{entity} {key}: 0 day(s) old, {reason}"
+    ]
+
+    simulator.faults.clear()
+    simulator.set_as_of(date(2026, 1, 21))
+    summary = run_pipeline(
+        settings, [date(2026, 1, 21)], sources=["wms"], show_progress=False, extract_only=True
+    )
+    print_summary(summary, settings)
+    assert "open quarantine" not in capsys.readouterr().out
+    assert summary.materializations[f"raw/wms/{entity}"]["quarantine_retried"] == 1
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        released = con.execute("select released_by_batch from raw._quarantine").fetchall()
+    assert released == [(summary.materializations[f"raw/wms/{entity}"]["batch_id"],)]

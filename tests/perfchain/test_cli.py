@@ -118,6 +118,26 @@ def test_a_bad_config_key_is_named(tmp_path, monkeypatch) -> None:  # type: igno
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("-1", "Input should be greater than or equal to 0 (got -1)"),
+        ("5000", "Input should be less than or equal to 3650 (got 5000)"),
+        ("soon", "Input should be a valid integer"),
+    ],
+)
+def test_check_config_names_a_bad_quarantine_retry_days(
+    tmp_path, monkeypatch, value, expected
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "perfchain.yaml"
+    path.write_text(f"extract: {{quarantine_retry_days: {value}}}\n")
+    monkeypatch.setenv("PERFCHAIN_CONFIG", str(path))
+    result = CliRunner().invoke(main, ["check-config"])
+    assert result.exit_code == 2
+    assert f"extract.quarantine_retry_days: {expected}" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuses(
     tmp_path, demo_data, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from extractors._http.load import ensure_meta
+
 DAY = date(2026, 3, 2)  # a Monday: the run's data-through date
 SUNDAY = date(2026, 3, 1)
 HISTORY_DAYS = 35
@@ -251,6 +253,7 @@ def build_warehouse(path: Path, defects: tuple[str, ...] = (), day: date = DAY) 
 
 def plant(con: duckdb.DuckDBPyConnection, defects: tuple[str, ...] = (), day: date = DAY) -> None:
     con.execute("set TimeZone = 'UTC'")
+    ensure_meta(con)  # raw._quarantine and the other tables every extraction keeps
     con.execute(_RAW.format(day=day, days=HISTORY_DAYS))
     con.execute(_MARTS.format(day=day, days=HISTORY_DAYS))
     for defect in defects:

@@ -22,6 +22,7 @@ def _extract_asset(
     landing_dir: str,
     overlap_minutes: int,
     retention_days: int,
+    quarantine_retry_days: int,
 ) -> dg.AssetsDefinition:
     resource_key = f"{entity.source}_api"
 
@@ -48,6 +49,7 @@ def _extract_asset(
                 run_date=run_date,
                 plant_tz=warehouse.plant_tz,
                 overlap=timedelta(minutes=overlap_minutes),
+                quarantine_retry=timedelta(days=quarantine_retry_days),
             )
         prune_landing(Path(landing_dir) / entity.source, retention_days)
         context.log.info(
@@ -61,6 +63,8 @@ def _extract_asset(
         )
         progress.report(f"{entity.source}.{entity.name}", f"{run.rows_loaded} rows")
         metadata = run.as_metadata()
+        for line in str(metadata["open_quarantine"]).splitlines():
+            context.log.warning("open quarantine: %s", line)
         # What a source lands but wants someone to look at (an open month's missing
         # sheet): in the event log, and in the run summary through the metadata.
         warnings = list(getattr(client, "warnings", ()))
@@ -79,9 +83,17 @@ def build_extract_assets(
     landing_dir: str,
     overlap_minutes: int,
     retention_days: int,
+    quarantine_retry_days: int = 30,
 ) -> list[dg.AssetsDefinition]:
     return [
-        _extract_asset(entity, partitions_def, landing_dir, overlap_minutes, retention_days)
+        _extract_asset(
+            entity,
+            partitions_def,
+            landing_dir,
+            overlap_minutes,
+            retention_days,
+            quarantine_retry_days,
+        )
         for entity in (*ENTITIES, *EXCEL_ENTITIES)
         if entity.source in sources
     ]
