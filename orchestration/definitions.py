@@ -31,7 +31,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.landing_retention_days,
     )
     models = build_dbt_assets(
-        partitions, settings.plant.code, settings.plant.timezone, settings.home / "dbt" / "runs"
+        partitions,
+        settings.plant.code,
+        settings.plant.timezone,
+        settings.home / "dbt" / "runs",
+        settings.logs_dir,
     )
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {

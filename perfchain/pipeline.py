@@ -168,7 +168,11 @@ def run_pipeline(
         summary.dates.append(run_date)
         if not result.success:
             reason = _failure(result, run_log)
-            if reason.startswith("quality_gate"):
+            # The gate's blocking checks, or dbt data tests that stopped the build before
+            # it: either way the quality summary names them with their rows.
+            if reason.startswith("quality_gate") or (
+                reason.startswith("warehouse_models") and "dbt test " in reason
+            ):
                 reason += (
                     f"\nNothing was published. Failing checks with sample rows: "
                     f"{settings.logs_dir / 'quality-latest.txt'}"
