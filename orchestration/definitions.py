@@ -56,7 +56,6 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         partitions_def=partitions,
         published_path=str(settings.published_path),
         reports_dir=str(settings.reports_dir),
-        logs_dir=str(settings.logs_dir),
         drop_folder=str(settings.reports.drop_folder) if settings.reports.drop_folder else None,
         smtp=smtp_config(settings),
         lang=settings.reports.lang,

@@ -2,7 +2,8 @@
 each failing check, why it matters, what was observed and up to five sample rows; the Data
 Docs page holds the full detail. `quality-latest.txt` always describes the latest run that
 reached the warehouse build: the gate's verdict, or BLOCKED by the dbt data tests that
-stopped the build before the gate (`render_build_blocked`).
+stopped the build before the gate (`render_build_blocked`). Reports do not read it: they
+take the quality facts of what they show from the published file's `meta.publish_log`.
 """
 
 from __future__ import annotations
@@ -88,9 +89,3 @@ def write_summary_text(run_id: str, text: str, logs_dir: Path) -> Path:
     path.write_text(text, encoding="utf-8")
     (logs_dir / LATEST).write_text(text, encoding="utf-8")
     return path
-
-
-def latest_summary(logs_dir: Path) -> str | None:
-    """The last gate's summary, for the next report drop."""
-    path = logs_dir / LATEST
-    return path.read_text(encoding="utf-8") if path.exists() else None
