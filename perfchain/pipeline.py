@@ -23,6 +23,7 @@ from orchestration.storage import write_instance_config
 from perfchain import progress
 from perfchain.errors import ConfigError, PerfchainError
 from perfchain.publish import remove_stale_temporaries
+from perfchain.quality_report import render_not_reached, write_summary_text
 from perfchain.settings import Settings
 
 
@@ -168,6 +169,8 @@ def run_pipeline(
         summary.dates.append(run_date)
         if not result.success:
             reason = _failure(result, run_log)
+            if not extract_only:
+                _summary_when_gate_not_reached(settings, result.run_id, run_date, reason)
             # The gate's blocking checks, or dbt data tests that stopped the build before
             # it: either way the quality summary names them with their rows.
             if reason.startswith("quality_gate") or (
@@ -179,6 +182,19 @@ def run_pipeline(
                 )
             raise RunFailed(f"run for {run_date} failed: {reason}")
     return summary
+
+
+def _summary_when_gate_not_reached(
+    settings: Settings, run_id: str, run_date: date, reason: str
+) -> None:
+    """A failed run whose gate and dbt tests wrote no quality summary (it failed before
+    them) still replaces `quality-latest.txt`: the previous run's verdict must not read as
+    this run's."""
+    if (settings.logs_dir / f"quality-{run_id}.txt").exists():
+        return
+    write_summary_text(
+        run_id, render_not_reached(run_id, run_date.isoformat(), reason), settings.logs_dir
+    )
 
 
 def _selection(

@@ -1,8 +1,9 @@
 """The short data-quality summary: for the run log and `$PERFCHAIN_HOME/logs/`. It names
 each failing check, why it matters, what was observed and up to five sample rows; the Data
-Docs page holds the full detail. `quality-latest.txt` always describes the latest run that
-reached the warehouse build: the gate's verdict, or BLOCKED by the dbt data tests that
-stopped the build before the gate (`render_build_blocked`). Reports do not read it: they
+Docs page holds the full detail. `quality-latest.txt` always describes the latest run: the
+gate's verdict, BLOCKED by the dbt data tests that stopped the build before the gate
+(`render_build_blocked`), or NOT RUN when `perfchain run` failed before either
+(`render_not_reached`). Reports do not read it: they
 take the quality facts of what they show from the published file's `meta.publish_log`.
 """
 
@@ -76,6 +77,17 @@ def render_build_blocked(
         lines.append(f"- {headline}")
         lines.extend(f"    row: {row}" for row in rows)
     return "\n".join(lines) + "\n"
+
+
+def render_not_reached(run_id: str, data_through: str, reason: str) -> str:
+    """The summary of a run that failed before its data could be judged (a source that
+    could not be read, a model that did not build): no gate, nothing published."""
+    return (
+        f"Quality gate NOT RUN for data through {data_through} (run {run_id}): the run failed "
+        f"before the gate.\n"
+        "Nothing was published; the last good published file is unchanged.\n\n"
+        f"Failure: {reason}\n"
+    )
 
 
 def write_summary(result: GateResult, logs_dir: Path) -> Path:
