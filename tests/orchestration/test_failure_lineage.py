@@ -1,18 +1,17 @@
 """A dbt data test that stops the build names where each failing row came from, and the
 quality summary says the run was BLOCKED by it.
 
-A duplicated row of the targets workbook is landed by the Excel extractor and a new
-version of an MES production record with a negative count is planted in raw; the dbt
-asset's build fails, its message (the one `perfchain run` prints) names the workbook's
-file, sheet, rows and columns, or the source, entity, record key and raw batch, and
-`quality-latest.txt` no longer shows the previous run's PASSED but this run's BLOCKED with
-the failed test and its rows.
-"""
+A duplicated row of the targets workbook is landed by the Excel extractor; a new version
+of an MES production record with a negative count, and one of a proof of delivery signed
+after the run's day, are planted in raw. The dbt asset's build fails, its message (the one
+`perfchain run` prints) names the workbook's file, sheet, rows and columns, or the
+source, entity, record key and raw batch, and `quality-latest.txt` no longer shows the
+previous run's PASSED but this run's BLOCKED with the failed test and its rows."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -34,6 +33,8 @@ from tests.warehouse.conftest import Warehouse
 DAY = date(2026, 2, 14)  # the demo factory's last day (tests/conftest.py)
 KPI_TARGETS_MODEL = dg.AssetKey(["staging", "stg_excel__kpi_targets"])
 PRODUCTION_COUNTS = dg.AssetKey(["staging", "stg_mes__production_counts"])
+PROOFS_OF_DELIVERY = dg.AssetKey(["staging", "stg_wms__proofs_of_delivery"])
+HORIZON = dg.AssetKey(["intermediate", "int_data_horizons_resolved"])
 PREVIOUS = "Quality gate PASSED for data through 2026-02-13 (run earlier): 90/90 checks passed."
 
 
@@ -50,7 +51,11 @@ def settings(warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def _build(settings: Settings, model: dg.AssetKey) -> dg.ExecuteInProcessResult:
-    models = build_dbt_assets(
+    return _build_many(settings, [model])
+
+
+def _build_many(settings: Settings, models: list[dg.AssetKey]) -> dg.ExecuteInProcessResult:
+    assets = build_dbt_assets(
         build_partitions(settings),
         settings.plant.code,
         settings.plant.timezone,
@@ -58,9 +63,9 @@ def _build(settings: Settings, model: dg.AssetKey) -> dg.ExecuteInProcessResult:
         settings.logs_dir,
     )
     return dg.materialize(
-        [models],
+        [assets],
         partition_key=DAY.isoformat(),
-        selection=[model],
+        selection=models,
         resources={
             "dbt": build_dbt_resource(str(write_profile(settings))),
             "warehouse": build_warehouse(settings),
@@ -163,3 +168,39 @@ def test_a_negative_mes_count_is_named_by_source_entity_key_and_batch(
     assert summary[0].startswith("Quality gate BLOCKED for data through")
     assert sorted(line[len("    row: ") :] for line in summary if "planted-batch" in line) == lines
     assert PREVIOUS not in summary
+
+
+def test_a_pod_signed_after_the_as_of_day_is_named_by_source_entity_key_and_batch(
+    settings: Settings,
+) -> None:
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("set TimeZone = 'UTC'")
+        pod_id, signed_at = con.execute(
+            "select pod_id, signed_at from raw.wms__proofs_of_delivery "
+            "order by signed_at desc, updated_at desc limit 1"
+        ).fetchone()
+        # The newest signature, again three days later, in a landing of its own.
+        con.execute(
+            "insert into raw.wms__proofs_of_delivery "
+            "select * replace (signed_at + interval 3 day as signed_at, "
+            "updated_at + interval 1 hour as updated_at, 'planted-pod' as _batch_id) "
+            "from raw.wms__proofs_of_delivery where pod_id = ? "
+            "order by updated_at desc limit 1",
+            [pod_id],
+        )
+
+    result = _build_many(settings, [PROOFS_OF_DELIVERY, HORIZON])
+
+    assert not result.success
+    message = _failure(result, settings.logs_dir / "run.log").split(". Run log: ")[0]
+    assert "dbt test assert_no_event_after_the_as_of_day: 1 failing row(s)" in message
+    (line,) = [line.strip() for line in message.splitlines() if "planted-pod" in line]
+    # The as-of day (the partition, plant time UTC+8) ends at 16:00 UTC.
+    assert line == (
+        f"source wms, entity proofs_of_delivery, key {pod_id}, batch planted-pod: "
+        f"event=signed_at, event_at={(signed_at + timedelta(days=3)).astimezone(UTC)}, "
+        f"as_of_end_at={datetime(2026, 2, 14, 16, tzinfo=UTC)}"
+    )
+    summary = _latest_summary(settings)
+    assert summary[0].startswith(f"Quality gate BLOCKED for data through {DAY}")
+    assert f"    row: {line}" in summary
