@@ -65,8 +65,9 @@ def refuse_earlier_date(settings: Settings, run_date: date) -> None:
     A build computes its marts from everything the warehouse holds, and raw and the
     incremental models keep every record changed since: the marts of an earlier date
     cannot be rebuilt from it, and its build would fail the horizon check
-    (`assert_no_event_after_the_as_of_day`: the as-of day ends after the newest data). The newest
-    date's marts already hold every record of the earlier dates, late ones too."""
+    (`assert_no_event_after_the_as_of_day`: the as-of day ends after the newest data).
+    The newest date's marts already hold every record of the earlier dates, late ones
+    too."""
     if not settings.warehouse_path.exists():
         return
     try:

@@ -55,7 +55,7 @@ class FailedTest:
 
 def describe_row(row: dict[str, object]) -> str:
     """`where: column=value, ...`; `where` from the row's lineage columns, when it has any:
-    "targets.xlsx, sheet 'kpi_targets', row 7, columns kpi_code, scope_type" or
+    "targets.xlsx, sheet 'kpi_targets', row 7, column(s) kpi_code, scope_type" or
     "source mes, entity production_counts, key PR-1, batch 20260214T..."."""
     lineage = {key[len(LINEAGE) :]: value for key, value in row.items() if key.startswith(LINEAGE)}
     values = ", ".join(
