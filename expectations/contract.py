@@ -177,7 +177,8 @@ PUBLISH_LOG_COLUMNS: dict[str, str] = {
     "data_through": "Last plant-local date the marts hold.",
     "checks_passed": "Number of quality checks that passed.",
     "checks_failed": "Number of warning checks that failed (blocking failures never publish).",
-    "checks": "Each check: suite, name, severity, status.",
+    "checks": "Each check: suite, name, severity, status; a failed (warning) check also "
+    "its reason, what was observed (or the error) and up to five sample rows.",
     "row_counts": "Rows per mart, as JSON.",
     "file_name": "History file holding this content (published/history/).",
 }

@@ -32,7 +32,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.extract.quarantine_retry_days,
     )
     models = build_dbt_assets(
-        partitions, settings.plant.code, settings.plant.timezone, settings.home / "dbt" / "runs"
+        partitions,
+        settings.plant.code,
+        settings.plant.timezone,
+        settings.home / "dbt" / "runs",
+        settings.logs_dir,
     )
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {
@@ -53,7 +57,6 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         partitions_def=partitions,
         published_path=str(settings.published_path),
         reports_dir=str(settings.reports_dir),
-        logs_dir=str(settings.logs_dir),
         drop_folder=str(settings.reports.drop_folder) if settings.reports.drop_folder else None,
         smtp=smtp_config(settings),
         lang=settings.reports.lang,

@@ -164,7 +164,6 @@ def report(as_of, period: str | None, lang: str | None) -> None:  # type: ignore
         lang=lang or settings.reports.lang,
         drop_folder=settings.reports.drop_folder,
         smtp=smtp_config(settings),
-        logs_dir=settings.logs_dir,
         tz=settings.plant.timezone,
     )
     for path in files:

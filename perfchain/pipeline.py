@@ -23,6 +23,7 @@ from orchestration.storage import write_instance_config
 from perfchain import progress
 from perfchain.errors import ConfigError, PerfchainError
 from perfchain.publish import remove_stale_temporaries
+from perfchain.quality_report import render_not_reached, write_summary_text
 from perfchain.settings import Settings
 
 
@@ -64,8 +65,9 @@ def refuse_earlier_date(settings: Settings, run_date: date) -> None:
     A build computes its marts from everything the warehouse holds, and raw and the
     incremental models keep every record changed since: the marts of an earlier date
     cannot be rebuilt from it, and its build would fail the horizon check
-    (`int_data_horizons_resolved`: the as-of day ends after the newest data). The newest
-    date's marts already hold every record of the earlier dates, late ones too."""
+    (`assert_no_event_after_the_as_of_day`: the as-of day ends after the newest data).
+    The newest date's marts already hold every record of the earlier dates, late ones
+    too."""
     if not settings.warehouse_path.exists():
         return
     try:
@@ -168,13 +170,32 @@ def run_pipeline(
         summary.dates.append(run_date)
         if not result.success:
             reason = _failure(result, run_log)
-            if reason.startswith("quality_gate"):
+            if not extract_only:
+                _summary_when_gate_not_reached(settings, result.run_id, run_date, reason)
+            # The gate's blocking checks, or dbt data tests that stopped the build before
+            # it: either way the quality summary names them with their rows.
+            if reason.startswith("quality_gate") or (
+                reason.startswith("warehouse_models") and "dbt test " in reason
+            ):
                 reason += (
                     f"\nNothing was published. Failing checks with sample rows: "
                     f"{settings.logs_dir / 'quality-latest.txt'}"
                 )
             raise RunFailed(f"run for {run_date} failed: {reason}")
     return summary
+
+
+def _summary_when_gate_not_reached(
+    settings: Settings, run_id: str, run_date: date, reason: str
+) -> None:
+    """A failed run whose gate and dbt tests wrote no quality summary (it failed before
+    them) still replaces `quality-latest.txt`: the previous run's verdict must not read as
+    this run's."""
+    if (settings.logs_dir / f"quality-{run_id}.txt").exists():
+        return
+    write_summary_text(
+        run_id, render_not_reached(run_id, run_date.isoformat(), reason), settings.logs_dir
+    )
 
 
 def _selection(

@@ -43,7 +43,7 @@ from typing import Any
 import duckdb
 
 from expectations.contract import CONTRACTS, PUBLISH_LOG_COLUMNS
-from expectations.results import GateResult
+from expectations.results import CheckResult, GateResult
 from perfchain.errors import PerfchainError
 
 Step = Callable[[str], None]
@@ -361,15 +361,30 @@ def _publish_row(gate: GateResult, row_counts: dict[str, int], file_name: str) -
         "data_through": gate.data_through,
         "checks_passed": sum(check.status == "passed" for check in counted),
         "checks_failed": sum(check.failed for check in counted),
-        "checks": json.dumps(
-            [
-                {"suite": c.suite, "check": c.name, "severity": c.severity, "status": c.status}
-                for c in gate.checks
-            ]
-        ),
+        "checks": json.dumps([_check_record(check) for check in gate.checks], default=str),
         "row_counts": json.dumps(row_counts),
         "file_name": file_name,
     }
+
+
+def _check_record(check: CheckResult) -> dict[str, Any]:
+    """A check as the publish log keeps it. A failed one (a warning: blocking failures never
+    publish) also keeps why it matters, what was observed and its sample rows: the reports
+    say what the published data's gate found from the published file alone."""
+    record: dict[str, Any] = {
+        "suite": check.suite,
+        "check": check.name,
+        "severity": check.severity,
+        "status": check.status,
+    }
+    if check.failed:
+        record.update(
+            reason=check.reason,
+            observed=check.observed,
+            error=check.error,
+            rows=check.sample_rows,
+        )
+    return record
 
 
 def _write_log(

@@ -1,10 +1,15 @@
-"""The short data-quality summary: for the run log, `$PERFCHAIN_HOME/logs/` and the next
-report drop. It names each failing check, why it matters, what was observed and up to five
-sample rows; the Data Docs page holds the full detail.
+"""The short data-quality summary: for the run log and `$PERFCHAIN_HOME/logs/`. It names
+each failing check, why it matters, what was observed and up to five sample rows; the Data
+Docs page holds the full detail. `quality-latest.txt` always describes the latest run: the
+gate's verdict, BLOCKED by the dbt data tests that stopped the build before the gate
+(`render_build_blocked`), or NOT RUN when `perfchain run` failed before either
+(`render_not_reached`). Reports do not read it: they
+take the quality facts of what they show from the published file's `meta.publish_log`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,16 +58,46 @@ def _describe(check: CheckResult) -> list[str]:
     return lines
 
 
+def render_build_blocked(
+    run_id: str, data_through: str, failed: Sequence[tuple[str, Sequence[str]]]
+) -> str:
+    """The summary of a run whose dbt data tests stopped the build: the gate never ran.
+
+    `failed`: per failed test, its headline and the lines of its first failing rows
+    (orchestration/defs/warehouse/failures.py, which says where each row came from)."""
+    lines = [
+        f"Quality gate BLOCKED for data through {data_through} (run {run_id}): "
+        f"{len(failed)} dbt data test(s) failed in the warehouse build; the gate's checks "
+        "did not run.",
+        "Nothing was published; the last good published file is unchanged.",
+        "",
+        "Blocking failures:",
+    ]
+    for headline, rows in failed:
+        lines.append(f"- {headline}")
+        lines.extend(f"    row: {row}" for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def render_not_reached(run_id: str, data_through: str, reason: str) -> str:
+    """The summary of a run that failed before its data could be judged (a source that
+    could not be read, a model that did not build): no gate, nothing published."""
+    return (
+        f"Quality gate NOT RUN for data through {data_through} (run {run_id}): the run failed "
+        f"before the gate.\n"
+        "Nothing was published; the last good published file is unchanged.\n\n"
+        f"Failure: {reason}\n"
+    )
+
+
 def write_summary(result: GateResult, logs_dir: Path) -> Path:
-    """Write the summary as `quality-<run_id>.txt` and as the latest one the reports read."""
+    """Write the gate's summary as `quality-<run_id>.txt` and as `quality-latest.txt`."""
+    return write_summary_text(result.run_id, result.summary, logs_dir)
+
+
+def write_summary_text(run_id: str, text: str, logs_dir: Path) -> Path:
     logs_dir.mkdir(parents=True, exist_ok=True)
-    path = logs_dir / f"quality-{result.run_id}.txt"
-    path.write_text(result.summary, encoding="utf-8")
-    (logs_dir / LATEST).write_text(result.summary, encoding="utf-8")
+    path = logs_dir / f"quality-{run_id}.txt"
+    path.write_text(text, encoding="utf-8")
+    (logs_dir / LATEST).write_text(text, encoding="utf-8")
     return path
-
-
-def latest_summary(logs_dir: Path) -> str | None:
-    """The last gate's summary, for the next report drop."""
-    path = logs_dir / LATEST
-    return path.read_text(encoding="utf-8") if path.exists() else None

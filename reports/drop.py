@@ -57,7 +57,6 @@ def build_drop(
     lang: str = "zh",
     drop_folder: Path | None = None,
     smtp: SmtpConfig | None = None,
-    logs_dir: Path | None = None,
     tz: str = "Asia/Shanghai",
 ) -> list[Path]:
     """Build the workbook and the brief for each period ending `as_of`; return the files
@@ -72,7 +71,7 @@ def build_drop(
     files: list[Path] = []
     with open_published(Path(published_path)) as con:
         for kind in kinds:
-            options = {"out_dir": out_dir, "tz": tz, "logs_dir": logs_dir}
+            options = {"out_dir": out_dir, "tz": tz}
             files.append(build_workbook(con, as_of, lang_, kind, **options))
             files.append(build_brief(con, as_of, lang_, kind, **options))
     log.info(
@@ -148,7 +147,6 @@ def report_command(
     lang: str = "zh",
     drop_folder: Path | None = None,
     smtp: SmtpConfig | None = None,
-    logs_dir: Path | None = None,
     tz: str = "Asia/Shanghai",
 ) -> list[Path]:
     """What `perfchain report --date D [--period P] [--lang L]` runs: every period when
@@ -166,6 +164,5 @@ def report_command(
         lang=lang,
         drop_folder=drop_folder,
         smtp=smtp,
-        logs_dir=logs_dir,
         tz=tz,
     )

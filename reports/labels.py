@@ -230,11 +230,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     # Data quality
     "dq.title": ("数据质量", "Data quality"),
-    "dq.none": ("未找到质量检查摘要。", "No quality gate summary found."),
-    "dq.clean": ("最近一次质量检查全部通过。", "The last quality gate passed every check."),
+    "dq.none": ("发布文件中没有发布记录。", "The published file records no publish."),
+    "dq.clean": (
+        "已发布数据的质量检查全部通过。",
+        "The published data's quality gate passed every check.",
+    ),
     "dq.warned": (
-        "注意:最近一次质量检查有警告或失败,详见数据质量页。",
-        "Note: the last quality gate reported warnings or failures; see the data-quality sheet.",
+        "注意:已发布数据的质量检查有警告,详见数据质量页。",
+        "Note: the published data's quality gate reported warnings; see the data-quality sheet.",
     ),
     "dq.summary": ("质量检查摘要", "Quality gate summary"),
     "dq.publish": ("发布记录", "Publish record"),

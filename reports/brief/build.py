@@ -95,13 +95,12 @@ def build_brief(
     *,
     out_dir: Path | None = None,
     tz: str = "Asia/Shanghai",
-    logs_dir: Path | None = None,
 ) -> Path:
     """Write the brief for the window ending `as_of` (read-only `con` on the published
     file); return its path. Without `out_dir` the file goes to a new temporary directory."""
     lang_ = check_lang(lang)
     q = queries.Query(con, period_window(as_of, period), lang_, tz)
-    note = gate_note(logs_dir)
+    note = gate_note(con)
     folder = out_dir or Path(tempfile.mkdtemp(prefix="perfchain-report-"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / brief_name(as_of, lang_, period)

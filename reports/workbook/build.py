@@ -56,7 +56,6 @@ def build_workbook(
     *,
     out_dir: Path | None = None,
     tz: str = "Asia/Shanghai",
-    logs_dir: Path | None = None,
 ) -> Path:
     """Write the workbook for the window ending `as_of`; return its path.
 
@@ -70,7 +69,7 @@ def build_workbook(
     path = folder / workbook_name(as_of, lang_, period)
     book = xlsxwriter.Workbook(str(path), {"strings_to_urls": False, "constant_memory": False})
     try:
-        _write(book, q, gate_note(logs_dir))
+        _write(book, q, gate_note(con))
     finally:
         book.close()
     return path

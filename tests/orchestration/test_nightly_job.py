@@ -53,6 +53,28 @@ def test_a_failing_source_fails_the_run_with_its_reason(settings, simulator) -> 
     assert "hr." in str(caught.value) and "gave up after" in str(caught.value)
 
 
+def test_a_run_failing_before_the_gate_replaces_the_last_quality_verdict(
+    settings, simulator
+) -> None:  # type: ignore[no-untyped-def]
+    """The previous run passed; this one fails at extraction, so dbt and the gate never run:
+    quality-latest.txt must not go on saying PASSED."""
+    settings.logs_dir.mkdir(parents=True)
+    latest = settings.logs_dir / "quality-latest.txt"
+    latest.write_text("Quality gate PASSED for data through 2026-01-19 (run earlier)\n")
+    simulator.faults.add("hr:server_error@1x*")
+    with pytest.raises(RunFailed) as caught:
+        run_pipeline(settings, [DAY], sources=["hr"], show_progress=False)
+    lines = latest.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith(f"Quality gate NOT RUN for data through {DAY} (run ")
+    assert lines[0].endswith("): the run failed before the gate.")
+    assert lines[1] == "Nothing was published; the last good published file is unchanged."
+    # The failure as the terminal shows it: its step and its reason.
+    (failure,) = [line for line in lines if line.startswith("Failure: ")]
+    assert failure.removeprefix("Failure: ") == str(caught.value).split(": ", 1)[1]
+    assert "raw__hr__" in failure and "gave up after" in failure
+    assert "PASSED" not in latest.read_text(encoding="utf-8")
+
+
 def _drop_without(demo_data, tmp_path, sheet: str):  # type: ignore[no-untyped-def]
     drop = tmp_path / "drop"
     shutil.copytree(demo_data / "excel", drop)

@@ -9,18 +9,24 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations.results import GateResult
+from expectations.results import CheckResult, GateResult, SuiteResult
 from perfchain.publish import publish
 from tests.warehouse.conftest import Warehouse, warehouse  # noqa: F401  (the shared session build)
 
 RUN_ID = "reports-test"
-# A gate summary with a warning, as perfchain.quality_report writes it.
-WARNED_SUMMARY = (
-    "Quality gate PASSED for data through {day} (run reports-test): 41/42 checks passed, "
-    "0 blocking failure(s), 1 warning(s).\n\nWarnings:\n"
-    "- fct_oee_shift.performance_in_range [warning]: performance above 100 % means a wrong "
-    "ideal cycle time\n    observed: 3 rows\n"
+# The published data's gate: one check passed, one warned. The reports say so from the
+# published file's `meta.publish_log` alone (no logs directory exists).
+WARNING = CheckResult(
+    "fct_oee_shift",
+    "performance_in_range",
+    "warning",
+    "performance above 100 % means a wrong ideal cycle time",
+    "failed",
+    observed="3 of 120 rows unexpected",
+    unexpected_count=3,
+    sample_rows=[{"machine_id": "M07", "performance": "1.31"}],
 )
+PASSED = CheckResult("dim_date", "key_unique", "blocking", "one row per date", "passed")
 
 
 @pytest.fixture(scope="session")
@@ -34,17 +40,14 @@ def as_of(warehouse: Warehouse) -> date:  # noqa: F811
 def published(warehouse: Warehouse, as_of: date, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
     assert warehouse.build.returncode == 0, warehouse.build.output[-2000:]
     path = tmp_path_factory.mktemp("home") / "published" / "perfchain.duckdb"
-    publish(
-        warehouse.path, path, run_id=RUN_ID, data_through=as_of, gate=GateResult(RUN_ID, as_of, [])
+    gate = GateResult(
+        RUN_ID,
+        as_of,
+        [SuiteResult("fct_oee_shift", None, [WARNING]), SuiteResult("dim_date", None, [PASSED])],
     )
+    publish(warehouse.path, path, run_id=RUN_ID, data_through=as_of, gate=gate)
+    assert not (path.parent.parent / "logs").exists()
     return path
-
-
-@pytest.fixture(scope="session")
-def logs_dir(tmp_path_factory: pytest.TempPathFactory, as_of: date) -> Path:
-    logs = tmp_path_factory.mktemp("logs")
-    (logs / "quality-latest.txt").write_text(WARNED_SUMMARY.format(day=as_of), encoding="utf-8")
-    return logs
 
 
 @pytest.fixture

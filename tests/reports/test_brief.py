@@ -20,15 +20,10 @@ from tests.reports.expected import window_figures
 
 
 @pytest.fixture(scope="module")
-def briefs(
-    published: Path, as_of: date, logs_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> dict:
+def briefs(published: Path, as_of: date, tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("briefs")
     with duckdb.connect(str(published), read_only=True) as con:
-        return {
-            lang: build_brief(con, as_of, lang, "week", out_dir=out, logs_dir=logs_dir)
-            for lang in ("zh", "en")
-        }
+        return {lang: build_brief(con, as_of, lang, "week", out_dir=out) for lang in ("zh", "en")}
 
 
 def _text(path: Path) -> str:

@@ -125,7 +125,6 @@ def test_dagster_asset_runs_after_publish(published: Path, as_of: date, tmp_path
         partitions_def=None,
         published_path=str(target),
         reports_dir=str(home / "reports"),
-        logs_dir=str(home / "logs"),
         drop_folder=None,
         smtp=None,
     )
@@ -154,10 +153,10 @@ def _sheet_values(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_drop_is_built_while_another_process_holds_the_file_read_write(
-    published: Path, as_of: date, logs_dir: Path, tmp_path: Path
+    published: Path, as_of: date, tmp_path: Path
 ) -> None:
     held = Path(shutil.copyfile(published, tmp_path / "perfchain.duckdb"))
-    free = build_drop(published, tmp_path / "free", as_of, periods="day", logs_dir=logs_dir)
+    free = build_drop(published, tmp_path / "free", as_of, periods="day")
     # A BI client connected without read-only: DuckDB's lock refuses every other opener.
     holder = subprocess.Popen(
         [
@@ -176,7 +175,7 @@ def test_drop_is_built_while_another_process_holds_the_file_read_write(
         with pytest.raises(duckdb.IOException, match="Could not set lock"):
             duckdb.connect(str(held), read_only=True)
 
-        files = build_drop(held, tmp_path / "held", as_of, periods="day", logs_dir=logs_dir)
+        files = build_drop(held, tmp_path / "held", as_of, periods="day")
     finally:
         holder.kill()
         holder.wait()

@@ -5,13 +5,18 @@
     rule of one record: the rule's name and the record's columns, so the failure names
     what to fix at the source, not only the test (orchestration/defs/warehouse/failures.py
     puts the first rows into the run's error message). One test per model whatever the
-    number of rules: every dbt test is a node with its own overhead in the nightly build. -#}
-{% test business_rules(model, record, rules) %}
+    number of rules: every dbt test is a node with its own overhead in the nightly build.
+    `lineage` (macros/lineage.sql) adds where the record came from: its source, entity,
+    key and the raw batch that landed it. -#}
+{% test business_rules(model, record, rules, lineage=none) %}
 
 {%- for rule_name, expression in rules.items() %}
 select
     '{{ rule_name }}' as broken_rule,
     {{ record | join(', ') }}
+    {%- if lineage %},
+    {{ lineage_columns(lineage) }}
+    {%- endif %}
 from {{ model }}
 where not coalesce(({{ expression }}), false)
 {%- if not loop.last %}

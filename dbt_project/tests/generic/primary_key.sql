@@ -8,9 +8,14 @@
     whole table; null keys still everywhere. A night merges new versions by key
     (delete+insert) and touches no other row, and extraction is by modstamp, so a night's
     rows are the recent ones. On the 8.8 M line measures of scale m: 0.3 s instead of
-    1.2 s alone, 2.8 s inside the nightly build beside the other nodes. -#}
-{% test primary_key(model, column_name, changed_at=none) %}
+    1.2 s alone, 2.8 s inside the nightly build beside the other nodes.
 
+    `lineage` (macros/lineage.sql): a failing row per row holding a null or repeated key,
+    with where it came from (the workbook's file, sheet and row; the source record and
+    batch), so the failure names each row to fix, not only the key. -#}
+{% test primary_key(model, column_name, changed_at=none, lineage=none) %}
+
+{%- set failing_keys %}
 select
     {{ column_name }} as key_value,
     count(*) as row_count
@@ -28,5 +33,27 @@ where {{ column_name }} is null
 {%- endif %}
 group by {{ column_name }}
 having {{ column_name }} is null or count(*) > 1
+{%- endset %}
+
+{%- if lineage %}
+with
+
+failing_keys as (
+
+    {{ failing_keys | indent(4) }}
+
+)
+
+select
+    failing_keys.key_value,
+    failing_keys.row_count,
+    {{ lineage_columns(lineage, 'keyed') }}
+from {{ model }} as keyed
+inner join failing_keys
+    on keyed.{{ column_name }} = failing_keys.key_value
+    or (keyed.{{ column_name }} is null and failing_keys.key_value is null)
+{%- else %}
+{{ failing_keys }}
+{%- endif %}
 
 {% endtest %}

@@ -24,7 +24,6 @@ def build_reports_asset(
     partitions_def: dg.PartitionsDefinition | None,
     published_path: str,
     reports_dir: str,
-    logs_dir: str,
     drop_folder: str | None,
     smtp: SmtpConfig | None,
     lang: str = "zh",
@@ -56,7 +55,6 @@ def build_reports_asset(
             lang=lang,
             drop_folder=Path(drop_folder) if drop_folder else None,
             smtp=smtp,
-            logs_dir=Path(logs_dir),
             tz=plant_tz,
         )
         return dg.MaterializeResult(

@@ -35,6 +35,7 @@ from orchestration.defs.warehouse.project import (
     write_whole,
 )
 from perfchain import progress
+from perfchain.quality_report import render_build_blocked, write_summary_text
 
 LAYERS = ("staging", "intermediate", "marts")
 # The plant date a build computes "as of". An environment variable, not a dbt var: dbt
@@ -191,9 +192,15 @@ def _keep_state(target: Path, state: Path, dbt_vars: dict[str, str]) -> None:
 
 
 def build_dbt_assets(
-    partitions_def: dg.PartitionsDefinition, plant_id: str, plant_tz: str, runs_dir: Path
+    partitions_def: dg.PartitionsDefinition,
+    plant_id: str,
+    plant_tz: str,
+    runs_dir: Path,
+    logs_dir: Path | None = None,
 ) -> dg.AssetsDefinition:
-    """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt)."""
+    """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
+    `logs_dir`: where a build stopped by failed data tests writes its quality summary
+    (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it."""
     manifest = ensure_manifest()
 
     @dbt_assets(
@@ -249,6 +256,13 @@ def build_dbt_assets(
             with warehouse.connect() as con:
                 failed = failed_data_tests(target / "run_results.json", con)
             if failed:
+                if logs_dir is not None:
+                    summary = render_build_blocked(
+                        context.run.run_id,
+                        as_of or "the latest date",
+                        [(test.headline, test.row_lines) for test in failed],
+                    )
+                    write_summary_text(context.run.run_id, summary, logs_dir)
                 raise DataTestsFailed(describe_failures(failed)) from error
             raise
         _keep_partial_parse(target, runs_dir)

@@ -4,7 +4,9 @@ dbt reports a failed test by name and count ("Got 1 result, configured to fail i
 the person reading `perfchain run`'s error needs the record to fix at the source (an order
 code and line, the value). After a failed build the test's own query (its compiled code in
 `run_results.json`) is run again on the warehouse for its first rows: a test written to
-return the columns that name a record (`business_rules`, tests/generic) names it here.
+return the columns that name a record (`business_rules`, tests/generic) names it here, and
+one given a `lineage` (dbt_project/macros/lineage.sql) says where the record came from: the
+workbook's file, sheet, row and columns, or the source, entity, key and raw batch.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import duckdb
 SAMPLE_ROWS = 5
 # dbt's statuses of a data test that stops the build (`warn` does not).
 FAILED = ("fail", "error")
+# The columns `lineage_columns` (dbt_project/macros/lineage.sql) adds to a failing row.
+LINEAGE = "_lineage_"
 
 
 class DataTestsFailed(Exception):
@@ -32,14 +36,44 @@ class FailedTest:
     failures: int | None
     rows: list[dict[str, object]] = field(default_factory=list)
 
-    def describe(self) -> str:
+    @property
+    def headline(self) -> str:
         count = f"{self.failures} failing row(s)" if self.failures is not None else self.status
-        lines = [f"dbt test {self.name}: {count} ({self.message})"]
-        for row in self.rows:
-            lines.append("  " + ", ".join(f"{key}={value}" for key, value in row.items()))
+        return f"dbt test {self.name}: {count} ({self.message})"
+
+    @property
+    def row_lines(self) -> list[str]:
+        """One line per sample row, where it came from first; then how many more."""
+        lines = [describe_row(row) for row in self.rows]
         if self.failures is not None and self.failures > len(self.rows) > 0:
-            lines.append(f"  ... {self.failures - len(self.rows)} more")
-        return "\n".join(lines)
+            lines.append(f"... {self.failures - len(self.rows)} more")
+        return lines
+
+    def describe(self) -> str:
+        return "\n".join([self.headline, *("  " + line for line in self.row_lines)])
+
+
+def describe_row(row: dict[str, object]) -> str:
+    """`where: column=value, ...`; `where` from the row's lineage columns, when it has any:
+    "targets.xlsx, sheet 'kpi_targets', row 7, column(s) kpi_code, scope_type" or
+    "source mes, entity production_counts, key PR-1, batch 20260214T..."."""
+    lineage = {key[len(LINEAGE) :]: value for key, value in row.items() if key.startswith(LINEAGE)}
+    values = ", ".join(
+        f"{key}={value}" for key, value in row.items() if not key.startswith(LINEAGE)
+    )
+    where = []
+    if lineage.get("file") is not None:
+        where.append(str(lineage["file"]))
+    if lineage.get("sheet") is not None:
+        where.append(f"sheet {lineage['sheet']!r}")
+    if lineage.get("row") is not None:
+        where.append(f"row {lineage['row']}")
+    if lineage.get("columns"):
+        where.append(f"column(s) {lineage['columns']}")
+    for part in ("source", "entity", "key", "batch"):
+        if part in lineage:
+            where.append(f"{part} {lineage[part]}")
+    return f"{', '.join(where)}: {values}" if where else values
 
 
 def failed_data_tests(

@@ -28,7 +28,9 @@ renamed as (
         cmemo as memo,
         is_urgent,
         contract_no as contract_number,
-        {{ local_to_utc('modifytime') }} as modified_at
+        {{ local_to_utc('modifytime') }} as modified_at,
+        -- The landing this version came from: a failed test names it (macros/lineage.sql).
+        _batch_id
     from latest
 
 )

@@ -9,6 +9,8 @@
     'red_threshold': 'decimal(18,4)',
     'direction': 'varchar',
     'valid_from': 'date',
+    'source_file': dbt.type_string(),
+    'source_row': dbt.type_int(),
 } -%}
 
 with
@@ -46,7 +48,10 @@ renamed as (
             when 'lower_better' then 'lower_is_better'
             else lower(trim(source.direction))
         end as direction,
-        source.valid_from
+        source.valid_from,
+        -- Where the row is in the workbook: a failed test names it (macros/lineage.sql).
+        source.source_file as _source_file,
+        source.source_row as _source_row
     from source
     inner join latest_batch
         on source._extracted_at = latest_batch.extracted_at

@@ -7,6 +7,8 @@
     'metric': 'varchar',
     'yellow_threshold': 'decimal(18,4)',
     'red_threshold': 'decimal(18,4)',
+    'source_file': dbt.type_string(),
+    'source_row': dbt.type_int(),
 } -%}
 
 with
@@ -31,7 +33,10 @@ renamed as (
         source.line_code as line_id,
         source.measure_type || '_' || source.metric as measure,
         source.red_threshold as threshold,
-        source.yellow_threshold
+        source.yellow_threshold,
+        -- Where the row is in the workbook: a failed test names it (macros/lineage.sql).
+        source.source_file as _source_file,
+        source.source_row as _source_row
     from source
     inner join latest_batch
         on source._extracted_at = latest_batch.extracted_at

@@ -1,4 +1,9 @@
-{%- set columns = {'stage': 'varchar', 'weight': 'decimal(18,4)'} -%}
+{%- set columns = {
+    'stage': 'varchar',
+    'weight': 'decimal(18,4)',
+    'source_file': dbt.type_string(),
+    'source_row': dbt.type_int(),
+} -%}
 
 with
 
@@ -18,7 +23,10 @@ renamed as (
 
     select
         lower(trim(source.stage)) as stage,
-        source.weight
+        source.weight,
+        -- Where the row is in the workbook: a failed test names it (macros/lineage.sql).
+        source.source_file as _source_file,
+        source.source_row as _source_row
     from source
     inner join latest_batch
         on source._extracted_at = latest_batch.extracted_at

@@ -23,7 +23,9 @@ renamed as (
         signer as signer_name,
         signed_qty,
         driver_no as driver_employee_id,
-        updated_at
+        updated_at,
+        -- The landing this version came from: a failed test names it (macros/lineage.sql).
+        _batch_id
     from latest
 
 )
