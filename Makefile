@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev lint format bench bench-generate bench-extract bench-nightly bench-transform bench-reports bench-dead-source clean
+.PHONY: install demo test dev docs lint format bench bench-generate bench-extract bench-nightly bench-transform bench-reports bench-dead-source clean
 
 # Create .venv and install on first use; reinstall when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -26,6 +26,11 @@ test: $(STAMP)
 dev: $(STAMP)
 	$(PY) -m orchestration.storage var/dagster
 	DAGSTER_HOME=$(CURDIR)/var/dagster $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+# The dbt docs site, the data dictionary of the published contract, as one file that opens
+# offline: dbt_project/target/docs/static_index.html (docs/contract.md).
+docs: $(STAMP)
+	$(PY) -m perfchain.docs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,174 +1,148 @@
-"""The published data contract (SPEC §6): each mart's grain, key and required columns,
-with the business definition of each column.
+"""The published data contract (SPEC §6), read from the marts' dbt YAML.
 
-The gate checks the columns against it and publishing writes the definitions as
-`COMMENT ON` so a BI tool shows them. Comments the dbt models already carry in the
-working warehouse take precedence; these are the fallback and the minimum.
+The model YAML under `dbt_project/models/marts/` is the one place a published relation is
+declared: each mart's description (which states its grain, "One row per ..."), its key,
+and every column's name, data type, not-null constraint and business definition. dbt
+enforces it when it builds a mart (`contract: enforced`); this module reads the same files
+so the quality gate checks the same columns and types (expectations/suite.py) and
+publishing writes the same definitions as `COMMENT ON` (perfchain/publish.py).
+
+Why the YAML files and not dbt's parsed manifest (`target/manifest.json`): the gate and
+publish also run where dbt has not parsed the project (`perfchain publish` and `rollback`
+from the CLI, the hand-built warehouses of tests/quality and tests/publish), a manifest
+can be older than the YAML it was parsed from, and reading five small files with libyaml
+takes tens of milliseconds. So descriptions are plain text: no Jinja (`{{ doc(...) }}`), which this
+reader refuses. tests/warehouse/test_contract.py compares what it reads with the manifest
+dbt parses, so the two readings cannot part.
+
+The meta tables that publishing writes itself (dbt builds none of them) are declared in
+Python at the end of this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from perfchain.errors import PerfchainError
+from perfchain.settings import REPO_ROOT
+
+MARTS_DIR = REPO_ROOT / "dbt_project" / "models" / "marts"
+
+# "One row per order x stage x employee (SPEC 5.2): ..." → "order x stage x employee".
+_GRAIN = re.compile(r"\bOne row per (.+?)(?:\s*\(|[.:;,]\s|[.:;,]?$)", re.DOTALL)
+# The data types are written into the gate's SQL as `null::<type>`: letters, digits,
+# spaces and a precision, nothing else.
+_DATA_TYPE = re.compile(r"^[a-z][a-z0-9 ]*(\(\d+(,\s*\d+)?\))?$")
+
+
+# libyaml's loader: the pure-Python one takes half a second over the marts' YAML.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class ContractError(PerfchainError):
+    """The marts' YAML cannot be read as a contract."""
+
+
+@dataclass(frozen=True)
+class ColumnContract:
+    name: str
+    data_type: str  # as dbt's contract declares it, e.g. "decimal(18,4)"
+    description: str
+    not_null: bool
 
 
 @dataclass(frozen=True)
 class MartContract:
     name: str
-    grain: str
+    grain: str  # "order x stage x employee": from "One row per ..." in the description
     description: str
-    key: tuple[str, ...]
-    columns: dict[str, str] = field(default_factory=dict)  # column → business definition
+    key: tuple[str, ...]  # the grain's columns
+    columns: dict[str, ColumnContract]  # in the order dbt builds them
 
 
-def _dim(entity: str, label: str) -> MartContract:
-    return MartContract(
-        f"dim_{entity}",
-        f"one row per {label}",
-        f"{label.capitalize()} dimension.",
-        (f"{entity}_id",),
-        {f"{entity}_id": f"{label.capitalize()} key."},
-    )
+def load_contracts(marts_dir: Path = MARTS_DIR) -> dict[str, MartContract]:
+    """Every model with an enforced contract under `marts_dir`, by name, in file order."""
+    contracts: dict[str, MartContract] = {}
+    for path in sorted(marts_dir.rglob("*.yml")):
+        try:
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+        except yaml.YAMLError as error:
+            raise ContractError(f"{path}: not valid YAML: {error}") from error
+        for model in document.get("models") or []:
+            if _enforced(model):
+                contracts[model["name"]] = _mart(path, model)
+    return contracts
 
 
-_CONTRACTS = (
-    _dim("date", "calendar date"),
-    _dim("employee", "employee"),
-    _dim("team", "team"),
-    _dim("customer", "customer"),
-    _dim("machine", "machine"),
-    _dim("product", "product"),
-    MartContract(
-        "fct_order_delivery",
-        "one row per order",
-        "Sales orders with the unified delivery anchor (SPEC 5.1) and the departmental views.",
-        ("order_id",),
-        {
-            "order_id": "Sales order key (the ERP sales order code).",
-            "customer_id": "Customer key.",
-            "promised_date": "First committed date, moved only by a customer-requested change.",
-            "first_committed_date": "Date first committed to the customer.",
-            "delivered_at": "First moment (UTC) at which, for every non-cancelled line, "
-            "the customer-signed and the invoiced quantity both reached the ordered quantity.",
-            "is_delivered": "True once delivered_at is set.",
-            "is_on_time": "Delivered and the plant-local date of delivered_at <= promised_date.",
-            "points_pool": "Contribution points: net amount excluding tax / 1,000 x weight.",
-            "sales_completed_at": "Sales view: customer signed.",
-            "shipped_at": "Logistics view: shipped out of the warehouse.",
-            "paid_at": "Finance view: payment received.",
-        },
-    ),
-    MartContract(
-        "fct_order_contribution",
-        "one row per order x stage x employee",
-        "Who contributed to each delivered order (SPEC 5.2); rows of an order sum to its pool.",
-        ("order_id", "stage", "employee_id"),
-        {
-            "order_id": "Sales order key.",
-            "stage": "Stage of the order's life: sales, planning & procurement, production, "
-            "quality, warehouse & logistics, invoicing.",
-            "employee_id": "Employee credited; null = unattributed (no employee recorded).",
-            "points": "Points credited: pool x stage weight x the employee's share of the stage.",
-        },
-    ),
-    MartContract(
-        "fct_team_quality_hourly",
-        "one row per team x hour",
-        "Team quality, three rates and one efficiency (SPEC 5.3); roll up by summing components.",
-        ("team_id", "hour_at"),
-        {
-            "team_id": "Team key.",
-            "hour_at": "Start of the hour (UTC).",
-            "first_pass_yield": "Units good at first inspection / units first-inspected.",
-            "rework_rate": "Units reworked / units produced.",
-            "downtime_rate": "Unplanned downtime minutes / planned production minutes.",
-            "output_per_head": "Standard hours earned by good units / attended labour hours.",
-        },
-    ),
-    MartContract(
-        "fct_oee_shift",
-        "one row per machine x shift",
-        "OEE per ISO 22400-2 (SPEC 5.4); roll-ups sum components and divide once.",
-        ("machine_id", "shift_date", "shift_code"),
-        {
-            "machine_id": "Machine key.",
-            "shift_date": "Plant-local date the shift starts.",
-            "shift_code": "Shift code.",
-            "unknown_minutes": "Shift minutes left out: plant hours with unknown machine state.",
-            "unknown_from_at": "First instant of the shift with unknown machine state.",
-            "unknown_until_at": "End of the shift's last unknown machine-state time.",
-            "data_coverage": "Share of the shift the components cover (1 = all known).",
-            "planned_busy_minutes": "Shift time - unknown time - planned stops.",
-            "run_minutes": "Planned busy time - unplanned downtime.",
-            "ideal_minutes": "Ideal cycle time x produced quantity.",
-            "produced_qty": "Units produced.",
-            "good_qty": "Units good.",
-            "availability": "run_minutes / planned_busy_minutes.",
-            "performance": "ideal_minutes / run_minutes.",
-            "quality": "good_qty / produced_qty.",
-            "oee": "availability x performance x quality.",
-        },
-    ),
-    MartContract(
-        "fct_signal_response",
-        "one row per signal",
-        "Signals (complaints, escalations, internal alerts) and the first response (SPEC 5.5).",
-        ("signal_id",),
-        {
-            "signal_id": "Signal key.",
-            "signal_at": "When the signal happened (UTC).",
-            "first_action_at": "First linked internal action after the signal (UTC).",
-            "response_hours": "first_action_at - signal_at, in hours.",
-            "is_auto_triggered": "The action was triggered by perfchain itself.",
-        },
-    ),
-    MartContract(
-        "kpi_daily",
-        "one row per date x scope x kpi",
-        "KPI health (SPEC 5.7): value, numerator, denominator, target and status.",
-        ("kpi_date", "scope_type", "scope_id", "kpi_code"),
-        {
-            "kpi_date": "Plant-local date.",
-            "scope_type": "Scope kind (plant, line, team, ...).",
-            "scope_id": "Scope key.",
-            "kpi_code": "KPI code.",
-            "value": "numerator / denominator for ratio KPIs; null when the denominator is 0.",
-            "numerator": "Numerator summed from components.",
-            "denominator": "Denominator summed from components.",
-            "target": "Target from the targets workbook.",
-            "status": "green | yellow | red from the configured thresholds.",
-        },
-    ),
-    MartContract(
-        "kpi_period",
-        "one row per period type x period end x scope x kpi",
-        "KPIs of the ISO week and the calendar month to each date (SPEC 5.6): the period's own "
-        "numerator and denominator, whatever day each side fell on.",
-        ("period_type", "period_end", "scope_type", "scope_id", "kpi_code"),
-        {
-            "period_type": "week (ISO, from Monday) | month.",
-            "period_start": "First plant-local date of the period.",
-            "period_end": "Last plant-local date counted: the row is the period to this date.",
-            "is_latest": "The row holding the whole period (its last day, or the as-of date).",
-            "scope_type": "Scope kind (plant, line, team, ...).",
-            "scope_id": "Scope key.",
-            "kpi_code": "KPI code.",
-            "value": "numerator / denominator of the period; null when the denominator is 0.",
-            "numerator": "The period's numerator, from its own facts.",
-            "denominator": "The period's denominator, from its own facts.",
-            "target": "Target in force on period_end.",
-            "status": "green | yellow | red from the thresholds in force on period_end.",
-        },
-    ),
-    MartContract(
-        "order_360",
-        "one row per order",
-        "Every system's view of one order in one wide row.",
-        ("order_id",),
-        {"order_id": "Sales order key."},
-    ),
-)
+def _enforced(model: dict[str, Any]) -> bool:
+    config = model.get("config") or {}
+    return bool((config.get("contract") or {}).get("enforced"))
 
-CONTRACTS: dict[str, MartContract] = {contract.name: contract for contract in _CONTRACTS}
+
+def _mart(path: Path, model: dict[str, Any]) -> MartContract:
+    name = model["name"]
+    where = f"{path}: model {name}"
+    description = _text(model.get("description"), where)
+    columns: dict[str, ColumnContract] = {}
+    for column in model.get("columns") or []:
+        column_where = f"{where}, column {column.get('name')}"
+        data_type = str(column.get("data_type") or "").strip().lower()
+        if not _DATA_TYPE.match(data_type):
+            raise ContractError(f"{column_where}: data_type {data_type!r} is not a plain type")
+        columns[column["name"]] = ColumnContract(
+            column["name"],
+            data_type,
+            _text(column.get("description"), column_where),
+            any(_kind(constraint) == "not_null" for constraint in column.get("constraints") or []),
+        )
+    key = _key(model, columns)
+    if not key:
+        raise ContractError(
+            f"{where}: no key (a unique_combination_of_columns test or a primary_key column)"
+        )
+    grain = _GRAIN.search(description)
+    return MartContract(name, grain.group(1).strip() if grain else "", description, key, columns)
+
+
+def _text(value: Any, where: str) -> str:
+    text = " ".join(str(value or "").split())
+    if "{{" in text or "{%" in text:
+        raise ContractError(f"{where}: descriptions are read without dbt, so no Jinja")
+    return text
+
+
+def _kind(item: Any) -> str:
+    """A constraint's type, or a data test's name (`primary_key` or `{name: {...}}`)."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        return str(item.get("type") or next(iter(item), ""))
+    return ""
+
+
+def _key(model: dict[str, Any], columns: dict[str, ColumnContract]) -> tuple[str, ...]:
+    """The grain's key: the columns of the model's unique_combination_of_columns test, else
+    its column with the primary_key test."""
+    for test in model.get("data_tests") or []:
+        if isinstance(test, dict) and "unique_combination_of_columns" in test:
+            arguments = test["unique_combination_of_columns"] or {}
+            arguments = arguments.get("arguments", arguments)
+            return tuple(arguments["combination_of_columns"])
+    for column in model.get("columns") or []:
+        if any(_kind(test) == "primary_key" for test in column.get("data_tests") or []):
+            return (column["name"],)
+    return ()
+
+
+CONTRACTS: dict[str, MartContract] = load_contracts()
+
+
+# --- meta tables: written by publishing, not built by dbt --------------------------------
 
 PUBLISH_LOG_COLUMNS: dict[str, str] = {
     "run_id": "Run that wrote this row (a nightly run id, or rollback-<time>).",

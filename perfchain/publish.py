@@ -146,7 +146,7 @@ def _publish(
     try:
         row_counts = _copy_marts(con, source, alias, step)
         _copy_meta(con, source, alias)
-        _comment(con, source, alias)
+        _comment(con, alias)
         _write_log(con, alias, log, _publish_row(gate, row_counts, file_name))
         step("written")
         con.execute(f"checkpoint {alias}")
@@ -318,37 +318,26 @@ def _copy_meta(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None
             )
 
 
-def _comment(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
-    """Business definitions as comments: the models' own (dbt persist_docs) first, then the
-    published contract's."""
-    tables = dict(
+def _comment(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Business definitions as comments, from the published contract (the marts' dbt YAML),
+    on every mart and column the contract declares."""
+    built = con.execute(
+        "select table_name, column_name from duckdb_columns() "
+        "where database_name = ? and schema_name = 'marts'",
+        [target],
+    ).fetchall()
+    for table in sorted({table for table, _ in built} & set(CONTRACTS)):
         con.execute(
-            "select table_name, comment from duckdb_tables() "
-            "where database_name = ? and schema_name = 'marts' "
-            "union all select view_name, comment from duckdb_views() "
-            "where database_name = ? and schema_name = 'marts'",
-            [source, source],
-        ).fetchall()
-    )
-    columns = {
-        (table, column): comment
-        for table, column, comment in con.execute(
-            "select table_name, column_name, comment from duckdb_columns() "
-            "where database_name = ? and schema_name = 'marts'",
-            [source],
-        ).fetchall()
-    }
-    for table, comment in tables.items():
+            f'comment on table {_ident(target)}.marts."{table}" is '
+            f"{_sql_str(CONTRACTS[table].description)}"
+        )
+    for table, column in built:
         contract = CONTRACTS.get(table)
-        text = comment or (f"{contract.description} Grain: {contract.grain}." if contract else None)
-        if text:
-            con.execute(f'comment on table {_ident(target)}.marts."{table}" is {_sql_str(text)}')
-    for (table, column), comment in columns.items():
-        contract = CONTRACTS.get(table)
-        text = comment or (contract.columns.get(column) if contract else None)
-        if text:
+        definition = contract.columns.get(column) if contract else None
+        if definition and definition.description:
             con.execute(
-                f'comment on column {_ident(target)}.marts."{table}"."{column}" is {_sql_str(text)}'
+                f'comment on column {_ident(target)}.marts."{table}"."{column}" is '
+                f"{_sql_str(definition.description)}"
             )
 
 

@@ -182,4 +182,4 @@ def test_published_file_opens_read_only_through_sqlalchemy(setup: tuple[Path, Pa
         )
         .fetchone()[0]
     )
-    assert comment == "availability x performance x quality."
+    assert comment.startswith("OEE (SPEC 5.4, ISO 22400-2) = availability x performance x quality.")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.contract import CONTRACTS
 from extractors._http.load import ensure_meta
 
 DAY = date(2026, 3, 2)  # a Monday: the run's data-through date
@@ -259,3 +260,27 @@ def plant(con: duckdb.DuckDBPyConnection, defects: tuple[str, ...] = (), day: da
     for defect in defects:
         con.execute(DEFECTS[defect].format(day=day))
     con.execute(_KPI_PERIOD)
+    conform_to_contract(con)
+
+
+def conform_to_contract(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each hand-built mart the columns and types of its dbt contract, in its order, as
+    dbt builds it: the columns set above keep their values, the others are null."""
+    built: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts'"
+    ).fetchall():
+        built.setdefault(table, set()).add(column)
+    for mart, contract in CONTRACTS.items():
+        if mart not in built:
+            continue
+        columns = ", ".join(
+            f"cast({_quoted(name) if name in built[mart] else 'null'} as {column.data_type}) "
+            f"as {_quoted(name)}"
+            for name, column in contract.columns.items()
+        )
+        con.execute(f"create or replace table marts.{mart} as select {columns} from marts.{mart}")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
