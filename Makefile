@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/perfchain prepare
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -25,6 +26,7 @@ test: $(STAMP)
 # Set the PERFCHAIN_<SOURCE>_<KEY> secrets first (see .env.example).
 dev: $(STAMP)
 	$(PY) -m orchestration.storage var/dagster
+	$(VENV)/bin/perfchain prepare
 	DAGSTER_HOME=$(CURDIR)/var/dagster $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 # The dbt docs site, the data dictionary of the published contract, as one file that opens

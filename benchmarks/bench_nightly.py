@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks._simulator import ROOT, SimulatorProcess
-from orchestration.defs.warehouse.assets import PARTIAL_PARSE, STATE, TEMPLATES
+from orchestration.defs.warehouse.assets import PARTIAL_PARSE
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunSummary, run_pipeline
 from perfchain.settings import Settings, load_settings
@@ -65,12 +65,11 @@ def copy_over(source: Path, destination: Path) -> None:
 
 
 def keep_starting_point(home: Path, warehouse: Path, kept: Path) -> list[tuple[Path, Path]]:
-    """Copies what a run changes and the next run reads back (the warehouse, dbt's state,
-    partial parse and compiled templates) to `kept`; returns (copy, original) pairs to
-    restore from."""
+    """Copies what a run changes and the next run reads back (the warehouse and dbt's
+    partial parse) to `kept`; returns (copy, original) pairs to restore from."""
     wal = warehouse.with_name(warehouse.name + ".wal")
     pairs = [(kept / "warehouse.duckdb", warehouse), (kept / "warehouse.duckdb.wal", wal)]
-    pairs += [(kept / name, home / "dbt" / name) for name in (STATE, PARTIAL_PARSE, TEMPLATES)]
+    pairs += [(kept / PARTIAL_PARSE, home / "dbt" / PARTIAL_PARSE)]
     shutil.rmtree(kept, ignore_errors=True)
     kept.mkdir(parents=True)
     for copy, original in pairs:

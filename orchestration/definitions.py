@@ -1,4 +1,10 @@
-"""The one entry point: assembles the definitions from defs/, nothing else."""
+"""The one entry point: assembles the definitions from defs/, nothing else.
+
+Importing this module builds nothing; Dagster's tools (`dagster dev -m ...`) call `defs`
+(`@dg.definitions`) when they load it. Loading reads the dbt manifest and profile that
+`perfchain prepare` (also run by `make install`, `make dev` and `perfchain run`) wrote, and
+writes nothing itself.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from orchestration.defs.publish.assets import PUBLISH_KEY, build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.reports.assets import build_reports_asset
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
-from orchestration.defs.warehouse.project import write_profile
+from orchestration.defs.warehouse.project import written_profile
 from perfchain.settings import Settings, load_settings, smtp_config
 
 
@@ -71,10 +77,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[build_nightly_schedule(job, settings)],
         resources={
             "warehouse": build_warehouse(settings),
-            "dbt": build_dbt_resource(str(write_profile(settings))),
+            "dbt": build_dbt_resource(str(written_profile(settings))),
             **api_resources,
         },
     )
 
 
-defs = build_definitions(load_settings())
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(load_settings())

@@ -195,6 +195,17 @@ def publish(rollback: bool) -> None:
     click.echo(f"restored {restored.name} as {settings.published_path}")
 
 
+@main.command()
+def prepare() -> None:
+    """Parse the dbt project and write this installation's dbt profile: what loading the
+    Dagster definitions (`make dev`, `dagster dev`) reads and does not write itself."""
+    from orchestration.defs.warehouse.project import MANIFEST, prepare
+    from perfchain.settings import load_settings
+
+    profiles = prepare(load_settings())
+    click.echo(f"dbt manifest {MANIFEST}; profile {profiles / 'profiles.yml'}")
+
+
 @main.command("check-config")
 @click.option(
     "--date",

@@ -106,6 +106,7 @@ def run_pipeline(
     extract_only: bool = False,
 ) -> RunSummary:
     from orchestration.definitions import build_definitions
+    from orchestration.defs.warehouse.project import prepare
     from perfchain.checkconfig import secret_problems
 
     # A date the warehouse cannot go back to is refused first: no secret makes it runnable.
@@ -118,6 +119,8 @@ def run_pipeline(
             f"{'; '.join(missing)}. Set them in the environment (.env.example lists them); "
             "`perfchain check-config` checks the whole configuration"
         )
+    # The manifest and the profile the definitions read (loading them writes nothing).
+    prepare(settings)
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly_job")
     selection = _selection(defs, sources, extract_only)

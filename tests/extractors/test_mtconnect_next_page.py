@@ -3,6 +3,7 @@ when the raw document shows the walk goes on (`_next_from`)."""
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -51,8 +52,9 @@ class _Agent:
         with self.changed:
             self.asked.append(start)
             self.changed.notify_all()
+        # A response as requests' adapter builds one: its public fields and a raw body.
         response = requests.Response()
-        response.status_code, response._content, response.url = 200, self.pages[start], url
+        response.status_code, response.raw, response.url = 200, io.BytesIO(self.pages[start]), url
         return check(response)
 
     def wait_for(self, start: int, timeout: float) -> bool:

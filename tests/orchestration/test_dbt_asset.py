@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -21,8 +20,6 @@ from orchestration.defs.ingest.schedules import build_partitions
 from orchestration.defs.warehouse.assets import (
     KEEP_RUNS,
     PARTIAL_PARSE,
-    STATE,
-    TEMPLATES,
     _run_target,
     build_dbt_assets,
     build_dbt_resource,
@@ -88,7 +85,6 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     manifest = json.loads((first / "manifest.json").read_text())
     assert len(manifest["unit_tests"]) >= 27  # there were unit tests to leave out
     assert (settings.home / "dbt" / PARTIAL_PARSE).exists()
-    assert (settings.home / "dbt" / TEMPLATES).exists()  # Jinja's code for the next night
     # dbt's file log keeps warnings and errors only, unless asked for more.
     levels = {json.loads(line)["info"]["level"] for line in (first / "dbt.log").open()}
     assert levels <= {"warn", "error"}
@@ -107,58 +103,6 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     assert [c["file_id"] for c in changed] == [
         "perfchain://models/intermediate/config/int_data_horizons_resolved.sql"
     ]
-
-
-def _ran(target: Path) -> Counter[str]:
-    """Node kinds of a build: models by materialization, seeds, snapshots, tests."""
-    manifest = json.loads((target / "manifest.json").read_text())["nodes"]
-    kinds: Counter[str] = Counter()
-    for result in json.loads((target / "run_results.json").read_text())["results"]:
-        node = manifest[result["unique_id"]]
-        kind = node["resource_type"]
-        if kind == "model":
-            kind += ":" + node["config"]["materialized"]
-        kinds[kind] += 1
-    return kinds
-
-
-def test_unchanged_views_and_seeds_are_left_out_while_their_tests_run(
-    settings: Settings,
-) -> None:
-    first = _ran(_build(settings, FIRST))
-    assert first["model:view"] >= 30 and first["seed"] == 4
-    assert (settings.home / "dbt" / STATE / "manifest.json").exists()
-
-    # Nothing changed: the views and seeds stay as they are; every data test still runs.
-    second = _ran(_build(settings, SECOND))
-    assert second["model:view"] == 0 and second["seed"] == 0
-    assert second["test"] == first["test"]
-    assert second["model:table"] == first["model:table"]
-
-    # A warehouse that lost a view gets every view again.
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("drop view staging.stg_crm__tasks")
-    third = _ran(_build(settings, SECOND + timedelta(days=1)))
-    assert third["model:view"] == first["model:view"] and third["seed"] == 4
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        assert con.execute("select count(*) from staging.stg_crm__tasks").fetchone()[0] > 0
-
-    # So does one holding a stale table where a view now is (restored from a backup taken
-    # before the model became a view): the view is made again, not read as it was.
-    view = "intermediate.int_kpi_targets_resolved"
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute(f"create table stale as select * from {view} where false")
-        con.execute(f"drop view {view}")
-        con.execute(f"create table {view} as select * from stale")
-    fourth = _ran(_build(settings, SECOND + timedelta(days=2)))
-    assert fourth["model:view"] == first["model:view"]
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        views = con.execute(
-            "select count(*) from duckdb_views() "
-            "where schema_name = 'intermediate' and view_name = 'int_kpi_targets_resolved'"
-        ).fetchone()[0]
-        assert views == 1
-        assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0
 
 
 def test_run_folders_are_seeded_with_the_last_parse_and_pruned(tmp_path: Path) -> None:

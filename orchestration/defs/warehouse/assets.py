@@ -4,14 +4,11 @@ assets it reads, dbt tests as asset checks, one `dbt build` per plant date."""
 import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -19,10 +16,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
-from packaging import version
 
 from orchestration.defs.ingest.resources import WarehouseResource
-from orchestration.defs.warehouse.dbt_entry import TEMPLATES_ENV
 from orchestration.defs.warehouse.failures import (
     DataTestsFailed,
     describe_failures,
@@ -31,7 +26,7 @@ from orchestration.defs.warehouse.failures import (
 from orchestration.defs.warehouse.project import (
     DBT_PROJECT_DIR,
     dbt_executable,
-    ensure_manifest,
+    parsed_manifest,
     write_whole,
 )
 from perfchain import progress
@@ -43,11 +38,9 @@ LAYERS = ("staging", "intermediate", "marts")
 # the files that read an environment variable when its value changes.
 AS_OF_ENV = "PERFCHAIN_AS_OF_DATE"
 PARTIAL_PARSE = "partial_parse.msgpack"
-# The manifest of the last whole build that succeeded ($PERFCHAIN_HOME/dbt/state).
-STATE = "state"
+# dbt's own variable for the level of its file log; unset, the nightly build passes
+# `--log-level-file warn` (dbt_build_args).
 LOG_LEVEL_FILE_ENV = "DBT_LOG_LEVEL_FILE"
-# Jinja's compiled code of dbt's templates, kept between runs (dbt_entry.py).
-TEMPLATES = "templates.marshal"
 # dbt target folders (run_results.json, dbt.log) kept per installation, newest first.
 KEEP_RUNS = 14
 
@@ -60,9 +53,18 @@ class WarehouseBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def dbt_build_args(dbt_vars: dict[str, str], full_refresh: bool) -> list[str]:
-    """The arguments of the night's `dbt build` (a subset selection is added by Dagster)."""
+def dbt_build_args(
+    dbt_vars: dict[str, str], full_refresh: bool, log_level_file: str | None = None
+) -> list[str]:
+    """The arguments of the night's `dbt build` (a subset selection is added by Dagster).
+
+    dbt's file log (dbt.log in the target folder) at dbt's default level, debug, costs
+    ≈ 3 s of the nightly build (≈ 7,000 events written): unless `log_level_file` (dbt's
+    `DBT_LOG_LEVEL_FILE`) asks for a level, the file keeps warnings and errors; dbt's info
+    lines are in the run log."""
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    if not log_level_file:
+        args += ["--log-level-file", "warn"]
     return [*args, "--full-refresh"] if full_refresh else args
 
 
@@ -87,24 +89,26 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
-def _set_environment(values: dict[str, str | None]) -> None:
-    for name, value in values.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+def _set_as_of(value: str | None) -> None:
+    if value is None:
+        os.environ.pop(AS_OF_ENV, None)
+    else:
+        os.environ[AS_OF_ENV] = value
 
 
 @contextmanager
-def _environment(values: dict[str, str | None]) -> Iterator[None]:
-    """Each name set to its value (None: unset) while dagster-dbt builds the dbt
-    subprocess's environment."""
-    before = {name: os.environ.get(name) for name in values}
+def _as_of_environment(as_of: str | None) -> Iterator[None]:
+    """`AS_OF_ENV` set to `as_of` (None: unset) while dagster-dbt starts dbt.
+
+    `DbtCliResource.cli()` passes this process's environment to dbt, as dagster-dbt
+    documents, and has no argument for a variable of dbt's own; dbt reads it with its
+    public `env_var()`. The process's value comes back as soon as dbt has started."""
+    before = os.environ.get(AS_OF_ENV)
+    _set_as_of(as_of)
     try:
-        _set_environment(values)
         yield
     finally:
-        _set_environment(before)
+        _set_as_of(before)
 
 
 def _run_target(runs_dir: Path, name: str) -> Path:
@@ -128,69 +132,6 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
         write_whole(runs_dir.parent / PARTIAL_PARSE, parsed.read_bytes())
 
 
-def _relations(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
-    """(schema, name, "table" or "view") of every relation of the warehouse."""
-    rows = con.execute(
-        "select schema_name, table_name, 'table' from duckdb_tables() "
-        "union all select schema_name, view_name, 'view' from duckdb_views() where not internal"
-    ).fetchall()
-    return {(schema.lower(), name.lower(), kind) for schema, name, kind in rows}
-
-
-def _identity(dbt_vars: dict[str, str]) -> dict[str, object]:
-    """What a build's compiled SQL depends on besides the project files."""
-    return {"vars": dbt_vars, "dbt": installed_version("dbt-core")}
-
-
-def _unchanged_left_out(
-    state: Path, dbt_vars: dict[str, str], relations: set[tuple[str, str, str]]
-) -> list[str]:
-    """dbt arguments that leave out of the build the views and seeds unchanged since the
-    last whole build that succeeded (dbt's `state:unmodified`), or none.
-
-    A view holds no data: re-creating an unchanged one each night only costs its node
-    (≈ 65 ms of dbt and a Dagster event each; ≈ 3.5 s for the 54 views). A seed reloads
-    the same file. Their data tests still run (`--indirect-selection empty` keeps
-    excluding a node from excluding its tests). Left out only when the saved state was
-    built with the same vars and dbt, and every view of it is a view of the warehouse and
-    every seed a table (a warehouse rebuilt from scratch, or restored from before a model
-    became a view, gets them all again)."""
-    manifest_path, identity_path = state / "manifest.json", state / "identity.json"
-    if not manifest_path.exists() or not identity_path.exists():
-        return []
-    if json.loads(identity_path.read_text(encoding="utf-8")) != _identity(dbt_vars):
-        return []
-    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
-    kept = {
-        (
-            node["schema"].lower(),
-            (node.get("alias") or node["name"]).lower(),
-            "table" if node["resource_type"] == "seed" else "view",
-        )
-        for node in nodes
-        if node["resource_type"] == "seed"
-        or (node["resource_type"] == "model" and node["config"]["materialized"] == "view")
-    }
-    if not kept <= relations:
-        return []
-    return [
-        "--state",
-        str(state),
-        "--indirect-selection",
-        "empty",
-        # One value (a space is dbt's union): dagster-dbt moves a flag's first value only.
-        "--exclude",
-        "config.materialized:view,state:unmodified resource_type:seed,state:unmodified",
-    ]
-
-
-def _keep_state(target: Path, state: Path, dbt_vars: dict[str, str]) -> None:
-    """The manifest of a whole build that succeeded, and what it was built with."""
-    state.mkdir(parents=True, exist_ok=True)
-    write_whole(state / "manifest.json", (target / "manifest.json").read_bytes())
-    write_whole(state / "identity.json", json.dumps(_identity(dbt_vars)).encode())
-
-
 def build_dbt_assets(
     partitions_def: dg.PartitionsDefinition,
     plant_id: str,
@@ -201,7 +142,7 @@ def build_dbt_assets(
     """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
     `logs_dir`: where a build stopped by failed data tests writes its quality summary
     (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it."""
-    manifest = ensure_manifest()
+    manifest = parsed_manifest()
 
     @dbt_assets(
         manifest=manifest,
@@ -230,21 +171,8 @@ def build_dbt_assets(
         as_of = context.partition_key if context.has_partition_key else None
         name = f"{as_of or 'latest'}-{context.run.run_id[:8]}"
         target = _run_target(runs_dir, name)
-        args = dbt_build_args(dbt_vars, config.full_refresh)
-        state = runs_dir.parent / STATE
-        # Every model and test, not a subset picked in the UI.
-        whole = not context.is_subset
-        if whole:
-            with warehouse.connect() as con:
-                relations = _relations(con)
-            args += _unchanged_left_out(state, dbt_vars, relations)
-        # dbt's own file log (dbt.log in the target folder) at debug level costs ≈ 3 s of
-        # the nightly build (≈ 7,000 events serialised); warnings and errors are kept there,
-        # dbt's info lines are in the run log. DBT_LOG_LEVEL_FILE=debug brings it all back.
-        log_level = os.environ.get(LOG_LEVEL_FILE_ENV) or "warn"
-        templates = str(runs_dir.parent / TEMPLATES)
-        environment = {AS_OF_ENV: as_of, LOG_LEVEL_FILE_ENV: log_level, TEMPLATES_ENV: templates}
-        with _environment(environment):
+        args = dbt_build_args(dbt_vars, config.full_refresh, os.environ.get(LOG_LEVEL_FILE_ENV))
+        with _as_of_environment(as_of):
             invocation = dbt.cli(args, context=context, target_path=target)
         try:
             for event in invocation.stream():
@@ -266,33 +194,12 @@ def build_dbt_assets(
                 raise DataTestsFailed(describe_failures(failed)) from error
             raise
         _keep_partial_parse(target, runs_dir)
-        if whole:
-            _keep_state(target, state, dbt_vars)
 
     return warehouse_models
 
 
-class WarehouseDbtResource(DbtCliResource):
-    """dagster-dbt's dbt CLI resource, less two start-up costs of every `dbt.cli()` call
-    (≈ 5 s of the nightly dbt step on a 2-core machine) that buy nothing here:
-
-    - it runs `dbt --version` in a subprocess to learn the version (≈ 3 s): the dbt it
-      calls is the one installed beside this Python (`dbt_executable()`), so the version is
-      the installed package's;
-    - it loads the project and the adapter's macros in this process (≈ 2 s) for one use
-      only, fetching row counts or column metadata after a build, which we do not ask for.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
-
-
 def build_dbt_resource(profiles_dir: str) -> DbtCliResource:
-    return WarehouseDbtResource(
+    return DbtCliResource(
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=profiles_dir,
         target="prod",

@@ -1,9 +1,10 @@
 """The dbt project, its manifest and the profile a run uses.
 
-dagster-dbt builds assets from `target/manifest.json`; `prepare_if_dev()` only parses
-under `dagster dev`, so every other entry point (perfchain run, tests, CI) calls
-`ensure_manifest()`, which runs `dbt parse` when the manifest is missing or older than
-any file of the project. Ship no packages.yml: its presence makes Dagster call dbt deps.
+dagster-dbt builds assets from `target/manifest.json`. Loading the Dagster definitions
+only reads it (`parsed_manifest()`); `prepare()` writes it (`dbt parse`, when the manifest
+is missing or older than any file of the project) and the installation's profile. `make
+install`, `perfchain prepare` and `perfchain run` call `prepare()`, so loading definitions
+writes nothing. Ship no packages.yml: its presence makes Dagster call dbt deps.
 """
 
 from __future__ import annotations
@@ -33,8 +34,25 @@ def _newest_source_mtime() -> float:
     return newest
 
 
+def _manifest_current() -> bool:
+    return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+
+
+def parsed_manifest() -> Path:
+    """The manifest `prepare()` wrote; an error when it is missing or older than a file
+    of the project (the assets would not be the project's)."""
+    if _manifest_current():
+        return MANIFEST
+    state = "is older than the dbt project" if MANIFEST.exists() else "is missing"
+    raise PerfchainError(
+        f"{MANIFEST} {state}: run `perfchain prepare` (or `make install`) to parse the dbt "
+        "project before loading the Dagster definitions"
+    )
+
+
 def ensure_manifest() -> Path:
-    if MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime():
+    """`dbt parse` unless the manifest is current."""
+    if _manifest_current():
         return MANIFEST
     # A subprocess, like every dbt call dagster-dbt makes: dbt keeps global state per process.
     command = [
@@ -55,8 +73,8 @@ def ensure_manifest() -> Path:
 
 def dbt_executable() -> str:
     """The dbt installed beside this Python (runs need not have the venv on PATH):
-    `perfchain-dbt`, dbt less two per-node costs (see dbt_entry.py), or plain dbt in an
-    environment installed before that script existed."""
+    `perfchain-dbt`, dbt that ends with the run that started it (dbt_entry.py), or plain
+    dbt in an environment installed before that script existed."""
     for name in ("perfchain-dbt", "dbt"):
         executable = Path(sys.executable).with_name(name)
         if executable.exists():
@@ -81,7 +99,7 @@ def duckdb_threads(dbt_threads: int) -> int:
 def write_profile(settings: Settings) -> Path:
     """A profiles.yml for this installation: the warehouse path and DuckDB limits of
     perfchain.yaml, so dbt writes exactly the file the extractors load."""
-    folder = settings.home / "dbt"
+    folder = profiles_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     profile = {
         "perfchain": {
@@ -111,6 +129,29 @@ def write_profile(settings: Settings) -> Path:
     text = yaml.safe_dump(profile, allow_unicode=True, sort_keys=False)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         write_whole(path, text.encode("utf-8"))
+    return folder
+
+
+def prepare(settings: Settings) -> Path:
+    """What loading the definitions reads and must not write: the dbt manifest and this
+    installation's profile. Returns the profile's folder."""
+    ensure_manifest()
+    return write_profile(settings)
+
+
+def profiles_dir(settings: Settings) -> Path:
+    """The folder `write_profile` writes profiles.yml into."""
+    return settings.home / "dbt"
+
+
+def written_profile(settings: Settings) -> Path:
+    """The folder of the profile `prepare()` wrote; an error when there is none."""
+    folder = profiles_dir(settings)
+    if not (folder / "profiles.yml").exists():
+        raise PerfchainError(
+            f"no dbt profile in {folder}: run `perfchain prepare` (or `make install`) "
+            "before loading the Dagster definitions"
+        )
     return folder
 
 
