@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+import pytest
 from click.testing import CliRunner
 
 from extractors.credentials import SECRET_KEYS, env_name
@@ -84,6 +85,7 @@ def _closed_port() -> int:
 SOURCES = ("crm", "erp", "oa", "mes", "qms", "wms", "hr")
 
 
+@pytest.mark.slow  # waits out each source's unreachable budget
 def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: ignore[no-untyped-def]
     simulator, tmp_path, monkeypatch
 ) -> None:

@@ -46,6 +46,7 @@ def placeholder_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.setenv(env_name(source, key), "placeholder")
 
 
+@pytest.mark.slow  # loads the Dagster definitions
 def test_asset_keys_match_the_snapshot(placeholder_env: None) -> None:
     current = asset_lines()
     if os.environ.get(UPDATE_VARIABLE) == "1":

@@ -8,6 +8,8 @@ import pytest
 from extractors.credentials import SECRET_KEYS, env_name
 from extractors.simulator.schema import ENTITIES
 
+pytestmark = pytest.mark.slow  # loads the Dagster definitions (dbt manifest included)
+
 
 @pytest.fixture
 def placeholder_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -212,6 +212,7 @@ def _one_source(tmp_path, monkeypatch, source: str, body: str) -> None:  # type:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
 
 
+@pytest.mark.slow  # a 10 s unreachable budget inside a run
 def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """ERP on a closed port, default policy: the first request gives up after the
     unreachable budget (10 s), the nine other entities without asking again."""
