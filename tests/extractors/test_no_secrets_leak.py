@@ -29,6 +29,7 @@ def _secrets() -> set[str]:
     }
 
 
+@pytest.mark.slow  # extracts every entity of every source
 def test_no_secret_or_token_reaches_logs_landing_or_tables(simulator, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
     con = warehouse(tmp_path)

@@ -118,6 +118,7 @@ def test_a_bad_config_key_is_named(tmp_path, monkeypatch) -> None:  # type: igno
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # copies and validates a whole dataset, then starts the simulator
 def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuses(
     tmp_path, demo_data, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
