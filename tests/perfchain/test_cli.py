@@ -243,6 +243,7 @@ def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypat
     assert max(stamps) - min(stamps) < 30
 
 
+@pytest.mark.slow  # starts a run (Dagster and dbt imports) to see it refused
 def test_a_missing_secret_is_one_line_before_the_run_starts(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _one_source(tmp_path, monkeypatch, "qms", "{base_url: 'http://127.0.0.1:1/qms'}")
     monkeypatch.setenv("PERFCHAIN_QMS_CLIENT_ID", "id")
