@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev docs lint format bench bench-generate bench-extract bench-nightly bench-transform bench-reports bench-dead-source clean
+.PHONY: install demo test dev docs lint lint-fix format bench bench-generate bench-extract bench-nightly bench-transform bench-reports bench-dead-source clean
 
 # Create .venv and install on first use; reinstall when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -34,9 +34,18 @@ dev: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m perfchain.docs
 
+# The dbt SQL SQLFluff checks (dbt_project/.sqlfluff; generic tests and macros render no
+# SQL of their own: see dbt_project/.sqlfluffignore).
+SQL_PATHS := dbt_project/models dbt_project/tests dbt_project/snapshots
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint $(SQL_PATHS) --processes 0 --disable-progress-bar
+
+# SQLFluff's mechanical fixes to the dbt SQL, nothing else (ruff's are `make format`).
+lint-fix: $(STAMP)
+	$(VENV)/bin/sqlfluff fix $(SQL_PATHS) --processes 0 --disable-progress-bar
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -14,6 +14,18 @@ DEMO_START = date(2026, 1, 1)
 DEMO_DAYS = 45
 DEMO_SEED = 7
 
+# Tests that use these fixtures wait for the demo warehouse build (generate, load, dbt
+# build: minutes on a cold run), so they are slow whatever they do themselves.
+SLOW_FIXTURES = frozenset({"warehouse"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that needs the warehouse (directly or through a fixture)."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,5 +1,5 @@
 """HR: our plant REST API in ISA-95 terms, spoken by extractors._http.rest (docs/sources/hr.md).
 
 The protocol is shared with the MES production API, so this package holds no client of
-its own; extractors.registry builds a RestApiClient for it.
+its own; extractors.clients.build_client builds a RestApiClient for it (README.md).
 """

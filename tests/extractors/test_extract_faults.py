@@ -13,6 +13,8 @@ from extractors._http.load import read_watermark
 from extractors.simulator.schema import entity
 from tests.extractors.support import changed_keys, client_for, extract, loaded_keys, warehouse
 
+pytestmark = pytest.mark.slow  # each case extracts whole entities through faults and retries
+
 DAY = date(2026, 1, 30)
 
 # One multi-page entity per protocol family.

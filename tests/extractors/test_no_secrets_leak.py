@@ -36,6 +36,7 @@ def _secrets() -> set[str]:
     }
 
 
+@pytest.mark.slow  # extracts every entity of every source
 def test_no_secret_or_token_reaches_logs_landing_or_tables(simulator, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
     con = warehouse(tmp_path)
@@ -118,7 +119,7 @@ def _readable(path: Path) -> bytes:
     return raw
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # waits out each source's unreachable budget, then runs a night
 def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: ignore[no-untyped-def]
     simulator, demo_data, tmp_path, monkeypatch
 ) -> None:

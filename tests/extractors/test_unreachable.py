@@ -15,6 +15,8 @@ from extractors._http.session import RetryPolicy
 from extractors.erp import U8Client
 from extractors.simulator.schema import ENTITIES
 
+pytestmark = pytest.mark.slow  # waits out the unreachable-source budget
+
 KEY, SECRET = "u8-planted-key-Qx71", "u8-planted-secret-Wm52"
 
 

@@ -25,6 +25,8 @@ from perfchain.pipeline import _failure
 from perfchain.settings import Settings, load_settings
 from tests.warehouse.conftest import Warehouse
 
+pytestmark = pytest.mark.slow  # runs dbt on a warehouse
+
 DAY = date(2026, 2, 14)  # the demo factory's last day (tests/conftest.py)
 ORDER_LINES = dg.AssetKey(["staging", "stg_erp__sale_order_lines"])
 INVOICES = dg.AssetKey(["staging", "stg_erp__sale_invoices"])

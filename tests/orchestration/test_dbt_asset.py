@@ -28,6 +28,8 @@ from orchestration.defs.warehouse.project import write_profile
 from perfchain.settings import Settings, load_settings
 from tests.warehouse.conftest import Warehouse
 
+pytestmark = pytest.mark.slow  # runs the dbt asset
+
 # The demo factory of the tests runs through 2026-02-14 (tests/conftest.py).
 FIRST, SECOND = date(2026, 2, 14), date(2026, 2, 15)
 HORIZON = dg.AssetKey(["intermediate", "int_data_horizons_resolved"])

@@ -16,6 +16,8 @@ from orchestration.defs.warehouse.project import MANIFEST, prepare
 from perfchain.errors import PerfchainError
 from perfchain.settings import load_settings
 
+pytestmark = pytest.mark.slow  # loads the Dagster definitions (dbt manifest included)
+
 
 @pytest.fixture
 def placeholder_env(monkeypatch: pytest.MonkeyPatch) -> None:

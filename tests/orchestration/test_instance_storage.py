@@ -15,6 +15,8 @@ from orchestration.storage import (
     write_instance_config,
 )
 
+pytestmark = pytest.mark.slow  # runs Dagster jobs in subprocesses
+
 
 @dg.asset
 def numbers(context: dg.AssetExecutionContext) -> dg.MaterializeResult:

@@ -138,6 +138,7 @@ def test_check_config_names_a_bad_quarantine_retry_days(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # copies and validates a whole dataset, then starts the simulator
 def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuses(
     tmp_path, demo_data, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -232,6 +233,7 @@ def _one_source(tmp_path, monkeypatch, source: str, body: str) -> None:  # type:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home" / "dagster"))
 
 
+@pytest.mark.slow  # a 10 s unreachable budget inside a run
 def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """ERP on a closed port, default policy: the first request gives up after the
     unreachable budget (10 s), the nine other entities without asking again."""
@@ -261,6 +263,7 @@ def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypat
     assert max(stamps) - min(stamps) < 30
 
 
+@pytest.mark.slow  # starts a run (Dagster and dbt imports) to see it refused
 def test_a_missing_secret_is_one_line_before_the_run_starts(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _one_source(tmp_path, monkeypatch, "qms", "{base_url: 'http://127.0.0.1:1/qms'}")
     monkeypatch.setenv("PERFCHAIN_QMS_CLIENT_ID", "id")

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from expectations.registry import SUITES
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.publish.assets import PUBLISH_KEY, build_publish_asset
 from orchestration.defs.quality.checks import DATA_THROUGH_TAG, build_quality_checks
 from tests.quality.warehouse import DAY, plant
+
+pytestmark = pytest.mark.slow  # runs the Dagster job through the gate
 
 MART_KEYS = {mart: dg.AssetKey(["marts", mart]) for mart in SUITES}
 

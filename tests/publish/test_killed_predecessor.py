@@ -28,6 +28,8 @@ from perfchain.settings import ExtractSettings, Settings, load_settings
 from tests.publish.test_published_lock import run_nightly_steps
 from tests.quality.warehouse import DAY, build_warehouse
 
+pytestmark = pytest.mark.slow  # runs and kills publishing processes
+
 REPO = Path(__file__).resolve().parents[2]
 RUN_DAY = date(2026, 1, 20)  # a day the demo simulator serves
 

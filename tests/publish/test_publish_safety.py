@@ -19,6 +19,8 @@ from expectations.results import GateResult
 from perfchain.publish import publish, read_publish_log, rollback
 from tests.quality.warehouse import DAY, build_warehouse
 
+pytestmark = pytest.mark.slow  # kills a publish at every step, in subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -30,6 +30,8 @@ from orchestration.defs.quality.checks import (
 from perfchain.publish import open_published, read_publish_log
 from tests.quality.warehouse import DAY, plant
 
+pytestmark = pytest.mark.slow  # runs a Dagster job against a locked file
+
 MART_KEYS = {mart: dg.AssetKey(["marts", mart]) for mart in SUITES}
 
 # Holds the file read-write as a careless BI client would; on each line from stdin prints

@@ -13,6 +13,8 @@ from expectations.gate import run_gate
 from perfchain.publish import GateBlocked, publish, read_publish_log
 from tests.quality.warehouse import DAY, build_warehouse
 
+pytestmark = pytest.mark.slow  # runs the quality gate on planted warehouses
+
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import great_expectations.expectations as gxe
+import pytest
 
 from expectations.gate import run_gate
 from expectations.registry import SUITES
@@ -59,6 +60,7 @@ def test_row_count_metric_is_observed_not_empty() -> None:
     assert not three.success and three.result["observed_value"] == 3
 
 
+@pytest.mark.slow  # runs the whole gate
 def test_gate_reports_observed_values_from_the_warehouse(tmp_path: Path) -> None:
     warehouse = build_warehouse(tmp_path / "warehouse.duckdb", ("duplicated_order_row",))
     with duckdb.connect(str(warehouse)) as con:

@@ -22,6 +22,8 @@ from expectations.suite import GateInputs
 from perfchain.publish import GateBlocked, publish, read_publish_log
 from tests.quality.warehouse import DAY, SUNDAY, build_warehouse
 
+pytestmark = pytest.mark.slow  # runs the quality gate day after day
+
 SATURDAY = SUNDAY - timedelta(days=1)
 
 

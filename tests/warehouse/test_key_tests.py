@@ -12,6 +12,8 @@ import pytest
 
 from tests.warehouse.conftest import Warehouse, run_dbt
 
+pytestmark = pytest.mark.slow  # runs dbt
+
 MODEL = "staging.stg_qms__line_measures"
 
 

@@ -38,6 +38,8 @@ from extractors.simulator.schema import ENTITIES, entity
 from tests.extractors.support import FAST, TZ, extract
 from tests.warehouse.conftest import DbtRun, land_targets_workbook, load_raw, run_dbt
 
+pytestmark = pytest.mark.slow  # runs dbt night after night
+
 NIGHTS = [date(2026, 1, 28), date(2026, 1, 29), date(2026, 1, 30), date(2026, 1, 31)]
 PAGE = 100  # states per /sample page
 HOUR = timedelta(hours=1)

@@ -17,6 +17,8 @@ import pytest
 from extractors.simulator import schema
 from extractors.simulator.generator import generate
 
+pytestmark = pytest.mark.slow  # generates its own demo datasets
+
 
 def _con(root: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()

@@ -12,6 +12,8 @@ import pytest
 
 from extractors.simulator import schema
 
+pytestmark = pytest.mark.slow  # generates its own demo datasets
+
 PLANT_TZ = timezone(timedelta(hours=8))
 
 

@@ -17,6 +17,8 @@ from extractors.simulator import schema
 from extractors.simulator.generator import generate
 from tests.conftest import DEMO_DAYS, DEMO_SEED, DEMO_START
 
+pytestmark = pytest.mark.slow  # generates its own demo datasets
+
 LAST_DAY = DEMO_START + timedelta(days=DEMO_DAYS - 1)
 WINDOW_START = LAST_DAY - timedelta(days=29)  # the last 30 days of the test slice
 OPH_TARGET, OPH_YELLOW, OPH_RED = 0.85, 0.75, 0.65  # excel.KPIS["output_per_head"]

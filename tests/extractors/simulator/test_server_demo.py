@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from extractors.simulator.schema import ENTITIES
 from tests.extractors.simulator.conftest import (
     WeaverClient,
@@ -13,6 +15,8 @@ from tests.extractors.simulator.conftest import (
     erp_token,
     rest_token,
 )
+
+pytestmark = pytest.mark.slow  # generates and serves the full demo
 
 
 def test_every_file_loads_with_parseable_version_times(simulator) -> None:  # type: ignore[no-untyped-def]

@@ -10,9 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from extractors.simulator.schema import entity
 from extractors.simulator.server.store import DataStore, ResultKey, Window
+
+pytestmark = pytest.mark.slow  # serves a dataset large enough for several row groups
 
 MEASURES = entity("qms", "line_measures")
 RECORDS = 300_000  # a DuckDB row group holds 122,880 rows: the table spans three

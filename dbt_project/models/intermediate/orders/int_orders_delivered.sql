@@ -55,8 +55,8 @@ active_lines as (
 
     -- Cancelled lines and lines with nothing left to deliver never block an order.
     select * from order_lines
-    where not coalesce(order_lines.is_cancelled, false)
-        and order_lines.ordered_qty > 0
+    where not coalesce(is_cancelled, false)
+        and ordered_qty > 0
 
 ),
 

@@ -34,9 +34,9 @@ grade_changes as (
 
     select *
     from with_previous
-    where with_previous.version_number = 1
-        or coalesce(with_previous.customer_grade, '') <> coalesce(with_previous.previous_grade, '')
-        or with_previous.is_deleted
+    where version_number = 1
+        or coalesce(customer_grade, '') <> coalesce(previous_grade, '')
+        or is_deleted
 
 ),
 

@@ -33,8 +33,8 @@ team_changes as (
     -- Only versions that change the team start a new stretch.
     select *
     from with_previous
-    where with_previous.version_number = 1
-        or coalesce(with_previous.team_id, '') <> coalesce(with_previous.previous_team_id, '')
+    where version_number = 1
+        or coalesce(team_id, '') <> coalesce(previous_team_id, '')
 
 ),
 

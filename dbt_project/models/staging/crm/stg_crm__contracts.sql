@@ -33,7 +33,7 @@ renamed as (
         "LastModifiedDate" as last_modified_at,
         "SystemModstamp" as modified_at
     from latest
-    where not coalesce(latest."IsDeleted", false)
+    where not coalesce("IsDeleted", false)
 
 )
 

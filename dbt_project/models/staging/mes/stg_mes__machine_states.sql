@@ -25,7 +25,7 @@ latest as (
             ) as _version_rank
         from source
     ) as versions
-    where versions._version_rank = 1
+    where _version_rank = 1
 
 ),
 
