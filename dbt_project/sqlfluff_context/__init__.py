@@ -52,3 +52,23 @@ class _Adapter:
 
 
 adapter = _Adapter()
+
+
+class _Dbt:
+    """dbt's own cross-database macros (`dbt.type_string()` …) the SQL calls, with the
+    types dbt-duckdb gives them."""
+
+    @staticmethod
+    def type_string() -> str:
+        return "varchar"
+
+    @staticmethod
+    def type_int() -> str:
+        return "integer"
+
+    @staticmethod
+    def type_bigint() -> str:
+        return "bigint"
+
+
+dbt = _Dbt()
