@@ -51,7 +51,7 @@ resolved as (
     select
         latest.data_through_at,
         {% if as_of_date -%}
-        cast('{{ as_of_date }}' as date) as as_of_date
+            cast('{{ as_of_date }}' as date) as as_of_date
         {%- else -%}
         coalesce({{ to_plant_date('latest.data_through_at') }}, current_date) as as_of_date
         {%- endif %}

@@ -71,22 +71,41 @@ summed as (
 
 unpivoted as (
 
-    select kpi_date, scope_type, scope_id, 'availability' as kpi_code,
-        run_minutes as numerator, planned_busy_minutes as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'availability' as kpi_code,
+        run_minutes as numerator,
+        planned_busy_minutes as denominator
     from summed
     union all
-    select kpi_date, scope_type, scope_id, 'performance' as kpi_code,
-        ideal_minutes as numerator, run_minutes as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'performance' as kpi_code,
+        ideal_minutes as numerator,
+        run_minutes as denominator
     from summed
     union all
-    select kpi_date, scope_type, scope_id, 'quality_rate' as kpi_code,
-        good_qty as numerator, produced_qty as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'quality_rate' as kpi_code,
+        good_qty as numerator,
+        produced_qty as denominator
     from summed
     union all
     -- OEE's numerator is "fully productive time" (good units at ideal cycle time) and its
     -- denominator the planned busy time: ideal x quality / planned busy. A day planned busy
     -- that produced nothing had no productive time: 0, not a missing row.
-    select kpi_date, scope_type, scope_id, 'oee' as kpi_code,
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'oee' as kpi_code,
         coalesce(ideal_minutes * {{ safe_divide('good_qty', 'produced_qty') }}, 0)
             as numerator,
         planned_busy_minutes as denominator

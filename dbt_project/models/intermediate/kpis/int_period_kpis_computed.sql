@@ -11,13 +11,34 @@ with
 
 additive_days as (
 
-    select kpi_date, scope_type, scope_id, kpi_code, numerator, denominator, source_model
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        kpi_code,
+        numerator,
+        denominator,
+        source_model
     from {{ ref('int_delivery_kpis_computed') }}
     union all
-    select kpi_date, scope_type, scope_id, kpi_code, numerator, denominator, source_model
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        kpi_code,
+        numerator,
+        denominator,
+        source_model
     from {{ ref('int_team_quality_kpis_computed') }}
     union all
-    select kpi_date, scope_type, scope_id, kpi_code, numerator, denominator, source_model
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        kpi_code,
+        numerator,
+        denominator,
+        source_model
     from {{ ref('int_oee_kpis_computed') }}
     where kpi_code in ('availability', 'performance', 'quality_rate')
 
@@ -61,11 +82,15 @@ days as (
 -- Each plant date once per period type, with the start of its week and its month.
 days_in_periods as (
 
-    select 'week' as period_type, {{ iso_week_start('days.kpi_date') }} as period_start,
+    select
+        'week' as period_type,
+        {{ iso_week_start('days.kpi_date') }} as period_start,
         days.kpi_date
     from days
     union all
-    select 'month' as period_type, {{ month_start('days.kpi_date') }} as period_start,
+    select
+        'month' as period_type,
+        {{ month_start('days.kpi_date') }} as period_start,
         days.kpi_date
     from days
 
@@ -212,8 +237,9 @@ signal_bounds as (
 
 signal_days as (
 
-    select {{ dates_between('signal_bounds.first_date', 'signal_bounds.last_date') }}
-        as kpi_date
+    select
+        {{ dates_between('signal_bounds.first_date', 'signal_bounds.last_date') }}
+            as kpi_date
     from signal_bounds
     where signal_bounds.first_date is not null
 
@@ -221,11 +247,15 @@ signal_days as (
 
 signal_periods as (
 
-    select 'week' as period_type, {{ iso_week_start('signal_days.kpi_date') }} as period_start,
+    select
+        'week' as period_type,
+        {{ iso_week_start('signal_days.kpi_date') }} as period_start,
         signal_days.kpi_date as period_end
     from signal_days
     union all
-    select 'month' as period_type, {{ month_start('signal_days.kpi_date') }} as period_start,
+    select
+        'month' as period_type,
+        {{ month_start('signal_days.kpi_date') }} as period_start,
         signal_days.kpi_date as period_end
     from signal_days
 

@@ -74,20 +74,40 @@ summed as (
 
 unpivoted as (
 
-    select kpi_date, scope_type, scope_id, 'first_pass_yield' as kpi_code,
-        first_passed_qty as numerator, first_inspected_qty as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'first_pass_yield' as kpi_code,
+        first_passed_qty as numerator,
+        first_inspected_qty as denominator
     from summed
     union all
-    select kpi_date, scope_type, scope_id, 'rework_rate' as kpi_code,
-        reworked_qty as numerator, produced_qty as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'rework_rate' as kpi_code,
+        reworked_qty as numerator,
+        produced_qty as denominator
     from summed
     union all
-    select kpi_date, scope_type, scope_id, 'downtime_rate' as kpi_code,
-        unplanned_downtime_minutes as numerator, planned_production_minutes as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'downtime_rate' as kpi_code,
+        unplanned_downtime_minutes as numerator,
+        planned_production_minutes as denominator
     from summed
     union all
-    select kpi_date, scope_type, scope_id, 'output_per_head' as kpi_code,
-        standard_hours_earned as numerator, attended_hours as denominator
+    select
+        kpi_date,
+        scope_type,
+        scope_id,
+        'output_per_head' as kpi_code,
+        standard_hours_earned as numerator,
+        attended_hours as denominator
     from summed
 
 ),

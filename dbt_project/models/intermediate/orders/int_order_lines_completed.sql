@@ -91,7 +91,7 @@ final as (
         coalesce(line_totals.net_invoiced_qty, 0) >= order_lines.ordered_qty
             as is_invoiced_complete,
         coalesce(line_totals.signed_qty, 0) >= order_lines.ordered_qty
-            and coalesce(line_totals.net_invoiced_qty, 0) >= order_lines.ordered_qty
+        and coalesce(line_totals.net_invoiced_qty, 0) >= order_lines.ordered_qty
             as is_complete,
         line_totals.signed_completed_at,
         line_totals.shipped_completed_at,

@@ -50,11 +50,11 @@ change_summary as (
             as first_committed_date,
         max(changes_ranked.new_promised_date) filter (
             where changes_ranked.requested_by = 'customer'
-                and changes_ranked.latest_rank_by_requester = 1
+            and changes_ranked.latest_rank_by_requester = 1
         ) as customer_promised_date,
         max(changes_ranked.changed_at) filter (
             where changes_ranked.requested_by = 'customer'
-                and changes_ranked.latest_rank_by_requester = 1
+            and changes_ranked.latest_rank_by_requester = 1
         ) as last_customer_change_at,
         count(*) filter (where changes_ranked.requested_by = 'customer')
             as customer_change_count,

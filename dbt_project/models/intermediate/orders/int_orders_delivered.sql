@@ -6,8 +6,7 @@ with
 
 orders as (
 
-    select
-        order_id
+    select order_id
     from {{ ref('stg_erp__sale_orders') }}
 
 ),
@@ -168,7 +167,7 @@ final as (
             as net_invoiced_gross_amount_cny,
         coalesce(order_invoicing.credit_note_count, 0) as credit_note_count,
         order_totals.active_line_count > 0
-            and order_totals.complete_line_count = order_totals.active_line_count
+        and order_totals.complete_line_count = order_totals.active_line_count
             as is_delivered,
         case
             when order_totals.active_line_count > 0

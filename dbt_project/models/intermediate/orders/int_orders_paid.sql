@@ -48,7 +48,7 @@ paid_in_full as (
         on receipts_accumulated.order_id = orders_delivered.order_id
     where orders_delivered.net_invoiced_gross_amount_cny > 0
         and receipts_accumulated.received_amount_cny_to_date
-            >= orders_delivered.net_invoiced_gross_amount_cny - {{ var('money_tolerance_cny') }}
+        >= orders_delivered.net_invoiced_gross_amount_cny - {{ var('money_tolerance_cny') }}
     group by receipts_accumulated.order_id
 
 ),

@@ -148,8 +148,10 @@ final as (
         segments.segment_start_at = segments.state_started_at as is_state_start,
         segments.segment_start_at,
         segments.segment_end_at,
-        cast({{ minutes_between('segments.segment_start_at', 'segments.segment_end_at') }}
-            as double) as segment_minutes
+        cast(
+            {{ minutes_between('segments.segment_start_at', 'segments.segment_end_at') }}
+            as double
+        ) as segment_minutes
     from segments
     where segments.segment_end_at > segments.segment_start_at
 

@@ -48,7 +48,8 @@ shift_minutes as (
         shifts.planned_break_minutes,
         {{ hhmm_to_minutes('shifts.start_time') }} as start_minute,
         case
-            when {{ hhmm_to_minutes('shifts.end_time') }}
+            when
+                {{ hhmm_to_minutes('shifts.end_time') }}
                 <= {{ hhmm_to_minutes('shifts.start_time') }}
                 then {{ hhmm_to_minutes('shifts.end_time') }} + 1440
             else {{ hhmm_to_minutes('shifts.end_time') }}

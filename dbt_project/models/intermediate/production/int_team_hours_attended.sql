@@ -60,7 +60,7 @@ attendance as (
     where clock_in_at is not null
         and clock_out_at > clock_in_at
         and coalesce(attended_hours, 0) > 0
-        {% if is_incremental() -%}
+    {% if is_incremental() -%}
         and clock_out_at > (select min(hours_to_recompute.hour_at) from hours_to_recompute)
         and clock_in_at < (
             select {{ add_hours('max(hours_to_recompute.hour_at)', 1) }}
@@ -141,8 +141,10 @@ final as (
         -- Rounded: a float sum's last digits depend on the order rows arrive in.
         round(cast(sum(attended_hours) as double), 6) as attended_hours,
         -- The newest staging stamp this build had consumed: where the next build starts.
-        (select max(staged._staged_at)
-            from {{ ref('stg_hr__attendance') }} as staged) as _staged_through_at
+        (
+            select max(staged._staged_at)
+            from {{ ref('stg_hr__attendance') }} as staged
+        ) as _staged_through_at
     from pieces
     group by team_id, hour_at
     {{ recomputed_hours_marked(

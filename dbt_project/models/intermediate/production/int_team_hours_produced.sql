@@ -100,8 +100,10 @@ final as (
         sum(good_qty) as good_qty,
         cast(sum(standard_hours_earned) as double) as standard_hours_earned,
         -- The newest staging stamp this build had consumed: where the next build starts.
-        (select max(staged._staged_at)
-            from {{ ref('stg_mes__production_counts') }} as staged) as _staged_through_at
+        (
+            select max(staged._staged_at)
+            from {{ ref('stg_mes__production_counts') }} as staged
+        ) as _staged_through_at
     from counts_with_standards
     group by team_id, hour_at
     {{ recomputed_hours_marked(

@@ -77,7 +77,7 @@ per_hour as (
         count(*) filter (where line_measures.measure_type = 'voc') as voc_readings,
         count(*) filter (
             where line_measures.measure_type = 'voc'
-                and line_measures.measured_value > line_measures.upper_limit
+            and line_measures.measured_value > line_measures.upper_limit
         ) as voc_over_limit_count
     from line_measures
     group by line_measures.line_id, {{ plant_hour_start('line_measures.measured_at') }}
@@ -120,11 +120,13 @@ final as (
         voc_over_limit_threshold,
         -- At or above the line's (red) threshold is a breach (docs/sources/excel.md).
         coalesce(weld_strength_cv >= weld_strength_cv_threshold, false)
-            or (voc_readings > 0 and voc_over_limit_count >= voc_over_limit_threshold)
+        or (voc_readings > 0 and voc_over_limit_count >= voc_over_limit_threshold)
             as is_threshold_breached,
         -- The newest staging stamp this build had consumed: where the next build starts.
-        (select max(staged._staged_at)
-            from {{ ref('stg_qms__line_measures') }} as staged) as _staged_through_at
+        (
+            select max(staged._staged_at)
+            from {{ ref('stg_qms__line_measures') }} as staged
+        ) as _staged_through_at
     from with_thresholds
     {{ recomputed_hours_marked(
         'hours_to_recompute',

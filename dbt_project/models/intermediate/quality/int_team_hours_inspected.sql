@@ -152,13 +152,19 @@ final as (
         sum(first_passed_qty) as first_passed_qty,
         sum(reworked_qty) as reworked_qty,
         -- What this build had consumed: where the next build starts.
-        (select max(staged._staged_at)
-            from {{ ref('stg_qms__inspections') }} as staged) as _staged_through_at,
+        (
+            select max(staged._staged_at)
+            from {{ ref('stg_qms__inspections') }} as staged
+        ) as _staged_through_at,
         greatest(
-            (select max(defects_seen._extracted_at)
-                from {{ ref('stg_qms__defects') }} as defects_seen),
-            (select max(rework_seen._extracted_at)
-                from {{ ref('stg_qms__rework_orders') }} as rework_seen)
+            (
+                select max(defects_seen._extracted_at)
+                from {{ ref('stg_qms__defects') }} as defects_seen
+            ),
+            (
+                select max(rework_seen._extracted_at)
+                from {{ ref('stg_qms__rework_orders') }} as rework_seen
+            )
         ) as _extracted_through_at
     from unioned
     group by team_id, hour_at

@@ -44,12 +44,12 @@ workflows as (
         coalesce(
             lower(workflow_requests.creator_name) in (
                 {%- for name in var('auto_trigger_creators', ['perfchain']) %}
-                '{{ name | lower }}'{% if not loop.last %}, {% endif %}
+                    '{{ name | lower }}'{% if not loop.last %}, {% endif %}
                 {%- endfor %}
             )
             or lower(workflow_requests.creator_oa_user_id) in (
                 {%- for name in var('auto_trigger_creators', ['perfchain']) %}
-                '{{ name | lower }}'{% if not loop.last %}, {% endif %}
+                    '{{ name | lower }}'{% if not loop.last %}, {% endif %}
                 {%- endfor %}
             ),
             false

@@ -19,7 +19,7 @@ accounts as (
         customer_grade,
         is_key_account,
         row_number() over (
-            partition by customer_id order by modified_at desc, account_id
+            partition by customer_id order by modified_at desc, account_id asc
         ) as account_rank
     from {{ ref('stg_crm__accounts') }}
     where customer_id is not null

@@ -25,26 +25,55 @@ orders as (
 
 views as (
 
-    select order_id, promised_date, 'anchor' as view_code, 0 as view_order,
-        is_delivered as is_complete, is_on_time from orders
+    select
+        order_id,
+        promised_date,
+        'anchor' as view_code,
+        0 as view_order,
+        is_delivered as is_complete,
+        is_on_time
+    from orders
     union all
-    select order_id, promised_date, 'sales' as view_code, 1 as view_order,
-        is_sales_complete as is_complete, is_sales_on_time as is_on_time from orders
+    select
+        order_id,
+        promised_date,
+        'sales' as view_code,
+        1 as view_order,
+        is_sales_complete as is_complete,
+        is_sales_on_time as is_on_time
+    from orders
     union all
-    select order_id, promised_date, 'logistics' as view_code, 2 as view_order,
-        is_logistics_complete as is_complete, is_logistics_on_time as is_on_time from orders
+    select
+        order_id,
+        promised_date,
+        'logistics' as view_code,
+        2 as view_order,
+        is_logistics_complete as is_complete,
+        is_logistics_on_time as is_on_time
+    from orders
     union all
-    select order_id, promised_date, 'finance' as view_code, 3 as view_order,
-        is_finance_complete as is_complete, is_finance_on_time as is_on_time from orders
+    select
+        order_id,
+        promised_date,
+        'finance' as view_code,
+        3 as view_order,
+        is_finance_complete as is_complete,
+        is_finance_on_time as is_on_time
+    from orders
 
 ),
 
 periods as (
 
-    select 'day' as period_type, views.promised_date as period_start, views.*
+    select
+        'day' as period_type,
+        views.promised_date as period_start,
+        views.*
     from views
     union all
-    select 'month' as period_type, {{ month_start('views.promised_date') }} as period_start,
+    select
+        'month' as period_type,
+        {{ month_start('views.promised_date') }} as period_start,
         views.*
     from views
 

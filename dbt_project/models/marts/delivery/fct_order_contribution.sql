@@ -69,7 +69,7 @@ order_stages_exact as (
             as rounded_stage_points,
         row_number() over (
             partition by orders.order_id
-            order by stage_weights.weight desc, stage_weights.stage_order
+            order by stage_weights.weight desc, stage_weights.stage_order asc
         ) as stage_size_rank
     from orders
     cross join stage_weights
@@ -86,8 +86,8 @@ order_stages as (
         + case
             when order_stages_exact.stage_size_rank = 1
                 then order_stages_exact.points_pool - sum(
-                    order_stages_exact.rounded_stage_points
-                ) over (partition by order_stages_exact.order_id)
+                        order_stages_exact.rounded_stage_points
+                    ) over (partition by order_stages_exact.order_id)
             else 0
         end as stage_points
     from order_stages_exact
@@ -145,7 +145,7 @@ rounded as (
             as rounded_points,
         row_number() over (
             partition by allocated.order_id, allocated.stage
-            order by allocated.share_of_stage desc, allocated.employee_id
+            order by allocated.share_of_stage desc, allocated.employee_id asc
         ) as share_rank
     from allocated
 
@@ -179,8 +179,8 @@ final as (
             + case
                 when rounded.share_rank = 1
                     then rounded.stage_points - sum(rounded.rounded_points) over (
-                        partition by rounded.order_id, rounded.stage
-                    )
+                            partition by rounded.order_id, rounded.stage
+                        )
                 else 0
             end
             as decimal(18, 4)

@@ -104,8 +104,8 @@ classified as (
         joined.*,
         joined.is_delivered and joined.delivered_date <= joined.promised_date as is_on_time,
         not joined.is_delivered
-            and not joined.is_cancelled
-            and joined.promised_date <= joined.as_of_date as is_past_due
+        and not joined.is_cancelled
+        and joined.promised_date <= joined.as_of_date as is_past_due
     from joined
 
 ),
@@ -159,9 +159,9 @@ final as (
         case
             when is_delivered
                 then cast(
-                    round(net_amount_cny / 1000.0 * {{ var('points_multiplier', 1) }}, 4)
-                    as decimal(18, 4)
-                )
+                        round(net_amount_cny / 1000.0 * {{ var('points_multiplier', 1) }}, 4)
+                        as decimal(18, 4)
+                    )
         end as points_pool,
         sales_completed_at,
         shipped_at,

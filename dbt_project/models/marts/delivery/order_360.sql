@@ -195,7 +195,8 @@ shipment_summary as (
         shipments.order_id,
         count(*) as shipment_count,
         min(shipments.shipped_at) as first_shipped_at,
-        string_agg(distinct shipments.carrier_name, ', ' order by shipments.carrier_name) as carriers
+        string_agg(distinct shipments.carrier_name, ', ' order by shipments.carrier_name)
+            as carriers
     from shipments
     group by shipments.order_id
 
@@ -251,7 +252,7 @@ contribution_summary as (
         sum(contributions.points) filter (where contributions.employee_id is null)
             as unattributed_points,
         string_agg(contributions.stage, ', ' order by contributions.stage)
-            filter (where contributions.employee_id is null) as unattributed_stages
+        filter (where contributions.employee_id is null) as unattributed_stages
     from contributions
     group by contributions.order_id
 

@@ -44,13 +44,25 @@ line_hours as (
 
 team_hours as (
 
-    select team_id, hour_at from produced
+    select
+        team_id,
+        hour_at
+    from produced
     union
-    select team_id, hour_at from inspected
+    select
+        team_id,
+        hour_at
+    from inspected
     union
-    select team_id, hour_at from attended
+    select
+        team_id,
+        hour_at
+    from attended
     union
-    select team_id, hour_at from operated
+    select
+        team_id,
+        hour_at
+    from operated
 
 ),
 

@@ -19,12 +19,12 @@ renamed as (
 
     select
         {{ concat_key(['"Id"', timestamp_key('"SystemModstamp"')], '@') }} as account_version_id,
-        "Id" as account_id,
-        "AccountNumber" as customer_id,
-        "Grade__c" as customer_grade,
-        "Is_Key_Account__c" as is_key_account,
-        coalesce("IsDeleted", false) as is_deleted,
-        "SystemModstamp" as valid_from_at
+        Id as account_id,
+        AccountNumber as customer_id,
+        Grade__c as customer_grade,
+        Is_Key_Account__c as is_key_account,
+        coalesce(IsDeleted, false) as is_deleted,
+        SystemModstamp as valid_from_at
     from versions
 
 )

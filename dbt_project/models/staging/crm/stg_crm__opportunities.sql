@@ -15,21 +15,21 @@ latest as (
 renamed as (
 
     select
-        "Id" as opportunity_id,
-        "Name" as opportunity_name,
-        "AccountId" as account_id,
-        "OwnerId" as owner_user_id,
-        "StageName" as stage_name,
-        "IsClosed" as is_closed,
-        "IsWon" as is_won,
-        "CloseDate" as close_date,
-        "Amount" as amount_cny,
-        "Is_Urgent__c" as is_urgent,
-        "CreatedDate" as created_at,
-        "LastModifiedDate" as last_modified_at,
-        "SystemModstamp" as modified_at
+        Id as opportunity_id,
+        Name as opportunity_name,
+        AccountId as account_id,
+        OwnerId as owner_user_id,
+        StageName as stage_name,
+        IsClosed as is_closed,
+        IsWon as is_won,
+        CloseDate as close_date,
+        Amount as amount_cny,
+        Is_Urgent__c as is_urgent,
+        CreatedDate as created_at,
+        LastModifiedDate as last_modified_at,
+        SystemModstamp as modified_at
     from latest
-    where not coalesce("IsDeleted", false)
+    where not coalesce(IsDeleted, false)
 
 )
 

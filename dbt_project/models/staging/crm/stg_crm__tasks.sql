@@ -15,18 +15,18 @@ latest as (
 renamed as (
 
     select
-        "Id" as task_id,
-        "WhatId" as related_record_id,
-        "OwnerId" as owner_user_id,
-        "Subject" as subject,
-        "Status" as task_status,
-        "ActivityDate" as activity_date,
-        "CompletedDateTime" as completed_at,
-        "CreatedDate" as created_at,
-        "LastModifiedDate" as last_modified_at,
-        "SystemModstamp" as modified_at
+        Id as task_id,
+        WhatId as related_record_id,
+        OwnerId as owner_user_id,
+        Subject as subject,
+        Status as task_status,
+        ActivityDate as activity_date,
+        CompletedDateTime as completed_at,
+        CreatedDate as created_at,
+        LastModifiedDate as last_modified_at,
+        SystemModstamp as modified_at
     from latest
-    where not coalesce("IsDeleted", false)
+    where not coalesce(IsDeleted, false)
 
 )
 

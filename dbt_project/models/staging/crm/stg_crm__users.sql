@@ -15,17 +15,17 @@ latest as (
 renamed as (
 
     select
-        "Id" as crm_user_id,
-        "Name" as user_name,
-        "Username" as username,
-        "EmployeeNumber" as employee_id,
-        "Department" as department_name,
-        "IsActive" as is_active,
-        "CreatedDate" as created_at,
-        "LastModifiedDate" as last_modified_at,
-        "SystemModstamp" as modified_at
+        Id as crm_user_id,
+        Name as user_name,
+        Username as username,
+        EmployeeNumber as employee_id,
+        Department as department_name,
+        IsActive as is_active,
+        CreatedDate as created_at,
+        LastModifiedDate as last_modified_at,
+        SystemModstamp as modified_at
     from latest
-    where not coalesce("IsDeleted", false)
+    where not coalesce(IsDeleted, false)
 
 )
 

@@ -18,7 +18,7 @@ renamed as (
         {{ concat_key(['code', 'rowno']) }} as consignment_line_id,
         code as consignment_id,
         rowno as consignment_line_no,
-        "date" as consignment_date,
+        date as consignment_date,
         custcode as customer_id,
         socode as order_id,
         sorowno as order_line_no,

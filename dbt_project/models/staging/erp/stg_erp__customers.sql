@@ -16,7 +16,7 @@ renamed as (
 
     select
         code as customer_id,
-        "name" as customer_name,
+        name as customer_name,
         abbrname as customer_short_name,
         ccuscls as customer_class,
         ccusgrade as customer_grade,

@@ -16,7 +16,7 @@ renamed as (
 
     select
         code as product_id,
-        "name" as product_name,
+        name as product_name,
         name_en as product_name_en,
         specs as specification,
         cinvccode as product_class,

@@ -24,7 +24,7 @@ renamed as (
         personcode as planner_employee_id,
         startdate as start_date,
         duedate as due_date,
-        "state" as production_order_state,
+        state as production_order_state,
         {{ local_to_utc('modifytime') }} as modified_at
     from latest
 

@@ -16,7 +16,7 @@ renamed as (
 
     select
         code as purchase_order_id,
-        "date" as purchase_order_date,
+        date as purchase_order_date,
         vencode as vendor_id,
         venname as vendor_name,
         personcode as buyer_employee_id,
@@ -25,7 +25,7 @@ renamed as (
         quantity as ordered_qty,
         money as net_amount_cny,
         arrivedate as expected_arrival_date,
-        "state" as purchase_order_state,
+        state as purchase_order_state,
         {{ local_to_utc('modifytime') }} as modified_at
     from latest
 

@@ -16,7 +16,7 @@ renamed as (
 
     select
         code as receipt_id,
-        "date" as receipt_date,
+        date as receipt_date,
         custcode as customer_id,
         socode as order_id,
         amount as amount_cny,

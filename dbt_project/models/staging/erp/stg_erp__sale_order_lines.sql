@@ -24,7 +24,7 @@ renamed as (
         taxprice as unit_price_incl_tax_cny,
         money as net_amount_cny,
         tax as tax_cny,
-        "sum" as gross_amount_cny,
+        sum as gross_amount_cny,
         dpredate as current_promised_date,
         closed as is_cancelled,
         {{ local_to_utc('modifytime') }} as modified_at

@@ -16,13 +16,13 @@ renamed as (
 
     select
         code as order_id,
-        "date" as order_date,
+        date as order_date,
         custcode as customer_id,
         cusname as customer_name,
         deptcode as department_id,
         personcode as salesperson_id,
         businesstype as business_type,
-        "state" as order_state,
+        state as order_state,
         dpredatebt as current_promised_date,
         taxrate as tax_rate,
         cmemo as memo,

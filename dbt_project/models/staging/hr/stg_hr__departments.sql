@@ -16,7 +16,7 @@ renamed as (
 
     select
         department_code as department_id,
-        "name" as department_name,
+        name as department_name,
         name_en as department_name_en,
         parent_code as parent_department_id,
         manager_no as manager_employee_id,

@@ -21,8 +21,8 @@ renamed as (
         employee_no as employee_id,
         team_code as team_id,
         department_code as department_id,
-        "position",
-        "status" as employment_status,
+        position,
+        status as employment_status,
         updated_at as valid_from_at
     from versions
 

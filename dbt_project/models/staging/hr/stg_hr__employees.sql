@@ -16,16 +16,16 @@ renamed as (
 
     select
         employee_no as employee_id,
-        "name" as employee_name,
+        name as employee_name,
         name_en as employee_name_en,
         gender,
         department_code as department_id,
         team_code as team_id,
-        "position" as position,
+        position as position,
         manager_no as manager_employee_id,
         hire_date,
         leave_date,
-        "status" as employment_status,
+        status as employment_status,
         oa_user_id,
         sf_user_id as crm_user_id,
         updated_at

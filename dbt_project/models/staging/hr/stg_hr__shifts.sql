@@ -16,7 +16,7 @@ renamed as (
 
     select
         shift_code,
-        "name" as shift_name,
+        name as shift_name,
         name_en as shift_name_en,
         start_time,
         end_time,

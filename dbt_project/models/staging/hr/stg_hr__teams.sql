@@ -16,7 +16,7 @@ renamed as (
 
     select
         team_code as team_id,
-        "name" as team_name,
+        name as team_name,
         name_en as team_name_en,
         department_code as department_id,
         line_code as line_id,

@@ -16,7 +16,7 @@ renamed as (
 
     select
         equipment_id as machine_id,
-        "name" as machine_name,
+        name as machine_name,
         name_en as machine_name_en,
         line_code as line_id,
         work_center,

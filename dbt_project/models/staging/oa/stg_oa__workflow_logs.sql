@@ -15,12 +15,12 @@ latest as (
 renamed as (
 
     select
-        "logId" as log_id,
-        "requestId" as request_id,
-        "nodeName" as node_name,
-        "operatorId" as operator_oa_user_id,
-        "operatorName" as operator_name,
-        "operateType" as operate_type,
+        logId as log_id,
+        requestId as request_id,
+        nodeName as node_name,
+        operatorId as operator_oa_user_id,
+        operatorName as operator_name,
+        operateType as operate_type,
         {{ local_to_utc('"operateTime"') }} as operated_at,
         remark
     from latest

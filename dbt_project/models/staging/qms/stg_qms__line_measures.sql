@@ -25,7 +25,7 @@ renamed as (
         equipment_id as machine_id,
         measured_at,
         measure_type,
-        "value" as measured_value,
+        value as measured_value,
         unit,
         lower_limit,
         upper_limit,

@@ -23,7 +23,7 @@ renamed as (
         shipped_at,
         carrier as carrier_name,
         handled_by as handler_employee_id,
-        "status" as shipment_status,
+        status as shipment_status,
         updated_at
     from latest
 
