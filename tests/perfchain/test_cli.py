@@ -234,9 +234,10 @@ def _one_source(tmp_path, monkeypatch, source: str, body: str) -> None:  # type:
 
 
 @pytest.mark.slow  # a 10 s unreachable budget inside a run
-def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_dead_source_fails_the_run_after_one_budget_in_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """ERP on a closed port, default policy: the first request gives up after the
-    unreachable budget (10 s), the nine other entities without asking again."""
+    unreachable budget (10 s), the nine other entities without asking again. (How long the
+    whole command takes is measured by `make bench-dead-source`, not here.)"""
     _one_source(
         tmp_path, monkeypatch, "erp", f"{{base_url: 'http://127.0.0.1:{_closed_port()}/erp'}}"
     )
@@ -255,12 +256,9 @@ def test_a_dead_source_fails_the_run_within_30_s_in_one_line(tmp_path, monkeypat
     run_log = Path(lines[0].rsplit("Run log: ", 1)[1])
     assert run_log.read_text(encoding="utf-8").count("not tried again in this run") >= 9
 
-    # The time Dagster's run took, from its event log (start-up imports not counted).
     instance = dg.DagsterInstance.from_config(str(tmp_path / "home" / "dagster"))
     (run,) = instance.get_runs()
-    stamps = [entry.timestamp for entry in instance.all_logs(run.run_id)]
     assert run.status == dg.DagsterRunStatus.FAILURE
-    assert max(stamps) - min(stamps) < 30
 
 
 @pytest.mark.slow  # starts a run (Dagster and dbt imports) to see it refused
