@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.as_of import AS_OF_KEY, AsOfResource
 from orchestration.defs.ingest.assets import build_extract_assets
 from orchestration.defs.ingest.resources import build_api_resources, build_warehouse
 from orchestration.defs.ingest.schedules import (
+    build_full_refresh_job,
     build_nightly_job,
     build_nightly_schedule,
-    build_partitions,
 )
 from orchestration.defs.publish.assets import PUBLISH_KEY, build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
@@ -26,23 +27,21 @@ from perfchain.settings import Settings, load_settings, smtp_config
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    partitions = build_partitions(settings)
     api_resources = build_api_resources(settings)
     sources = {key.removesuffix("_api") for key in api_resources}
     assets = build_extract_assets(
         sources,
-        partitions,
         str(settings.landing_dir),
         settings.extract.overlap_minutes,
         settings.extract.landing_retention_days,
         settings.extract.quarantine_retry_days,
     )
     models = build_dbt_assets(
-        partitions,
         settings.plant.code,
         settings.plant.timezone,
         settings.home / "dbt" / "runs",
         settings.logs_dir,
+        history_start=settings.schedule.history_start,
     )
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {
@@ -55,12 +54,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     published = build_publish_asset(
         list(marts.values()),
         keep=settings.warehouse.published_keep,
-        partitions_def=partitions,
         **quality,
     )
     reports = build_reports_asset(
         [PUBLISH_KEY],
-        partitions_def=partitions,
         published_path=str(settings.published_path),
         reports_dir=str(settings.reports_dir),
         drop_folder=str(settings.reports.drop_folder) if settings.reports.drop_folder else None,
@@ -73,9 +70,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[*assets, models, published, reports],
         asset_checks=checks,
-        jobs=[job],
+        jobs=[job, build_full_refresh_job()],
         schedules=[build_nightly_schedule(job, settings)],
         resources={
+            # Unset here: each launch sets the date (default: the plant's yesterday).
+            AS_OF_KEY: AsOfResource(),
             "warehouse": build_warehouse(settings),
             "dbt": build_dbt_resource(str(written_profile(settings))),
             **api_resources,

@@ -119,7 +119,15 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 @click.option(
     "--extract-only", is_flag=True, help="Stop after extraction (no models, gate, publish)."
 )
-def run(run_date, start, end, sources: tuple[str, ...], extract_only: bool) -> None:  # type: ignore[no-untyped-def]
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild the incremental models from raw (the Dagster job full_refresh_job); with "
+    "a range, in the first date's run.",
+)
+def run(  # type: ignore[no-untyped-def]
+    run_date, start, end, sources: tuple[str, ...], extract_only: bool, full_refresh: bool
+) -> None:
     """Run the nightly job for a date or a range of dates."""
     from perfchain.pipeline import parse_dates, print_summary, run_pipeline
     from perfchain.settings import load_settings
@@ -131,7 +139,9 @@ def run(run_date, start, end, sources: tuple[str, ...], extract_only: bool) -> N
         end and end.date(),
         settings.plant.timezone,
     )
-    summary = run_pipeline(settings, dates, sources or None, extract_only=extract_only)
+    summary = run_pipeline(
+        settings, dates, sources or None, extract_only=extract_only, full_refresh=full_refresh
+    )
     print_summary(summary, settings)
 
 

@@ -1,4 +1,4 @@
-"""`perfchain run`: the nightly Dagster job, executed in this process for each date.
+"""`perfchain run`: the nightly Dagster job, executed in this process as of each date.
 
 In-process keeps one writer on the working DuckDB file (SPEC §2) and lets the command
 line show progress and exit non-zero with a readable reason.
@@ -10,15 +10,20 @@ import os
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import dagster as dg
 import duckdb
 from tqdm import tqdm
 
+from orchestration.defs.as_of import (
+    AS_OF_TAG,
+    as_of_run_config,
+    earlier_date_refusal,
+    plant_yesterday,
+)
 from orchestration.storage import write_instance_config
 from perfchain import progress
 from perfchain.errors import ConfigError, PerfchainError
@@ -60,42 +65,34 @@ def date_range(start: date, end: date) -> list[date]:
 
 
 def refuse_earlier_date(settings: Settings, run_date: date) -> None:
-    """Refuse, before anything runs, a date the warehouse has already moved past.
-
-    A build computes its marts from everything the warehouse holds, and raw and the
-    incremental models keep every record changed since: the marts of an earlier date
-    cannot be rebuilt from it, and its build would fail the horizon check
-    (`assert_no_event_after_the_as_of_day`: the as-of day ends after the newest data).
-    The newest date's marts already hold every record of the earlier dates, late ones
-    too."""
+    """Refuse, before anything runs, a date the warehouse has already moved past
+    (orchestration/defs/as_of.py says why; the dbt build refuses it too, for the launches
+    that do not pass through here)."""
     if not settings.warehouse_path.exists():
         return
     try:
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            horizon = con.execute(
-                "select data_through_at, as_of_date from intermediate.int_data_horizons_resolved"
-            ).fetchone()
-    except (duckdb.CatalogException, duckdb.IOException):
-        # No build yet, or the file is open for writing elsewhere: the run itself says so.
+            refusal = earlier_date_refusal(
+                con, run_date, settings.plant.timezone, settings.schedule.history_start
+            )
+    except duckdb.IOException:
+        # The file is open for writing elsewhere: the run itself says so.
         return
-    if horizon is None or horizon[0] is None:
-        return
-    data_through_at, last_as_of = horizon
-    zone = ZoneInfo(settings.plant.timezone)
-    if data_through_at < datetime.combine(run_date + timedelta(days=1), time(), zone):
-        return
-    through = data_through_at.astimezone(zone)
-    raise PerfchainError(
-        f"cannot run {run_date}: the warehouse already holds data through "
-        f"{through:%Y-%m-%d %H:%M} plant time (its last build was as of {last_as_of}), and "
-        f"marts as of an earlier date cannot be rebuilt from it: a build reads everything "
-        f"the warehouse holds, records changed after {run_date} included.\n"
-        f"The marts of {last_as_of} already hold every record of {run_date}, late ones too; "
-        f"to build them again run: perfchain run --date {last_as_of}\n"
-        f"To rebuild the marts as of {run_date} from the sources as they are now, run its "
-        f"dates into an empty home: PERFCHAIN_HOME=<new dir> perfchain run "
-        f"--start {settings.schedule.history_start} --end {run_date}"
-    )
+    if refusal:
+        raise PerfchainError(refusal)
+
+
+def refuse_dates_outside_history(settings: Settings, dates: Sequence[date]) -> None:
+    """A run's date lies between schedule.history_start and the plant's yesterday: a day
+    that has not ended has no complete data, and no source holds any before the start."""
+    first, last = settings.schedule.history_start, plant_yesterday(settings.plant.timezone)
+    for run_date in dates:
+        if not first <= run_date <= last:
+            raise PerfchainError(
+                f"{run_date} is not a plant date the job can run: dates start at {first} "
+                "(schedule.history_start in perfchain.yaml) and end yesterday in the "
+                f"plant's time zone ({last})"
+            )
 
 
 def run_pipeline(
@@ -104,11 +101,17 @@ def run_pipeline(
     sources: Sequence[str] | None = None,
     show_progress: bool = True,
     extract_only: bool = False,
+    full_refresh: bool = False,
 ) -> RunSummary:
+    """Run the nightly job as of each date in turn. `full_refresh`: the first date's run
+    is `full_refresh_job` (the incremental models rebuilt from raw), the others nights."""
     from orchestration.definitions import build_definitions
     from orchestration.defs.warehouse.project import prepare
     from perfchain.checkconfig import secret_problems
 
+    if full_refresh and extract_only:
+        raise PerfchainError("--full-refresh rebuilds the models: it cannot go with --extract-only")
+    refuse_dates_outside_history(settings, dates)
     # A date the warehouse cannot go back to is refused first: no secret makes it runnable.
     if dates and not extract_only:
         # The earliest date decides: a range runs its dates in order, each after the last.
@@ -122,21 +125,16 @@ def run_pipeline(
     # The manifest and the profile the definitions read (loading them writes nothing).
     prepare(settings)
     defs = build_definitions(settings)
-    job = defs.resolve_job_def("nightly_job")
     selection = _selection(defs, sources, extract_only)
     instance = dagster_instance(settings)
     # A killed predecessor's temporary files; kept while another process is publishing.
     remove_stale_temporaries(settings.published_path)
     summary = RunSummary()
     steps = len(selection or defs.resolve_asset_graph().executable_asset_keys)
-    partitions = job.partitions_def
-    for run_date in dates:
-        if partitions is not None and not partitions.has_partition_key(run_date.isoformat()):
-            raise PerfchainError(
-                f"{run_date} is not a plant date the job can run: daily partitions start at "
-                f"{settings.schedule.history_start} (schedule.history_start in perfchain.yaml) "
-                "and end yesterday in the plant's time zone"
-            )
+    for index, run_date in enumerate(dates):
+        job = defs.resolve_job_def(
+            "full_refresh_job" if full_refresh and index == 0 else "nightly_job"
+        )
         bar = tqdm(total=steps, desc=f"run {run_date}", unit="step", disable=not show_progress)
         progress.listen(lambda step, detail, bar=bar: (bar.set_postfix_str(step), bar.update(1)))
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -152,11 +150,14 @@ def run_pipeline(
                 redirect_stderr(log),
             ):
                 result = job.execute_in_process(
-                    partition_key=run_date.isoformat(),
                     instance=instance,
                     asset_selection=selection,
                     raise_on_error=False,
-                    run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                    run_config={
+                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                        **as_of_run_config(run_date),
+                    },
+                    tags={AS_OF_TAG: run_date.isoformat()},
                 )
             if result.success:
                 bar.update(bar.total - bar.n)  # steps that report nothing still finished
@@ -305,6 +306,4 @@ def parse_dates(run_date: date | None, start: date | None, end: date | None, tz:
         return date_range(start, end)
     if run_date:
         return [run_date]
-    from zoneinfo import ZoneInfo
-
-    return [datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)]
+    return [plant_yesterday(tz)]

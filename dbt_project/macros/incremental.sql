@@ -103,7 +103,7 @@
     in the Dagster UI materialize the asset {{ key }} with the run config
     {ops: {warehouse_models: {config: {full_refresh: true}}}}, or run
     DAGSTER_HOME=$PERFCHAIN_HOME/dagster dagster asset materialize -m orchestration.definitions
-    --select {{ key }} --partition <the last plant date run>
+    --select {{ key }}
     --config-json '{"ops": {"warehouse_models": {"config": {"full_refresh": true}}}}'
 {%- endmacro %}
 

@@ -17,8 +17,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.as_of import AsOfResource
 from orchestration.defs.ingest.resources import build_warehouse
-from orchestration.defs.ingest.schedules import build_partitions
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import write_profile
 from perfchain.pipeline import _failure
@@ -43,18 +43,18 @@ def settings(warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def _build(settings: Settings) -> dg.ExecuteInProcessResult:
     models = build_dbt_assets(
-        build_partitions(settings),
         settings.plant.code,
         settings.plant.timezone,
         settings.home / "dbt" / "runs",
+        history_start=settings.schedule.history_start,
     )
     return dg.materialize(
         [models],
-        partition_key=DAY.isoformat(),
         selection=[ORDER_LINES, INVOICES],
         resources={
             "dbt": build_dbt_resource(str(write_profile(settings))),
             "warehouse": build_warehouse(settings),
+            "as_of": AsOfResource(as_of_date=DAY.isoformat()),
         },
         raise_on_error=False,
     )

@@ -1,5 +1,7 @@
-"""The dbt asset in a real Dagster run: the partition's date becomes the KPIs' as-of date,
-the nightly build runs the data tests and leaves dbt unit tests to `make test`, and the next
+"""The dbt asset in real launches of the definitions' jobs: the as-of date of a launch's
+run config becomes the KPIs' as-of date, an earlier date than the warehouse's last build is
+refused before dbt starts, `full_refresh_job` rebuilds the incremental models from raw, the
+nightly build runs the data tests and leaves dbt unit tests to `make test`, and the next
 night's build starts from the installation's partial parse, re-parsing only what changed.
 """
 
@@ -8,23 +10,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.ingest.resources import build_warehouse
-from orchestration.defs.ingest.schedules import build_partitions
-from orchestration.defs.warehouse.assets import (
-    KEEP_RUNS,
-    PARTIAL_PARSE,
-    _run_target,
-    build_dbt_assets,
-    build_dbt_resource,
-)
+from extractors.credentials import SECRET_KEYS, env_name
+from orchestration.definitions import build_definitions
+from orchestration.defs.as_of import as_of_run_config
+from orchestration.defs.warehouse.assets import KEEP_RUNS, PARTIAL_PARSE, _run_target
 from orchestration.defs.warehouse.project import write_profile
+from perfchain.errors import PerfchainError
+from perfchain.pipeline import _failure, refuse_earlier_date
 from perfchain.settings import Settings, load_settings
 from tests.warehouse.conftest import Warehouse
 
@@ -33,6 +32,7 @@ pytestmark = pytest.mark.slow  # runs the dbt asset
 # The demo factory of the tests runs through 2026-02-14 (tests/conftest.py).
 FIRST, SECOND = date(2026, 2, 14), date(2026, 2, 15)
 HORIZON = dg.AssetKey(["intermediate", "int_data_horizons_resolved"])
+INSPECTIONS = dg.AssetKey(["staging", "stg_qms__inspections"])  # an incremental model
 
 
 @pytest.fixture
@@ -40,29 +40,36 @@ def settings(warehouse: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("PERFCHAIN_HOME", str(home))
+    for source, keys in SECRET_KEYS.items():  # the extract assets' resources, not used here
+        for key in keys:
+            monkeypatch.setenv(env_name(source, key), "placeholder")
     settings = load_settings()
     shutil.copy(warehouse.path, settings.warehouse_path)
+    write_profile(settings)
     return settings
 
 
-def _build(settings: Settings, day: date, selection: list[dg.AssetKey] | None = None) -> Path:
-    models = build_dbt_assets(
-        build_partitions(settings),
-        settings.plant.code,
-        settings.plant.timezone,
-        settings.home / "dbt" / "runs",
-    )
-    result = dg.materialize(
-        [models],
-        partition_key=day.isoformat(),
-        selection=selection,
-        resources={
-            "dbt": build_dbt_resource(str(write_profile(settings))),
-            "warehouse": build_warehouse(settings),
-        },
+def _launch(
+    settings: Settings, job: str, day: date, selection: list[dg.AssetKey] | None = None
+) -> dg.ExecuteInProcessResult:
+    """A launch of `job` of the definitions as of `day`, as the launchpad, the schedule and
+    `perfchain run` make one (the warehouse's assets only: `selection`, or every model)."""
+    defs = build_definitions(settings)
+    models = [
+        key
+        for key in defs.resolve_asset_graph().executable_asset_keys
+        if key.path[0] in ("staging", "intermediate", "marts")
+    ]
+    return defs.resolve_job_def(job).execute_in_process(
+        run_config=as_of_run_config(day),
+        asset_selection=selection or models,
         raise_on_error=False,
     )
-    assert result.success
+
+
+def _build(settings: Settings, day: date, selection: list[dg.AssetKey] | None = None) -> Path:
+    result = _launch(settings, "nightly_job", day, selection)
+    assert result.success, _failure(result, Path("run.log"))
     [target] = [p for p in (settings.home / "dbt" / "runs").iterdir() if day.isoformat() in p.name]
     return target
 
@@ -105,6 +112,60 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     assert [c["file_id"] for c in changed] == [
         "perfchain://models/intermediate/config/int_data_horizons_resolved.sql"
     ]
+
+
+def test_an_earlier_as_of_date_is_refused_before_dbt_starts(settings: Settings) -> None:
+    """The demo warehouse was last built as of 2026-02-14: a launch as of 02-13 (from the
+    UI or the schedule, which do not pass through `perfchain run`) fails with the message
+    `perfchain run` gives, and dbt never starts: no run folder, the marts as they were."""
+    before = FIRST - timedelta(days=1)
+    result = _launch(settings, "nightly_job", before, [HORIZON])
+    assert not result.success
+    with pytest.raises(PerfchainError) as refused:
+        refuse_earlier_date(settings, before)
+    shown = _failure(result, Path("run.log")).removesuffix(". Run log: run.log")
+    assert shown == f"warehouse_models: {refused.value}"
+    assert shown.startswith(
+        "warehouse_models: cannot run 2026-02-13: the warehouse already holds data through "
+    )
+    assert "to build them again run: perfchain run --date 2026-02-14" in shown
+    assert not (settings.home / "dbt" / "runs").exists()
+    assert _as_of(settings) == FIRST
+
+
+def test_the_full_refresh_job_rebuilds_an_incremental_model_from_raw(
+    settings: Settings,
+) -> None:
+    """A row deleted from an incremental model's table does not come back at a night's
+    build (it takes in only the raw batches it has not seen), and comes back when
+    `full_refresh_job` rebuilds the model from raw."""
+
+    def rows() -> tuple[int, int]:
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            count, has_lost = con.execute(
+                "select count(*), count(*) filter (where inspection_id = ?) "
+                "from staging.stg_qms__inspections",
+                [lost],
+            ).fetchone()
+        return count, has_lost
+
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        (lost,) = con.execute(
+            "select min(inspection_id) from staging.stg_qms__inspections"
+        ).fetchone()
+        (total,) = con.execute("select count(*) from staging.stg_qms__inspections").fetchone()
+        (raw_records,) = con.execute(
+            "select count(distinct inspection_id) from raw.qms__inspections"
+        ).fetchone()
+        con.execute("delete from staging.stg_qms__inspections where inspection_id = ?", [lost])
+    assert total == raw_records > 1000  # one row per record extracted
+
+    assert _launch(settings, "nightly_job", FIRST, [INSPECTIONS]).success
+    assert rows() == (total - 1, 0)
+
+    refresh = _launch(settings, "full_refresh_job", FIRST, [INSPECTIONS])
+    assert refresh.success, _failure(refresh, Path("run.log"))
+    assert rows() == (total, 1)
 
 
 def test_run_folders_are_seeded_with_the_last_parse_and_pruned(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ loading them writes nothing: `perfchain prepare` parses dbt and writes the profi
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -78,8 +79,6 @@ def test_definitions_hold_jobs_schedule_and_one_asset_per_entity(
     prepare(load_settings())
     defs = build_definitions(load_settings())
     defs.validate_loadable(defs)
-    job = defs.resolve_job_def("nightly_job")
-    assert job.partitions_def is not None
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Shanghai"
@@ -103,3 +102,47 @@ def test_definitions_hold_jobs_schedule_and_one_asset_per_entity(
     # A quality_gate check on every mart that has a suite (the contract names them).
     gated = {key.asset_key.path[-1] for key in graph.asset_check_keys if key.name == "quality_gate"}
     assert gated == set(SUITES)
+
+
+def test_the_jobs_are_as_of_a_date_in_their_run_config_and_the_schedule_gives_the_plant_day(
+    placeholder_env: None, home: Path
+) -> None:
+    """No partitions: the as-of date is the `as_of` resource's config. The 02:00 tick of
+    2026-02-15 in Shanghai (18:00 UTC on 02-14) asks for the plant's yesterday, 02-14, in a
+    run config the nightly job accepts; `full_refresh_job` is the nightly job with the dbt
+    build's full refresh set by default."""
+    from orchestration.definitions import build_definitions
+
+    prepare(load_settings())
+    defs = build_definitions(load_settings())
+    nightly = defs.resolve_job_def("nightly_job")
+    refresh = defs.resolve_job_def("full_refresh_job")
+    assert nightly.partitions_def is None and refresh.partitions_def is None
+    assert set(refresh.asset_layer.executable_asset_keys) == set(
+        nightly.asset_layer.executable_asset_keys
+    )
+
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    tick = datetime(2026, 2, 14, 18, 0, tzinfo=UTC)
+    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests or []
+    assert request.run_config == {"resources": {"as_of": {"config": {"as_of_date": "2026-02-14"}}}}
+    assert request.run_key == "2026-02-14"
+    assert request.tags["perfchain/as_of_date"] == "2026-02-14"
+    assert dg.validate_run_config(nightly, request.run_config)["resources"]["as_of"] == {
+        "config": {"as_of_date": "2026-02-14"}
+    }
+    # A minute before the plant's midnight (15:59 UTC) it is still the 14th there.
+    with dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 2, 14, 15, 59, tzinfo=UTC)
+    ) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests or []
+    assert request.run_key == date(2026, 2, 13).isoformat()
+
+    # The full refresh is the default of its config, and still lets a launch set the date.
+    resolved = dg.validate_run_config(refresh, request.run_config)
+    assert resolved["ops"]["warehouse_models"]["config"]["full_refresh"] is True
+    assert resolved["resources"]["as_of"]["config"]["as_of_date"] == "2026-02-13"
+    assert dg.validate_run_config(nightly, {})["ops"]["warehouse_models"]["config"] == {
+        "full_refresh": False
+    }

@@ -21,8 +21,8 @@ import pytest
 
 from extractors.excel import ExcelDropClient
 from extractors.excel.schema import KPI_TARGETS
+from orchestration.defs.as_of import AsOfResource
 from orchestration.defs.ingest.resources import build_warehouse
-from orchestration.defs.ingest.schedules import build_partitions
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import write_profile
 from perfchain.pipeline import _failure
@@ -56,19 +56,19 @@ def _build(settings: Settings, model: dg.AssetKey) -> dg.ExecuteInProcessResult:
 
 def _build_many(settings: Settings, models: list[dg.AssetKey]) -> dg.ExecuteInProcessResult:
     assets = build_dbt_assets(
-        build_partitions(settings),
         settings.plant.code,
         settings.plant.timezone,
         settings.home / "dbt" / "runs",
         settings.logs_dir,
+        history_start=settings.schedule.history_start,
     )
     return dg.materialize(
         [assets],
-        partition_key=DAY.isoformat(),
         selection=models,
         resources={
             "dbt": build_dbt_resource(str(write_profile(settings))),
             "warehouse": build_warehouse(settings),
+            "as_of": AsOfResource(as_of_date=DAY.isoformat()),
         },
         raise_on_error=False,
     )
@@ -195,7 +195,7 @@ def test_a_pod_signed_after_the_as_of_day_is_named_by_source_entity_key_and_batc
     message = _failure(result, settings.logs_dir / "run.log").split(". Run log: ")[0]
     assert "dbt test assert_no_event_after_the_as_of_day: 1 failing row(s)" in message
     (line,) = [line.strip() for line in message.splitlines() if "planted-pod" in line]
-    # The as-of day (the partition, plant time UTC+8) ends at 16:00 UTC.
+    # The as-of day (the run's as-of date, plant time UTC+8) ends at 16:00 UTC.
     assert line == (
         f"source wms, entity proofs_of_delivery, key {pod_id}, batch planted-pod: "
         f"event=signed_at, event_at={(signed_at + timedelta(days=3)).astimezone(UTC)}, "

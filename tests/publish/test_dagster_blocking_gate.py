@@ -12,9 +12,10 @@ import duckdb
 import pytest
 
 from expectations.registry import SUITES
+from orchestration.defs.as_of import AsOfResource
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.publish.assets import PUBLISH_KEY, build_publish_asset
-from orchestration.defs.quality.checks import DATA_THROUGH_TAG, build_quality_checks
+from orchestration.defs.quality.checks import build_quality_checks
 from tests.quality.warehouse import DAY, plant
 
 pytestmark = pytest.mark.slow  # runs the Dagster job through the gate
@@ -44,8 +45,10 @@ def _run(home: Path, defects: tuple[str, ...]) -> dg.ExecuteInProcessResult:
             *build_quality_checks(MART_KEYS, **paths),
             build_publish_asset(list(MART_KEYS.values()), **paths),
         ],
-        resources={"warehouse": WarehouseResource(path=str(home / "warehouse.duckdb"))},
-        tags={DATA_THROUGH_TAG: DAY.isoformat()},
+        resources={
+            "warehouse": WarehouseResource(path=str(home / "warehouse.duckdb")),
+            "as_of": AsOfResource(as_of_date=DAY.isoformat()),
+        },
         raise_on_error=False,
     )
 

@@ -20,13 +20,10 @@ import pytest
 from expectations.gate import read_publish_history
 from expectations.registry import SUITES
 from expectations.results import load_gate_result
+from orchestration.defs.as_of import AsOfResource
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.publish.assets import build_publish_asset
-from orchestration.defs.quality.checks import (
-    DATA_THROUGH_TAG,
-    build_quality_checks,
-    quality_run_dir,
-)
+from orchestration.defs.quality.checks import build_quality_checks, quality_run_dir
 from perfchain.publish import open_published, read_publish_log
 from tests.quality.warehouse import DAY, plant
 
@@ -111,8 +108,10 @@ def run_nightly_steps(home: Path, defects: tuple[str, ...] = ()) -> dg.ExecuteIn
             *build_quality_checks(MART_KEYS, **paths),
             build_publish_asset(list(MART_KEYS.values()), **paths),
         ],
-        resources={"warehouse": WarehouseResource(path=str(home / "warehouse.duckdb"))},
-        tags={DATA_THROUGH_TAG: DAY.isoformat()},
+        resources={
+            "warehouse": WarehouseResource(path=str(home / "warehouse.duckdb")),
+            "as_of": AsOfResource(as_of_date=DAY.isoformat()),
+        },
         raise_on_error=False,
     )
 

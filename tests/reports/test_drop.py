@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from openpyxl import load_workbook
 
+from orchestration.defs.as_of import AsOfResource, as_of_run_config
 from orchestration.defs.publish.assets import PUBLISH_KEY
-from orchestration.defs.quality.checks import DATA_THROUGH_TAG
 from orchestration.defs.reports.assets import REPORTS_KEY, build_reports_asset
 from reports.drop import PASSWORD_ENV, SmtpConfig, build_drop
 from reports.labels import label
@@ -123,16 +123,17 @@ def test_dagster_asset_runs_after_publish(published: Path, as_of: date, tmp_path
 
     reports = build_reports_asset(
         [PUBLISH_KEY],
-        partitions_def=None,
         published_path=str(target),
         reports_dir=str(home / "reports"),
         drop_folder=None,
         smtp=None,
     )
     job = dg.define_asset_job("reports_after_publish", selection=[PUBLISH_KEY, REPORTS_KEY])
-    defs = dg.Definitions(assets=[publish_stand_in, reports], jobs=[job])
+    defs = dg.Definitions(
+        assets=[publish_stand_in, reports], jobs=[job], resources={"as_of": AsOfResource()}
+    )
     result = defs.resolve_job_def("reports_after_publish").execute_in_process(
-        tags={DATA_THROUGH_TAG: as_of.isoformat()}
+        run_config=as_of_run_config(as_of)
     )
     assert result.success
     steps = [event.step_key for event in result.all_events if event.is_step_success]

@@ -1,10 +1,12 @@
 """One asset per source entity: `raw/<source>/<entity>`, grouped by source.
 
 The asset is thin: it asks the source resource for a client and hands it to
-extractors._http.runner.extract_entity, which tests call without Dagster.
+extractors._http.runner.extract_entity, which tests call without Dagster. What it reads
+starts at the entity's high-water mark; the run's as-of date (resources.as_of) only ends
+the window, at the end of that plant day.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -18,7 +20,6 @@ from perfchain import progress
 
 def _extract_asset(
     entity: Entity,
-    partitions_def: dg.PartitionsDefinition,
     landing_dir: str,
     overlap_minutes: int,
     retention_days: int,
@@ -29,17 +30,15 @@ def _extract_asset(
     @dg.asset(
         key=["raw", entity.source, entity.name],
         group_name=entity.source,
-        partitions_def=partitions_def,
         pool="duckdb",
-        backfill_policy=dg.BackfillPolicy.multi_run(1),
         kinds={"duckdb", "python"},
         description=f"{entity.doc} Landed to raw.{entity.source}__{entity.name}.",
-        required_resource_keys={"warehouse", resource_key},
+        required_resource_keys={"warehouse", "as_of", resource_key},
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         warehouse = context.resources.warehouse
+        run_date = context.resources.as_of.day(warehouse.plant_tz)
         client = getattr(context.resources, resource_key).client()
-        run_date = date.fromisoformat(context.partition_key) if context.has_partition_key else None
         with warehouse.connect() as con:
             run = extract_entity(
                 client,
@@ -79,7 +78,6 @@ def _extract_asset(
 
 def build_extract_assets(
     sources: set[str],
-    partitions_def: dg.PartitionsDefinition,
     landing_dir: str,
     overlap_minutes: int,
     retention_days: int,
@@ -88,7 +86,6 @@ def build_extract_assets(
     return [
         _extract_asset(
             entity,
-            partitions_def,
             landing_dir,
             overlap_minutes,
             retention_days,

@@ -1,36 +1,61 @@
-"""Daily partitions in the plant time zone, the nightly job and its 02:00 schedule."""
+"""The nightly job, the full-refresh job and the 02:00 schedule that launches the nightly
+job as of the plant's yesterday (orchestration/defs/as_of.py: the date is run config)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import dagster as dg
 
+from orchestration.defs.as_of import AS_OF_TAG, as_of_run_config, plant_yesterday
+from orchestration.defs.warehouse.assets import WAREHOUSE_MODELS, WarehouseBuildConfig
 from perfchain.settings import Settings
 
 
-def build_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
-    return dg.DailyPartitionsDefinition(
-        start_date=settings.schedule.history_start.isoformat(),
-        timezone=settings.plant.timezone,
-    )
-
-
 def build_nightly_job() -> dg.UnresolvedAssetJobDefinition:
-    # Partitioning is inferred from the assets: all share the daily plant partitions.
     return dg.define_asset_job(
         "nightly_job",
         selection=dg.AssetSelection.all(),
-        description="Extract every source for the plant day, then everything downstream.",
+        description="Extract every source through the as-of date (resources.as_of, default "
+        "yesterday in the plant's zone), then build, audit, publish and report as of it.",
+    )
+
+
+def build_full_refresh_job() -> dg.UnresolvedAssetJobDefinition:
+    """The nightly job with the dbt build's `--full-refresh`: the incremental models are
+    rebuilt from raw. Its config is a default the launchpad shows and lets one edit (the
+    as-of date goes beside it); a subset of its assets can be selected as in any job."""
+    return dg.define_asset_job(
+        "full_refresh_job",
+        selection=dg.AssetSelection.all(),
+        config=dg.RunConfig(ops={WAREHOUSE_MODELS: WarehouseBuildConfig(full_refresh=True)}),
+        description="The nightly job with the incremental models rebuilt from raw "
+        "(dbt build --full-refresh), as of resources.as_of (default yesterday).",
     )
 
 
 def build_nightly_schedule(
     job: dg.UnresolvedAssetJobDefinition, settings: Settings
 ) -> dg.ScheduleDefinition:
-    minute, hour = settings.schedule.nightly_cron.split()[:2]
-    return dg.build_schedule_from_partitioned_job(
-        job,
+    plant_tz = settings.plant.timezone
+
+    @dg.schedule(
         name="nightly_schedule",
-        hour_of_day=int(hour),
-        minute_of_hour=int(minute),
-        description="02:00 plant time: runs yesterday's partition.",
+        cron_schedule=settings.schedule.nightly_cron,
+        job=job,
+        execution_timezone=plant_tz,
+        description="02:00 plant time: runs the nightly job as of the plant's yesterday.",
     )
+    def _nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        # The tick's own time, not the clock's: a tick evaluated late still runs the
+        # day before the one it was due on.
+        fired = context.scheduled_execution_time or datetime.now(UTC)
+        day = plant_yesterday(plant_tz, fired)
+        return dg.RunRequest(
+            # One run per date: a tick evaluated twice does not launch it twice.
+            run_key=day.isoformat(),
+            run_config=as_of_run_config(day),
+            tags={AS_OF_TAG: day.isoformat()},
+        )
+
+    return _nightly

@@ -25,19 +25,15 @@ def build_publish_asset(
     logs_dir: str,
     keep: int = 7,
     plant_tz: str = "Asia/Shanghai",
-    partitions_def: dg.PartitionsDefinition | None = None,
 ) -> dg.AssetsDefinition:
-    """`published/perfchain` downstream of the marts in `deps`; needs the `warehouse`
-    resource and the gate result the quality checks wrote for the same run."""
+    """`published/perfchain` downstream of the marts in `deps`; needs the `warehouse` and
+    `as_of` resources and the gate result the quality checks wrote for the same run."""
 
     @dg.asset(
         key=PUBLISH_KEY,
         deps=list(deps),
         group_name="publish",
-        partitions_def=partitions_def,
-        # One run per plant date, like every asset of the nightly job.
-        backfill_policy=dg.BackfillPolicy.multi_run(1) if partitions_def else None,
-        required_resource_keys={"warehouse"},
+        required_resource_keys={"warehouse", "as_of"},
         pool="duckdb",
         kinds={"duckdb"},
         description="The published DuckDB file readers and BI tools open read-only; replaced "

@@ -8,28 +8,22 @@ publish asset above all; failed warnings give WARN and let the run go on.
 """
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date
 from importlib.util import find_spec
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 
 from expectations.contract import CONTRACTS
 
 CHECK_NAME = "quality_gate"
-DATA_THROUGH_TAG = "perfchain/data_through"
 
 
 def run_data_through(
     context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, tz: str
 ) -> date:
-    """The run's plant date: an explicit tag, else the partition, else yesterday."""
-    tags = context.run.tags
-    for tag in (DATA_THROUGH_TAG, "dagster/partition"):
-        if tags.get(tag):
-            return date.fromisoformat(tags[tag][:10])
-    return datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)
+    """The run's plant date: its as-of date (the `as_of` resource, default yesterday)."""
+    return context.resources.as_of.day(tz)
 
 
 def quality_run_dir(quality_dir: str, run_id: str) -> Path:
@@ -50,7 +44,7 @@ def build_quality_checks(
 ) -> list[dg.AssetChecksDefinition]:
     """Checks for the marts named in `mart_asset_keys` (mart name → its asset key).
 
-    Needs the `warehouse` resource (the working DuckDB). Writes the gate result, Data Docs
+    Needs the `warehouse` resource (the working DuckDB) and `as_of`. Writes the gate result, Data Docs
     and summary under `quality_dir/<run id>/`, where the publish asset reads them.
     """
     # Marts without a suite (expectations/<mart>.py) get no check here; their dbt tests
@@ -71,7 +65,7 @@ def build_quality_checks(
     @dg.multi_asset_check(
         specs=specs,
         name=CHECK_NAME,
-        required_resource_keys={"warehouse"},
+        required_resource_keys={"warehouse", "as_of"},
         pool="duckdb",
         description="Audit the marts in the working warehouse before they are published.",
     )

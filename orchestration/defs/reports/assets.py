@@ -21,7 +21,6 @@ REPORTS_KEY = dg.AssetKey(["reports", "drop"])
 def build_reports_asset(
     deps: Sequence[dg.AssetKey],
     *,
-    partitions_def: dg.PartitionsDefinition | None,
     published_path: str,
     reports_dir: str,
     drop_folder: str | None,
@@ -30,16 +29,15 @@ def build_reports_asset(
     periods: Sequence[str] = PERIODS,
     plant_tz: str = "Asia/Shanghai",
 ) -> dg.AssetsDefinition:
-    """`reports/drop` downstream of `deps` (the publish asset); reads only the published
-    file, so it never competes with the working warehouse's writer."""
+    """`reports/drop` downstream of `deps` (the publish asset), for the run's as-of date
+    (the `as_of` resource); reads only the published file, so it never competes with the
+    working warehouse's writer."""
 
     @dg.asset(
         key=REPORTS_KEY,
         deps=list(deps),
         group_name="reports",
-        partitions_def=partitions_def,
-        # One run per plant date, like every asset of the nightly job.
-        backfill_policy=dg.BackfillPolicy.multi_run(1) if partitions_def else None,
+        required_resource_keys={"as_of"},
         kinds={"excel", "pdf"},
         description="Daily, weekly and monthly report drops (Excel workbook with the KPI "
         "health heatmap, PDF management brief) built from the published marts.",

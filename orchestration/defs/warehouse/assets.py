@@ -1,11 +1,13 @@
 """The dbt project as Dagster assets (dagster-dbt): every model downstream of the extract
-assets it reads, dbt tests as asset checks, one `dbt build` per plant date."""
+assets it reads, dbt tests as asset checks, one `dbt build` per run, as of the run's
+plant date (orchestration/defs/as_of.py)."""
 
 import json
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +19,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from orchestration.defs.as_of import AsOfDateError, AsOfResource, earlier_date_refusal
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.warehouse.failures import (
     DataTestsFailed,
@@ -33,6 +36,8 @@ from perfchain import progress
 from perfchain.quality_report import render_build_blocked, write_summary_text
 
 LAYERS = ("staging", "intermediate", "marts")
+# The op of the dbt assets: its config (WarehouseBuildConfig) is `ops.warehouse_models`.
+WAREHOUSE_MODELS = "warehouse_models"
 # The plant date a build computes "as of". An environment variable, not a dbt var: dbt
 # re-parses the whole project when --vars change (≈10 s at every nightly run), but only
 # the files that read an environment variable when its value changes.
@@ -46,10 +51,12 @@ KEEP_RUNS = 14
 
 
 class WarehouseBuildConfig(dg.Config):
-    """Per-run options of the dbt build, set in the launchpad or with `--config-json`."""
+    """Per-run options of the dbt build, set in the launchpad or with `--config-json`
+    (`full_refresh_job` sets them for a whole run)."""
 
-    # Rebuild the selected incremental models from raw (`dbt build --full-refresh`): the
-    # launch a model names when it cannot catch up by itself (docs/operations.md).
+    # Rebuild the selected incremental models from raw (`dbt build --full-refresh`): what
+    # `full_refresh_job` does, and the launch a model names when it cannot catch up by
+    # itself (docs/operations.md).
     full_refresh: bool = False
 
 
@@ -97,8 +104,8 @@ def _set_as_of(value: str | None) -> None:
 
 
 @contextmanager
-def _as_of_environment(as_of: str | None) -> Iterator[None]:
-    """`AS_OF_ENV` set to `as_of` (None: unset) while dagster-dbt starts dbt.
+def _as_of_environment(as_of: str) -> Iterator[None]:
+    """`AS_OF_ENV` set to `as_of` while dagster-dbt starts dbt.
 
     `DbtCliResource.cli()` passes this process's environment to dbt, as dagster-dbt
     documents, and has no argument for a variable of dbt's own; dbt reads it with its
@@ -133,15 +140,17 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
 
 
 def build_dbt_assets(
-    partitions_def: dg.PartitionsDefinition,
     plant_id: str,
     plant_tz: str,
     runs_dir: Path,
     logs_dir: Path | None = None,
+    *,
+    history_start: date,
 ) -> dg.AssetsDefinition:
     """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
     `logs_dir`: where a build stopped by failed data tests writes its quality summary
-    (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it."""
+    (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it.
+    `history_start`: the first plant date, named by the refusal of an earlier as-of."""
     manifest = parsed_manifest()
 
     @dbt_assets(
@@ -149,30 +158,35 @@ def build_dbt_assets(
         dagster_dbt_translator=WarehouseTranslator(
             settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
         ),
-        partitions_def=partitions_def,
         pool="duckdb",
-        name="warehouse_models",
-        # One run per plant date, like the extract assets (perfchain run loops the dates).
-        backfill_policy=dg.BackfillPolicy.multi_run(1),
+        name=WAREHOUSE_MODELS,
     )
     def warehouse_models(  # type: ignore[no-untyped-def]
         context: dg.AssetExecutionContext,
         dbt: DbtCliResource,
         warehouse: WarehouseResource,
+        as_of: AsOfResource,
         config: WarehouseBuildConfig,
     ):
-        """`dbt build` for the plant date: models, seeds, snapshots and their data tests.
+        """`dbt build` as of the run's plant date: models, seeds, snapshots and their data
+        tests.
 
         dbt unit tests check the SQL, not the data: `make test` runs them, the nightly
         build leaves them out (dbt's advice for production runs)."""
         # The plant of perfchain.yaml (constant per installation, so partial parsing
-        # holds), and the partition's date as the KPIs' "as of".
+        # holds), and the run's date as the KPIs' "as of".
         dbt_vars = {"plant_id": plant_id, "plant_tz": plant_tz}
-        as_of = context.partition_key if context.has_partition_key else None
-        name = f"{as_of or 'latest'}-{context.run.run_id[:8]}"
+        day = as_of.day(plant_tz)
+        # Refused here too, not only by `perfchain run`: a launch from the UI or the
+        # schedule must not build marts of a date the warehouse has moved past.
+        with warehouse.connect() as con:
+            refusal = earlier_date_refusal(con, day, plant_tz, history_start)
+        if refusal:
+            raise AsOfDateError(refusal)
+        name = f"{day}-{context.run.run_id[:8]}"
         target = _run_target(runs_dir, name)
         args = dbt_build_args(dbt_vars, config.full_refresh, os.environ.get(LOG_LEVEL_FILE_ENV))
-        with _as_of_environment(as_of):
+        with _as_of_environment(day.isoformat()):
             invocation = dbt.cli(args, context=context, target_path=target)
         try:
             for event in invocation.stream():
@@ -187,7 +201,7 @@ def build_dbt_assets(
                 if logs_dir is not None:
                     summary = render_build_blocked(
                         context.run.run_id,
-                        as_of or "the latest date",
+                        day.isoformat(),
                         [(test.headline, test.row_lines) for test in failed],
                     )
                     write_summary_text(context.run.run_id, summary, logs_dir)
