@@ -108,7 +108,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    # A year that ends before today: the nightly partitions stop at yesterday.
+    # A year that ends before today: a run can be as of yesterday at the latest.
     start = date(2025, 10, 1)
     data = ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}-{start}"
     if not (data / "manifest.json").exists():

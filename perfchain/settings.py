@@ -53,7 +53,7 @@ class PathSettings(_Strict):
 
 class ScheduleSettings(_Strict):
     nightly_cron: str = "0 2 * * *"
-    history_start: date = date(2026, 1, 1)  # first daily partition
+    history_start: date = date(2026, 1, 1)  # first plant date a run can be as of
 
     @field_validator("nightly_cron")
     @classmethod

@@ -53,12 +53,12 @@ def _launch(
     settings: Settings, job: str, day: date, selection: list[dg.AssetKey] | None = None
 ) -> dg.ExecuteInProcessResult:
     """A launch of `job` of the definitions as of `day`, as the launchpad, the schedule and
-    `perfchain run` make one (the warehouse's assets only: `selection`, or every model)."""
+    `perfchain run` make one (the dbt assets only: `selection`, or all of them)."""
     defs = build_definitions(settings)
     models = [
         key
         for key in defs.resolve_asset_graph().executable_asset_keys
-        if key.path[0] in ("staging", "intermediate", "marts")
+        if key.path[0] not in ("raw", "published", "reports")
     ]
     return defs.resolve_job_def(job).execute_in_process(
         run_config=as_of_run_config(day),

@@ -41,6 +41,9 @@ def test_one_day_of_extract_assets_materializes_with_metadata(settings) -> None:
     meta = summary.materializations["raw/hr/employees"]
     assert meta["rows_loaded"] > 700 and meta["rows_quarantined"] == 0
     assert meta["high_water_mark"].startswith("2026-01")
+    # The run's as-of date (its run config) ends the window: the end of the plant day.
+    assert meta["window_until"] == "2026-01-21T00:00:00+08:00"
+    assert meta["batch_id"].startswith("2026-01-20_")
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         loaded = con.execute("select count(*) from raw.hr__employees").fetchone()[0]
         assert loaded == meta["rows_loaded"]

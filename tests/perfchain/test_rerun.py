@@ -3,8 +3,9 @@ reason and what to run instead; the newest date and later ones go through."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -92,3 +93,33 @@ def test_no_warehouse_or_no_build_yet_is_not_refused(
     refuse_earlier_date(settings, date(2026, 1, 2))
     settings.warehouse_path.unlink()
     refuse_earlier_date(settings, date(2026, 1, 2))
+
+
+def test_perfchain_run_refuses_dates_outside_the_history_and_a_full_refresh_that_extracts_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A date before schedule.history_start, one that has not ended in the plant, and
+    `--full-refresh` with `--extract-only` are refused before anything runs."""
+    settings = _settings(tmp_path, monkeypatch, "2026-02-14 09:30:00+08")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    yesterday = today - timedelta(days=1)
+    for args, message in (
+        (
+            ["--date", "2025-12-31"],
+            "2025-12-31 is not a plant date the job can run: dates start at 2026-01-01",
+        ),
+        (
+            ["--date", today.isoformat()],
+            f"{today} is not a plant date the job can run: dates start at 2026-01-01 "
+            f"(schedule.history_start in perfchain.yaml) and end yesterday in the plant's "
+            f"time zone ({yesterday})",
+        ),
+        (
+            ["--date", "2026-02-14", "--full-refresh", "--extract-only"],
+            "--full-refresh rebuilds the models: it cannot go with --extract-only",
+        ),
+    ):
+        result = CliRunner().invoke(main, ["run", *args])
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+    assert not (settings.home / "dagster").exists()

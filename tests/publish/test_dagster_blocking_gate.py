@@ -85,4 +85,7 @@ def test_passing_checks_publish(tmp_path: Path) -> None:
     assert "published__perfchain" in _started_steps(result)
     published = tmp_path / "published" / "perfchain.duckdb"
     with duckdb.connect(str(published), read_only=True) as con:
-        assert con.execute("select run_id from meta.publish_log").fetchall() == [(result.run_id,)]
+        # The run's as-of date (the `as_of` resource) is what the published file is through.
+        assert con.execute("select run_id, data_through from meta.publish_log").fetchall() == [
+            (result.run_id, DAY)
+        ]
