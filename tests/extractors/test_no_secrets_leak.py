@@ -4,6 +4,7 @@ report."""
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
 import zipfile
 from datetime import date
@@ -15,16 +16,13 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from extractors.credentials import SECRET_KEYS, env_name
 from extractors.simulator.schema import ENTITIES
-from extractors.simulator.server import SimulatorServer
 from extractors.simulator.server.credentials import Credentials
 from perfchain.cli import main
+from tests.conftest import GOOD_NIGHT, SOURCES, GoodNight, planted_secrets
 from tests.extractors.support import client_for, extract, warehouse
 
 DAY = date(2026, 1, 3)
-# The first night the demo factory has delivered and contributed orders to publish.
-GOOD_NIGHT = date(2026, 1, 20)
 
 
 def _secrets() -> set[str]:
@@ -90,9 +88,6 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-SOURCES = ("crm", "erp", "oa", "mes", "qms", "wms", "hr")
-
-
 def _readable(path: Path) -> bytes:
     """A file's bytes as a reader would see its text: a DuckDB file's every table rendered
     (its storage compresses strings), a workbook's XML parts unzipped, a PDF's text and
@@ -119,24 +114,22 @@ def _readable(path: Path) -> bytes:
     return raw
 
 
-@pytest.mark.slow  # waits out each source's unreachable budget, then runs a night
+@pytest.mark.slow  # waits out each source's unreachable budget after the session's good night
 def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: ignore[no-untyped-def]
-    simulator, demo_data, tmp_path, monkeypatch
+    good_night: GoodNight, simulator, demo_data, tmp_path, monkeypatch
 ) -> None:
-    """Distinctive secrets in the environment; each source in turn on a closed port, run
-    through the command line; then a good night against a simulator that accepts those
-    secrets, which publishes and drops reports. The terminal and every file under
+    """Distinctive secrets in the environment: a good night against a simulator that
+    accepts those secrets, which publishes and drops reports (the session's `good_night`,
+    run through the command line); then, in a copy of its home, each source in turn on a
+    closed port, run through the command line. The terminal and every file under
     PERFCHAIN_HOME (Dagster's SQLite storage and compute logs, run logs, landing,
     warehouse, published file, report workbooks and PDFs, read as their readers see them)
     are searched for each secret, plain and URL-encoded."""
-    planted = {
-        env_name(source, key): f"Zq{source}{key.title().replace('_', '')}-7Hx!&=/9"
-        for source in SOURCES
-        for key in SECRET_KEYS[source]
-    }
+    assert good_night.exit_code == 0, good_night.output
+    planted = planted_secrets()
     for name, value in planted.items():
         monkeypatch.setenv(name, value)
-    home = tmp_path / "home"
+    home = Path(shutil.copytree(good_night.home, tmp_path / "home"))
     monkeypatch.setenv("PERFCHAIN_HOME", str(home))
     monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))  # the run sets it; restored after
     dead = f"http://127.0.0.1:{_closed_port()}"
@@ -152,25 +145,18 @@ def test_no_secret_leaks_anywhere_when_each_source_is_unreachable(  # type: igno
         )
         monkeypatch.setenv("PERFCHAIN_CONFIG", str(config))
 
-    terminal = []
+    terminal = [good_night.output]
     for source in SOURCES:
         configure(
             source,
             {name: f"{dead if name == source else simulator.base_url}/{name}" for name in SOURCES},
         )
-        result = CliRunner().invoke(main, ["run", "--date", "2026-01-05", "--source", source])
+        # The good night's date again: an earlier one is refused before any source is asked.
+        result = CliRunner().invoke(
+            main, ["run", "--date", GOOD_NIGHT.isoformat(), "--source", source]
+        )
         assert result.exit_code == 1, result.output
         assert f"{source}." in result.output and "source unreachable" in result.output
-        terminal.append(result.output)
-
-    # The same secrets used for real: every source answers, the night publishes.
-    with SimulatorServer(
-        demo_data, host="127.0.0.1", port=0, credentials=Credentials.from_env()
-    ) as accepting:
-        accepting.set_as_of(GOOD_NIGHT)
-        configure("good", {name: accepting.url(name) for name in SOURCES})
-        result = CliRunner().invoke(main, ["run", "--date", GOOD_NIGHT.isoformat()])
-        assert result.exit_code == 0, result.output
         terminal.append(result.output)
 
     needles = {

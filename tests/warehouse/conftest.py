@@ -20,6 +20,8 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+from tests.conftest import shared_dir as session_dir
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO / "dbt_project"
 
@@ -128,13 +130,8 @@ def land_targets_workbook(warehouse: Path, excel_dir: Path) -> None:
 
 
 def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory every xdist worker of this session sees (the session's base temp)."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    path = base / "perfchain_dbt"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The directory of the shared dbt build, seen by every xdist worker of this session."""
+    return session_dir(tmp_path_factory, "perfchain_dbt")
 
 
 @pytest.fixture(scope="session")
