@@ -27,37 +27,6 @@ def _settings(simulator, demo_data: Path, home: Path, monkeypatch) -> Settings: 
     return point_at_simulator(base, urls, demo_data / "excel")
 
 
-# Known defect, found when this test first compared the faulted plant's published file
-# (before, a settings object read PERFCHAIN_HOME late and it compared the fault-free file
-# with itself): the night-1 fault holds MES equipment P01-ASM1-01; the clean night releases
-# it, but the incremental int_team_hours_produced recomputes only the hours that new
-# production counts touch, so every earlier hour of that machine keeps its standard hours
-# without the equipment's line (its routing's labour standard), and output per head with
-# them. Only that may differ here; anything else fails, and the fix makes the test pass.
-STALE_STANDARD_HOURS_BUG = (
-    "int_team_hours_produced keeps the hours built while the equipment was held "
-    "(standard_hours_earned, output_per_head)"
-)
-STALE_STANDARD_HOURS = {
-    "fct_team_quality_hourly": "select * exclude (standard_hours_earned, output_per_head) "
-    "from {db}.marts.fct_team_quality_hourly",
-    "kpi_daily": "select * from {db}.marts.kpi_daily where kpi_code <> 'output_per_head'",
-    "kpi_period": "select * from {db}.marts.kpi_period where kpi_code <> 'output_per_head'",
-}
-
-
-def _differ_beyond_standard_hours(faulted: Path, fault_free: Path) -> bool:
-    with duckdb.connect() as con:
-        con.execute(f"attach '{faulted}' as faulted (read_only)")
-        con.execute(f"attach '{fault_free}' as fault_free (read_only)")
-        for query in STALE_STANDARD_HOURS.values():
-            mine, theirs = query.format(db="faulted"), query.format(db="fault_free")
-            for left, right in ((mine, theirs), (theirs, mine)):
-                if con.execute(f"select count(*) from ({left} except all {right})").fetchone()[0]:
-                    return True
-    return False
-
-
 def _marts(path: Path) -> dict[str, set[tuple[object, ...]]]:
     with duckdb.connect(str(path), read_only=True) as con:
         tables = [
@@ -109,8 +78,4 @@ def test_a_night_of_invalid_fields_then_a_clean_night_publishes_what_a_fault_fre
         for name in fault_free
         if after_fault[name] != fault_free[name]
     }
-    if set(differing) == set(STALE_STANDARD_HOURS) and not _differ_beyond_standard_hours(
-        faulted.published_path, good_night.published_path
-    ):
-        pytest.xfail(STALE_STANDARD_HOURS_BUG)
     assert differing == {}

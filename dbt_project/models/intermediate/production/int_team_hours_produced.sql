@@ -10,13 +10,33 @@
 -- Production per team per plant hour: produced and good units and the standard labour
 -- hours the good units earned (good x the routing's labour standard for that line step).
 -- Incremental: recomputes whole the plant hours that the counts staged since its last build
--- touch, where each count is and where the version it replaced was (macros/incremental.sql).
+-- touch, where each count is and where the version it replaced was, and every hour of a
+-- machine or product whose line or labour standard was extracted since (a changed machine,
+-- or one released from quarantine after its counts were built: macros/incremental.sql).
 with
 
 {% if is_incremental() -%}
 counts_brought as (
 
     {{ brought_since(ref('stg_mes__production_counts')) }}
+
+),
+
+-- Standards extracted after the last build's start: `_staged_through_at` is that start
+-- when it staged counts, earlier otherwise (then these hours are recomputed once more).
+machines_restandardized as (
+
+    select equipment_brought.machine_id
+    from {{ ref('stg_mes__equipment') }} as equipment_brought
+    where equipment_brought._extracted_at > {{ consumed_through('_staged_through_at') }}
+
+),
+
+products_restandardized as (
+
+    select routings_brought.product_id
+    from {{ ref('stg_mes__routings') }} as routings_brought
+    where routings_brought._extracted_at > {{ consumed_through('_staged_through_at') }}
 
 ),
 
@@ -28,6 +48,15 @@ hours_to_recompute as (
     select distinct {{ plant_hour_start('counts_brought._replaced_hour_at') }} as hour_at
     from counts_brought
     where counts_brought._replaced_hour_at is not null
+    union
+    select distinct {{ plant_hour_start('counts_held.hour_at') }} as hour_at
+    from {{ ref('stg_mes__production_counts') }} as counts_held
+    where counts_held.machine_id in (
+        select machines_restandardized.machine_id from machines_restandardized
+    )
+        or counts_held.product_id in (
+            select products_restandardized.product_id from products_restandardized
+        )
 
 ),
 

@@ -22,7 +22,8 @@ renamed as (
         work_center,
         mtconnect_uuid,
         plant_code as plant_id,
-        updated_at
+        updated_at,
+        _extracted_at
     from latest
 
 )

@@ -20,7 +20,8 @@ renamed as (
         line_code as line_id,
         ideal_cycle_seconds,
         std_labour_hours as standard_labour_hours_per_unit,
-        updated_at
+        updated_at,
+        _extracted_at
     from latest
 
 )
