@@ -1,8 +1,9 @@
 """The dbt asset in real launches of the definitions' jobs: the as-of date of a launch's
 run config becomes the KPIs' as-of date, an earlier date than the warehouse's last build is
 refused before dbt starts, `full_refresh_job` rebuilds the incremental models from raw, the
-nightly build runs the data tests and leaves dbt unit tests to `make test`, and the next
-night's build starts from the installation's partial parse, re-parsing only what changed.
+nightly build runs the data tests and leaves dbt unit tests to `make test`, the next night's
+build starts from the installation's partial parse, re-parsing only what changed, and
+leaves out the views that did not change since the last whole build.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from tests.warehouse.conftest import Warehouse
 pytestmark = pytest.mark.slow  # runs the dbt asset
 
 # The demo factory of the tests runs through 2026-02-14 (tests/conftest.py).
-FIRST, SECOND = date(2026, 2, 14), date(2026, 2, 15)
+FIRST, SECOND, THIRD = date(2026, 2, 14), date(2026, 2, 15), date(2026, 2, 16)
 HORIZON = dg.AssetKey(["intermediate", "int_data_horizons_resolved"])
 INSPECTIONS = dg.AssetKey(["staging", "stg_qms__inspections"])  # an incremental model
 
@@ -112,6 +113,21 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     assert [c["file_id"] for c in changed] == [
         "perfchain://models/intermediate/config/int_data_horizons_resolved.sql"
     ]
+
+    # A whole build after the first whole one leaves out the views that have not changed
+    # since (dbt's state:unmodified against the kept manifest), and still runs every data
+    # test, those of the views too.
+    third = _build(settings, THIRD)
+    nodes = json.loads((third / "manifest.json").read_text())["nodes"]
+    views = {
+        unique_id
+        for unique_id, node in nodes.items()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "view"
+    }
+    ran = {r["unique_id"] for r in json.loads((third / "run_results.json").read_text())["results"]}
+    assert views and not views & ran
+    assert {unique_id for unique_id in nodes if unique_id.startswith("test.")} <= ran
+    assert (settings.home / "dbt" / "state" / "manifest.json").exists()
 
 
 def test_an_earlier_as_of_date_is_refused_before_dbt_starts(settings: Settings) -> None:
