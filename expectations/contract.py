@@ -103,7 +103,8 @@ def _mart(path: Path, model: dict[str, Any]) -> MartContract:
     key = _key(model, columns)
     if not key:
         raise ContractError(
-            f"{where}: no key (a unique_combination_of_columns test or a primary_key column)"
+            f"{where}: no key (a unique_combination_of_columns test, a primary_key column or a "
+            "column_rules key)"
         )
     grain = _GRAIN.search(description)
     return MartContract(name, grain.group(1).strip() if grain else "", description, key, columns)
@@ -126,13 +127,24 @@ def _kind(item: Any) -> str:
 
 
 def _key(model: dict[str, Any], columns: dict[str, ColumnContract]) -> tuple[str, ...]:
-    """The grain's key: the columns of the model's unique_combination_of_columns test, else
-    its column with the primary_key test."""
+    """The grain's key: the columns of the model's unique_combination_of_columns test (or
+    the first `unique` combination of columns of its column_rules test), else its column with the
+    primary_key test (or the `key` of its column_rules test)."""
     for test in model.get("data_tests") or []:
         if isinstance(test, dict) and "unique_combination_of_columns" in test:
             arguments = test["unique_combination_of_columns"] or {}
             arguments = arguments.get("arguments", arguments)
             return tuple(arguments["combination_of_columns"])
+        if isinstance(test, dict) and "column_rules" in test:
+            arguments = test["column_rules"] or {}
+            arguments = arguments.get("arguments", arguments)
+            # A one-column `unique` is a column's rule (dim_machine's mtconnect_uuid), not
+            # the grain.
+            combinations = [c for c in arguments.get("unique") or [] if len(c) > 1]
+            if combinations:
+                return tuple(combinations[0])
+            if arguments.get("key"):
+                return (arguments["key"],)
     for column in model.get("columns") or []:
         if any(_kind(test) == "primary_key" for test in column.get("data_tests") or []):
             return (column["name"],)

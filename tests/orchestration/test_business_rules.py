@@ -103,8 +103,8 @@ def test_negative_quantities_block_the_build_and_the_message_names_the_records(
     message = _failure(result, settings.logs_dir / "run.log")
     # The step, then each failed test by name with its rows (the terminal shows this).
     assert message.startswith("warehouse_models: ")
-    assert "dbt test business_rules_stg_erp__sale_order_lines: 1 failing row(s)" in message
-    assert "dbt test business_rules_stg_erp__sale_invoices: 1 failing row(s)" in message
+    assert "dbt test column_rules_stg_erp__sale_order_lines: 1 failing row(s)" in message
+    assert "dbt test column_rules_stg_erp__sale_invoices: 1 failing row(s)" in message
     order_line = next(line for line in message.splitlines() if f"order_id={code}" in line)
     assert "broken_rule=ordered_qty_not_negative" in order_line
     assert f"line_no={rowno}" in order_line and "ordered_qty=-300" in order_line
