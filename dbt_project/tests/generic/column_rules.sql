@@ -55,10 +55,10 @@
 {%- for column, bounds in accepted_range.items() %}
     {%- set limits = ['checked.' ~ column ~ ' is null'] %}
     {%- set within = [] %}
-    {%- if bounds.min_value is not none %}
+    {%- if bounds.get('min_value') is not none %}
         {%- do within.append('checked.' ~ column ~ ' >= ' ~ bounds.min_value) %}
     {%- endif %}
-    {%- if bounds.max_value is not none %}
+    {%- if bounds.get('max_value') is not none %}
         {%- do within.append('checked.' ~ column ~ ' <= ' ~ bounds.max_value) %}
     {%- endif %}
     {%- do limits.append('(' ~ within | join(' and ') ~ ')') %}
