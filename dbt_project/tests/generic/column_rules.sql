@@ -9,7 +9,8 @@
     column ('not_null:stage', 'accepted_values:stage', 'accepted_range:recorded_qty',
     'unique:order_id', 'unique:kpi_date,scope_type', 'relationships:team_id', or the name
     of a row rule), then the `record` columns that name the record (the key when not
-    given), then where it came from when `lineage` (macros/lineage.sql) is given.
+    given, else the first unique combination, else every column), then where it came
+    from when `lineage` (macros/lineage.sql) is given.
     orchestration/defs/warehouse/failures.py puts the first rows into the run's error.
 
     Arguments (each optional):
@@ -34,7 +35,8 @@
     lineage=none
 ) %}
 
-{%- set record_columns = record if record else ([key] if key else []) %}
+{#- The record: as given, else the key, else the first unique combination, else the row. #}
+{%- set record_columns = record or ([key] if key else (unique[0] if unique else [])) %}
 {%- set row_checks = [] %}
 {%- if key %}
     {%- do row_checks.append(('not_null:' ~ key, 'checked.' ~ key ~ ' is not null')) %}
@@ -80,6 +82,8 @@
 {%- set shown %}
     {%- for column in record_columns %},
     checked.{{ column }}
+    {%- else %},
+    checked.*
     {%- endfor %}
     {%- if lineage %},
     {{ lineage_columns(lineage, 'checked') }}
