@@ -47,7 +47,7 @@
 {%- for column, values in accepted_values.items() %}
     {%- set listed = [] %}
     {%- for value in values %}
-        {%- do listed.append(value if value is number else "'" ~ value ~ "'") %}
+        {%- do listed.append(value if value is number else "'" ~ value | replace("'", "''") ~ "'") %}
     {%- endfor %}
     {%- do row_checks.append((
         'accepted_values:' ~ column,

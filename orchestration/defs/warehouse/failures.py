@@ -4,9 +4,10 @@ dbt reports a failed test by name and count ("Got 1 result, configured to fail i
 the person reading `perfchain run`'s error needs the record to fix at the source (an order
 code and line, the value). After a failed build the test's own query (its compiled code in
 `run_results.json`) is run again on the warehouse for its first rows: a test written to
-return the columns that name a record (`business_rules`, tests/generic) names it here, and
-one given a `lineage` (dbt_project/macros/lineage.sql) says where the record came from: the
-workbook's file, sheet, row and columns, or the source, entity, key and raw batch.
+return the broken rule and the columns that name a record (`column_rules`,
+`business_rules`, tests/generic) names it here, and one given a `lineage`
+(dbt_project/macros/lineage.sql) says where the record came from: the workbook's file,
+sheet, row and columns, or the source, entity, key and raw batch.
 """
 
 from __future__ import annotations
