@@ -36,9 +36,9 @@ import duckdb
 
 from benchmarks._simulator import ROOT, SimulatorProcess
 from orchestration.defs.warehouse.assets import PARTIAL_PARSE
+from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunSummary, run_pipeline
-from perfchain.settings import Settings, load_settings
 
 
 def phases(summary: RunSummary) -> dict[str, float]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from extractors.credentials import SECRET_KEYS, env_name
-from perfchain.settings import Settings, SourceSettings, load_settings
+from perfchain.core.settings import Settings, SourceSettings, load_settings
 
 
 def demo_data_dir(settings: Settings, scale: str, seed: int) -> Path:

@@ -17,7 +17,7 @@ from extractors._http.client import Window
 from extractors.excel.departments import WorkbookProblem, department_problems
 from extractors.excel.schema import DEPARTMENT_ROWS, TARGETS_FILE
 from extractors.simulator.schema import Entity
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 WEIGHT_TOLERANCE = 0.001
 

@@ -25,7 +25,7 @@ from orchestration.defs.warehouse.assets import (
     build_dbt_resource,
 )
 from orchestration.defs.warehouse.project import write_profile
-from perfchain.settings import Settings, load_settings
+from perfchain.core.settings import Settings, load_settings
 from tests.warehouse.conftest import Warehouse
 
 pytestmark = pytest.mark.slow  # runs the dbt asset

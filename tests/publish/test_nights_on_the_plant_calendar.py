@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from extractors.simulator.server import SimulatorServer
+from perfchain.core.published import read_publish_log
+from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, run_pipeline
-from perfchain.publish import read_publish_log
-from perfchain.settings import Settings, load_settings
 from tests.conftest import DEMO_SEED, DEMO_START
 
 DAYS = 46

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import load_settings
 from perfchain.pipeline import refuse_earlier_date
-from perfchain.settings import load_settings
 from tests.warehouse.conftest import Warehouse
 
 

@@ -30,7 +30,7 @@ from extractors.simulator.schema import ENTITIES, SOURCES, Entity
 from extractors.simulator.server.clock import DEFAULT_TZ
 from extractors.simulator.server.render import quote_ident, sql_str
 from extractors.simulator.server.store import dataset_timezone, version_time_sql
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 SHOWN_PER_CHECK = 5  # rows named per check and file; the rest are counted
 ROOT_ENTRIES = frozenset({"manifest.json", "planted.json", "excel", *SOURCES})

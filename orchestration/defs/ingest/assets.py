@@ -13,7 +13,7 @@ from extractors._http.landing import prune_landing
 from extractors._http.runner import extract_entity
 from extractors.excel import EXCEL_ENTITIES
 from extractors.simulator.schema import ENTITIES, Entity
-from perfchain import progress
+from perfchain.core import progress
 
 
 def _extract_asset(

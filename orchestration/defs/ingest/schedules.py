@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from perfchain.settings import Settings
+from perfchain.core.settings import Settings
 
 
 def build_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:

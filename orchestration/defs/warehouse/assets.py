@@ -17,6 +17,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from expectations.summary import render_build_blocked, write_summary_text
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.warehouse.failures import (
     DataTestsFailed,
@@ -29,8 +30,7 @@ from orchestration.defs.warehouse.project import (
     parsed_manifest,
     write_whole,
 )
-from perfchain import progress
-from perfchain.quality_report import render_build_blocked, write_summary_text
+from perfchain.core import progress
 
 LAYERS = ("staging", "intermediate", "marts")
 # The plant date a build computes "as of". An environment variable, not a dbt var: dbt
@@ -141,7 +141,7 @@ def build_dbt_assets(
 ) -> dg.AssetsDefinition:
     """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
     `logs_dir`: where a build stopped by failed data tests writes its quality summary
-    (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it."""
+    (`quality-latest.txt`, expectations/summary.py), the gate not running after it."""
     manifest = parsed_manifest()
 
     @dbt_assets(

@@ -1,5 +1,8 @@
 """Write–audit–publish: put audited marts in front of readers as one whole file.
 
+The last step of the quality gate, so it lives with the gate: it publishes only a passing
+`GateResult` and records its checks in `meta.publish_log`.
+
 The marts are built and audited in the working warehouse. Publishing writes them into a
 NEW DuckDB file beside the published one, checkpoints and closes it, fsyncs it, hard-links
 it into `published/history/` and then `os.replace`s it onto `published/perfchain.duckdb`.
@@ -9,32 +12,30 @@ the old file open keep reading its inode; new readers get the new file. Publishi
 opens the published file for writing, so no reader can block it.
 
 Nor does it need a lock on it: the publish log it carries forward is read through
-`open_published`, which falls back to a private copy when another process holds the file
-(DuckDB's read-only open takes a shared lock, which a read-write holder refuses). The
-copy is sound because the published file's bytes never change in place: it is only ever
-replaced whole.
+`open_published` (perfchain/core/published.py, with the lock and the log reader), which
+falls back to a private copy when another process holds the file (DuckDB's read-only
+open takes a shared lock, which a read-write holder refuses). The copy is sound because
+the published file's bytes never change in place: it is only ever replaced whole.
 
 One publisher at a time: publish and rollback hold an exclusive `flock` on
 `published/.perfchain.duckdb.lock` (released by the kernel when the holder dies, so a
 killed publisher never blocks the next). Temporary files of a killed publish are removed
-by the next publish, and by `remove_stale_temporaries` when a run starts and no publisher
-holds the lock. Within one Python process DuckDB caches a database per path: a process
-that keeps a connection to the published file open keeps seeing the old file on new
-connections too; BI tools and analysts run in their own processes.
+by the next publish, and by `remove_stale_temporaries` (perfchain/core/published.py)
+when a run starts and no publisher holds the lock. Within one Python process DuckDB
+caches a database per path: a process that keeps a connection to the published file open
+keeps seeing the old file on new connections too; BI tools and analysts run in their own
+processes.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,7 +45,8 @@ import duckdb
 
 from expectations.contract import CONTRACTS, PUBLISH_LOG_COLUMNS
 from expectations.results import CheckResult, GateResult
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
+from perfchain.core.published import publisher_lock, read_publish_log, remove_temporaries
 
 Step = Callable[[str], None]
 
@@ -116,7 +118,7 @@ def publish(
     step = on_step or (lambda name: None)
     history_dir = published_path.parent / "history"
     history_dir.mkdir(parents=True, exist_ok=True)
-    with _publisher_lock(published_path, wait=True):
+    with publisher_lock(published_path, wait=True):
         return _publish(
             working, published_path, run_id, data_through, gate, keep, logs_dir, step, started
         )
@@ -137,7 +139,7 @@ def _publish(
     _remove_leftovers(published_path)
     file_name = _history_name(published_path, run_id)
     temporary = published_dir / f".{file_name}.tmp"
-    log = _read_log(published_path)
+    log = read_publish_log(published_path)
     step("start")
 
     con, source = _source(working)
@@ -183,12 +185,12 @@ def rollback(published_path: Path, *, logs_dir: Path | None = None) -> Path:
     The restored file gets the full publish log with a `rollback` row appended, so the
     log stays continuous; a second rollback steps back once more.
     """
-    with _publisher_lock(published_path, wait=True):
+    with publisher_lock(published_path, wait=True):
         return _rollback(published_path, logs_dir)
 
 
 def _rollback(published_path: Path, logs_dir: Path | None) -> Path:
-    log = _read_log(published_path)
+    log = read_publish_log(published_path)
     if not log:
         raise PublishError(f"{published_path} has no publish log: nothing to roll back")
     current = log[-1]["file_name"]
@@ -221,50 +223,6 @@ def _rollback(published_path: Path, logs_dir: Path | None) -> Path:
     _fsync_dir(published_path.parent)
     _log_line(logs_dir, f"rollback to={previous.name} from={current}")
     return previous
-
-
-def read_publish_log(published_path: Path) -> list[dict[str, Any]]:
-    """The published file's `meta.publish_log`, oldest first (empty when none)."""
-    return _read_log(published_path)
-
-
-@contextmanager
-def open_published(published_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published file that no other process can refuse.
-
-    DuckDB's read-only open takes a shared lock on the file, so it fails while another
-    process holds the file read-write (a BI tool connected without read-only). Then the
-    connection is to a private copy in the system's temporary folder, deleted on exit:
-    the published file is only ever replaced whole, never changed in place, so its bytes
-    are the published content whoever holds it.
-    """
-    try:
-        con = duckdb.connect(str(published_path), read_only=True)
-    except duckdb.IOException as error:
-        if "Could not set lock" not in str(error):
-            raise
-        con = None
-    if con is not None:
-        with con:
-            yield con
-        return
-    with tempfile.TemporaryDirectory(prefix="perfchain-snapshot-") as folder:
-        copy = Path(folder) / published_path.name
-        shutil.copyfile(published_path, copy)
-        with duckdb.connect(str(copy), read_only=True) as snapshot:
-            yield snapshot
-
-
-def remove_stale_temporaries(published_path: Path) -> list[Path]:
-    """Remove what a killed publish or rollback left in `published/`; returns the files
-    removed. Only when no publisher holds the lock: a running publish's temporary file is
-    not stale. Never touches the published file or history."""
-    if not published_path.parent.is_dir():
-        return []
-    with _publisher_lock(published_path, wait=False) as acquired:
-        if not acquired:
-            return []
-        return _remove_temporaries(published_path)
 
 
 # --- steps ------------------------------------------------------------------------------
@@ -397,56 +355,15 @@ def _write_log(
         )
 
 
-def _read_log(published_path: Path) -> list[dict[str, Any]]:
-    if not published_path.exists():
-        return []
-    with open_published(published_path) as con:
-        try:
-            cursor = con.execute("select * from meta.publish_log order by published_at")
-        except duckdb.CatalogException:
-            return []
-        names = [description[0] for description in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _history_name(published_path: Path, run_id: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     safe_run_id = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)[:64]
     return f"{published_path.stem}-{stamp}-{safe_run_id}{published_path.suffix}"
 
 
-@contextmanager
-def _publisher_lock(published_path: Path, *, wait: bool) -> Iterator[bool]:
-    """Hold the publisher lock for the block; yields False when `wait` is off and another
-    process holds it. `flock` locks belong to the open file, so the kernel drops them when
-    the holder dies, however it dies."""
-    published_path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = published_path.parent / f".{published_path.name}.lock"
-    with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _remove_temporaries(published_path: Path) -> list[Path]:
-    """Temporary files (and their WAL) of a publish or rollback that was killed: named
-    `.<stem>-….tmp…`, which neither the published file nor its lock file is."""
-    removed = []
-    for leftover in sorted(published_path.parent.glob(f".{published_path.stem}-*.tmp*")):
-        leftover.unlink(missing_ok=True)
-        removed.append(leftover)
-    return removed
-
-
 def _remove_leftovers(published_path: Path) -> None:
     """Called by the publisher, holding the lock."""
-    _remove_temporaries(published_path)
+    remove_temporaries(published_path)
     # A stale WAL beside the published file would be replayed onto the new file by the next
     # reader; readers open read-only and never write one, so any present is debris.
     Path(f"{published_path}.wal").unlink(missing_ok=True)

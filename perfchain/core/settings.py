@@ -7,6 +7,7 @@ never read from the file, only from `PERFCHAIN_<SOURCE>_<KEY>` environment varia
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -16,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from perfchain.errors import ConfigError
+from perfchain.core.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "perfchain.yaml"
 
 
@@ -248,13 +249,26 @@ def _problem(item: Any) -> str:
     return f"{where}: {message}{shown}"
 
 
-def smtp_config(settings: Settings):  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where the report drop is mailed. The password is never part of the configuration:
+    it is read from `PERFCHAIN_SMTP_PASSWORD` at send time, and only when `username` is
+    set (reports/drop.py)."""
+
+    host: str
+    port: int = 587
+    sender: str = "perfchain@localhost"
+    recipients: tuple[str, ...] = field(default_factory=tuple)
+    username: str | None = None
+    starttls: bool = True
+    timeout_seconds: float = 30.0
+
+
+def smtp_config(settings: Settings) -> SmtpConfig | None:
     """The report mailer's configuration, or None when no SMTP server is set."""
     smtp = settings.reports.smtp
     if smtp is None:
         return None
-    from reports.drop import SmtpConfig
-
     return SmtpConfig(
         host=smtp.host,
         port=smtp.port,

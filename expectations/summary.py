@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from expectations.gate import CheckResult, GateResult
+from expectations.results import CheckResult, GateResult
 
 LATEST = "quality-latest.txt"
 
