@@ -29,8 +29,8 @@ from benchmarks._simulator import SimulatorProcess
 from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.clients import REST_PAGE_SIZE
+from extractors.contract import ENTITIES
 from extractors.simulator.clients import demo_client
-from extractors.simulator.schema import ENTITIES
 from extractors.simulator.server.credentials import REST_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -41,7 +41,7 @@ import duckdb
 import orjson
 
 from extractors._http.landing import read_manifest
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
 
 SQL_TYPES = {
     "str": "VARCHAR",

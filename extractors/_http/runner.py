@@ -26,7 +26,7 @@ from extractors._http.load import (
     read_watermark,
     retry_since,
 )
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
 
 
 @dataclass(frozen=True)

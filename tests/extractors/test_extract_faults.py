@@ -10,7 +10,7 @@ import pytest
 
 from extractors._http.errors import ExtractError
 from extractors._http.load import read_watermark
-from extractors.simulator.schema import entity
+from extractors.contract import entity
 from tests.extractors.support import changed_keys, client_for, extract, loaded_keys, warehouse
 
 pytestmark = pytest.mark.slow  # each case extracts whole entities through faults and retries

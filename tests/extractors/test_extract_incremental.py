@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from extractors._http.load import read_watermark
-from extractors.simulator.schema import entity
+from extractors.contract import entity
 from tests.extractors.support import (
     changed_keys,
     client_for,

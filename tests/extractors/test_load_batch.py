@@ -15,7 +15,7 @@ import pytest
 from extractors._http import load
 from extractors._http.landing import BatchWriter
 from extractors._http.load import load_batch
-from extractors.simulator.schema import ENTITIES
+from extractors.contract import ENTITIES
 
 SHIPMENTS = next(e for e in ENTITIES if e.source == "wms" and e.name == "shipments")
 

@@ -15,8 +15,8 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
+from extractors.contract import ENTITIES
 from extractors.credentials import SECRET_KEYS, env_name
-from extractors.simulator.schema import ENTITIES
 from extractors.simulator.server import SimulatorServer
 from extractors.simulator.server.credentials import Credentials
 from perfchain.cli import main

@@ -9,8 +9,8 @@ import dagster as dg
 import pytest
 
 from expectations.registry import SUITES
+from extractors.contract import ENTITIES
 from extractors.credentials import SECRET_KEYS, env_name
-from extractors.simulator.schema import ENTITIES
 from orchestration.defs.warehouse import project
 from orchestration.defs.warehouse.project import MANIFEST, prepare
 from perfchain.core.errors import PerfchainError

@@ -93,7 +93,7 @@ def run_dbt(warehouse: Path, work_dir: Path, *args: str) -> DbtRun:
 
 def load_raw(warehouse: Path, data_dir: Path) -> None:
     from extractors._http.load import load_dataset_files
-    from extractors.simulator.schema import ENTITIES
+    from extractors.contract import ENTITIES
 
     con = duckdb.connect(str(warehouse))
     try:

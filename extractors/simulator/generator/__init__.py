@@ -1,6 +1,6 @@
 """The demo factory generator: a deterministic dataset of a synthetic auto-parts plant.
 
-``generate`` writes one CSV per source entity (see extractors/simulator/schema.py and
+``generate`` writes one CSV per source entity (see extractors/contract.py and
 docs/dataset.md), the Excel drop, ``manifest.json`` and ``planted.json``. Same arguments,
 byte-identical files. It streams day by day: master data first, then for each day the
 order intake, HR, the shop floor's production day, and every pending record version that

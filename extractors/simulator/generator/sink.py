@@ -1,4 +1,4 @@
-"""Writing rows: one CSV writer per schema entity, and a timeline for future versions.
+"""Writing rows: one CSV writer per contract entity, and a timeline for future versions.
 
 ``Sink`` owns the open files. ``Timeline`` holds rows that will be written when the
 simulation reaches their moment (a sales order's later versions, a shipment's delivery):
@@ -14,7 +14,7 @@ import heapq
 from pathlib import Path
 from typing import Any
 
-from extractors.simulator import schema
+from extractors import contract
 
 Row = tuple[Any, ...]
 
@@ -39,7 +39,7 @@ class Sink:
         self._writers: dict[str, Any] = {}
         self._columns: dict[str, tuple[str, ...]] = {}
         self.counts: dict[str, int] = {}
-        for ent in schema.ENTITIES:
+        for ent in contract.ENTITIES:
             path = root / ent.path
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = path.open("w", encoding="utf-8", newline="")
@@ -52,7 +52,7 @@ class Sink:
             self.counts[ent.path] = 0
 
     def build(self, entity: str, fields: dict[str, Any]) -> Row:
-        """A row tuple in schema column order from keyword fields (unknown names raise)."""
+        """A row tuple in contract column order from keyword fields (unknown names raise)."""
         columns = self._columns[entity]
         unknown = fields.keys() - set(columns)
         if unknown:

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from extractors.simulator.schema import SOURCES
+from extractors.contract import SOURCES
 from extractors.simulator.server import common, crm, erp, mtconnect, oa, rest
 from extractors.simulator.server.credentials import REST_SOURCES, Credentials
 from extractors.simulator.server.faults import FaultPlan

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from flask import Response, current_app, g
 
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
 from extractors.simulator.server.faults import Fault
 from extractors.simulator.server.state import SimState
 

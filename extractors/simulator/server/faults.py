@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from extractors.simulator.schema import SOURCES
+from extractors.contract import SOURCES
 
 KINDS: dict[str, str] = {
     "rate_limit": "the source's rate-limit response",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import orjson
 
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
 
 _JSON_NUMBER = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 
@@ -66,7 +66,7 @@ def field_pairs(
     table_alias: str = "",
     overrides: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
-    """(key, JSON SQL) for the given columns, typed by schema.py (unknown columns: str)."""
+    """(key, JSON SQL) for the given columns, typed by the source contract (unknown columns: str)."""
     overrides = overrides or {}
     prefix = f"{table_alias}." if table_alias else ""
     types = {f.name: f.type for f in entity.fields}

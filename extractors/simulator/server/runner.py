@@ -11,7 +11,7 @@ from types import TracebackType
 import click
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from extractors.simulator.schema import SOURCES
+from extractors.contract import SOURCES
 from extractors.simulator.server.app import create_app
 from extractors.simulator.server.credentials import Credentials
 from extractors.simulator.server.faults import FaultPlan

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 
-from extractors.simulator.schema import ENTITIES, Entity
+from extractors.contract import ENTITIES, Entity
 from extractors.simulator.server.clock import DEFAULT_TZ, end_of_local_day
 from extractors.simulator.server.credentials import REST_SOURCES
 from extractors.simulator.server.render import field_pairs, object_sql, quote_ident, sql_str

@@ -5,7 +5,7 @@ empty entity, a misspelled column as an extra field beside a real one that is al
 an unparseable version time hides its row. ``dataset_problems`` lists every problem at once
 (each check's first rows, then how many more), naming file, line and column;
 ``require_valid`` raises them as one error. The fields, keys, version columns and types
-come from ``extractors.simulator.schema``; nothing is listed twice.
+come from ``extractors.contract``; nothing is listed twice.
 
 Values are checked by DuckDB straight from each CSV, as text, in one aggregate scan per file
 (a scale-s dataset's 1.1 M rows take 2 s of CPU, a third of the store's load); only a file
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from extractors.simulator.schema import ENTITIES, SOURCES, Entity
+from extractors.contract import ENTITIES, SOURCES, Entity
 from extractors.simulator.server.clock import DEFAULT_TZ
 from extractors.simulator.server.render import quote_ident, sql_str
 from extractors.simulator.server.store import dataset_timezone, version_time_sql

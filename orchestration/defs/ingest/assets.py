@@ -11,8 +11,8 @@ import dagster as dg
 
 from extractors._http.landing import prune_landing
 from extractors._http.runner import extract_entity
+from extractors.contract import ENTITIES, Entity
 from extractors.excel import EXCEL_ENTITIES
-from extractors.simulator.schema import ENTITIES, Entity
 from perfchain.core import progress
 
 

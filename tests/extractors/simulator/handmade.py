@@ -1,4 +1,4 @@
-"""A small dataset written by hand from schema.py, and the answers computed from its rows.
+"""A small dataset written by hand from the source contract (extractors/contract.py), and the answers computed from its rows.
 
 It proves the dataset format can be written without the generator, and it gives the
 simulator tests rows whose expected answers are computed here in plain Python (not with
@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from extractors.simulator.schema import ENTITIES, Entity, entity
+from extractors.contract import ENTITIES, Entity, entity
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = date(2026, 3, 1)
@@ -46,7 +46,7 @@ Row = dict[str, str | None]
 
 
 def fmt(moment: datetime, type_: str, machine: bool = False) -> str:
-    """A moment in the text form schema.py prescribes for the type."""
+    """A moment in the text form the contract prescribes for the type."""
     if type_ == "ts_utc":
         utc = moment.astimezone(UTC)
         return utc.strftime("%Y-%m-%dT%H:%M:%SZ" if machine else "%Y-%m-%dT%H:%M:%S.000+0000")

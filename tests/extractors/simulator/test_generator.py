@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors.simulator import schema
+from extractors import contract
 from extractors.simulator.generator import generate
 
 pytestmark = pytest.mark.slow  # generates its own demo datasets
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # generates its own demo datasets
 
 def _con(root: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         con.execute(
             f"create view {ent.source}__{ent.name} as select * from read_csv("
             f"'{root / ent.path}', header=true, all_varchar=true, quote='\"', escape='\"')"
@@ -43,7 +43,7 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str):  # type: ignore[no-untyped-d
 
 
 def test_every_entity_file_has_the_schema_columns_in_order(demo_data: Path) -> None:
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         with (demo_data / ent.path).open(encoding="utf-8", newline="") as handle:
             header = next(csv.reader(handle))
         assert header == ent.columns, ent.path
@@ -55,7 +55,7 @@ def test_manifest_describes_the_dataset(demo_data: Path) -> None:
     assert manifest["days"] == 45 and manifest["seed"] == 7 and manifest["scale"] == "s"
     assert manifest["time_zone"] == "Asia/Shanghai"
     assert [p["code"] for p in manifest["plants"]] == ["P01"]
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         with (demo_data / ent.path).open(encoding="utf-8") as handle:
             lines = sum(1 for _ in handle) - 1
         assert manifest["row_counts"][ent.path] == lines, ent.path
@@ -63,7 +63,7 @@ def test_manifest_describes_the_dataset(demo_data: Path) -> None:
 
 
 def test_keys_are_unique_per_version(con: duckdb.DuckDBPyConnection) -> None:
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         cols = ", ".join(dict.fromkeys([*ent.key, ent.modstamp]))
         view = f"{ent.source}__{ent.name}"
         dupes = _one(
@@ -74,7 +74,7 @@ def test_keys_are_unique_per_version(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_versions_of_a_record_are_written_in_modstamp_order(demo_data: Path) -> None:
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         if ent.name in ("line_measures", "machine_states", "attendance"):
             continue  # one version per record (machine states are keyed by their timestamp)
         last: dict[tuple[str, ...], str] = {}
@@ -97,7 +97,7 @@ def test_timestamps_are_spelled_per_source(con: duckdb.DuckDBPyConnection) -> No
         "int": r"^-?\d+$",
         "dec": r"^-?\d+(\.\d+)?$",
     }
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         if ent.name == "line_measures":
             continue  # same writer as the other QMS streams, checked on a sample below
         view = f"{ent.source}__{ent.name}"

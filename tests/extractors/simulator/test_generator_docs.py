@@ -1,4 +1,4 @@
-"""The dataset docs are generated from schema.py, and the Excel drop has its documented shape."""
+"""The dataset docs are generated from the source contract, and the Excel drop has its documented shape."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors.simulator import schema
+from extractors import contract
 
 pytestmark = pytest.mark.slow  # generates its own demo datasets
 
@@ -20,7 +20,7 @@ PLANT_TZ = timezone(timedelta(hours=8))
 @pytest.fixture(scope="module")
 def con(demo_data: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         if ent.name == "line_measures":
             continue
         con.execute(

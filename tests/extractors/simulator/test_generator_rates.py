@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors.simulator import schema
+from extractors import contract
 from extractors.simulator.generator import generate
 from tests.conftest import DEMO_DAYS, DEMO_SEED, DEMO_START
 
@@ -26,7 +26,7 @@ OPH_TARGET, OPH_YELLOW, OPH_RED = 0.85, 0.75, 0.65  # excel.KPIS["output_per_hea
 
 def _views(folder: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    for ent in schema.ENTITIES:
+    for ent in contract.ENTITIES:
         if ent.name == "line_measures":
             continue
         con.execute(

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from extractors.simulator.schema import ENTITIES
+from extractors.contract import ENTITIES
 from tests.extractors.simulator.conftest import (
     WeaverClient,
     crm_token,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from extractors.simulator.schema import entities_of
+from extractors.contract import entities_of
 from tests.extractors.simulator.conftest import DEMO, rest_token
 from tests.extractors.simulator.handmade import Handmade, end_of_day, key_of
 
@@ -43,7 +43,7 @@ def _walk(http, sim, source: str, resource: str, token: str, **params) -> list[d
 def test_paging_visits_every_record_once_in_order(
     http, sim, handmade: Handmade, source, name, resource
 ) -> None:  # type: ignore[no-untyped-def]
-    from extractors.simulator.schema import entity
+    from extractors.contract import entity
 
     target = entity(source, name)
     token = rest_token(http, sim, source)
@@ -212,7 +212,7 @@ def _lines(response) -> list[dict]:  # type: ignore[no-untyped-def]
 def test_an_ndjson_walk_gives_the_json_walks_records_in_order(
     http, sim, handmade: Handmade, source, name, resource
 ) -> None:  # type: ignore[no-untyped-def]
-    from extractors.simulator.schema import entity
+    from extractors.contract import entity
 
     target = entity(source, name)
     token = rest_token(http, sim, source)

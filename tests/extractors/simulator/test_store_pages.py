@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from extractors.simulator.schema import entity
+from extractors.contract import entity
 from extractors.simulator.server.store import DataStore, ResultKey, Window
 
 pytestmark = pytest.mark.slow  # serves a dataset large enough for several row groups

@@ -1,33 +1,31 @@
-"""The demo factory's dataset format: one CSV file per source entity.
+"""The source contract: every entity each source system serves, its fields, key and
+version column.
 
-This module is the single source of truth shared by the generator (which writes the
-files), the simulator (which serves them over each system's protocol) and the docs
-(docs/dataset.md is written from it). A hand-written dataset is valid when every file
-listed here exists under the dataset root with exactly the listed columns and values of
-the listed types (``extractors/simulator/server/validate.py`` checks it).
+This is the product's one description of what it reads. The clients ask for these
+entities and these fields, the bulk load types and checks every landed record against
+them (extractors/landing/), the Dagster ingest assets are one per entity
+(orchestration/defs/ingest/assets.py), and the dbt sources declare one raw table per
+entity with these columns (tests/extractors/test_contract.py holds them together). The demo
+simulator (simulator/) imports it to generate and serve the same entities; nothing here
+knows about the simulator. Adding a source starts here (CONTRIBUTING.md).
 
 Conventions
 -----------
-* Path: ``<root>/<source>/<entity>.csv``, UTF-8, comma separated, header row,
-  RFC 4180 quoting, ``\\n`` line ends. Empty field = null.
 * Field names are the source system's own names (Salesforce PascalCase, U8 lowercase
   abbreviations, Weaver camelCase, our ISA-95 REST APIs snake_case): raw lands
   unchanged and renaming happens in dbt staging.
-* Versions: a record may appear on several rows, one per version. The row's
-  ``modstamp`` column says when that version was written in the source system. Served
-  "as of" a moment T, a record is the latest version whose modstamp ≤ T; records whose
-  first version is later than T do not exist yet. Rows of one record are written in
-  modstamp order.
-* Deletes: entities with a ``deleted`` column mark a deleting version with ``true``.
+* Versions: a record may arrive many times, one per version. The ``modstamp`` field says
+  when that version was written in the source system; it is the incremental cursor and
+  the high-water mark.
+* Deletes: entities with a ``deleted`` field mark a deleting version with ``true``.
 * Timestamps are written the way the source system sends them:
   - ``ts_utc``: ``2026-03-01T02:15:09.000+0000`` (Salesforce) or ``...Z`` (MTConnect);
   - ``ts_local``: ``2026-03-01 10:15:09``, plant-local wall time with no zone (U8, Weaver);
   - ``ts_offset``: ``2026-03-01T10:15:09+08:00`` (our REST APIs, ISO 8601 with offset).
 * Types: ``str``, ``int``, ``dec`` (decimal number, plain notation), ``bool``
   (``true``/``false``), ``date`` (``YYYY-MM-DD``) and the three timestamp kinds above.
-* ``manifest.json`` at the root: plant(s), time zone, period, scale, seed, row counts.
-* ``planted.json`` at the root: where the planted situations are (docs/planted.md).
-* ``excel/``: the Excel drop (targets workbook and department workbooks).
+* A dataset (the simulator's files, docs/dataset.md) holds each entity as one CSV file,
+  ``<source>/<entity>.csv`` (``Entity.path``), one row per version.
 """
 
 from __future__ import annotations
@@ -893,33 +891,3 @@ def entity(source: str, name: str) -> Entity:
 
 def entities_of(source: str) -> tuple[Entity, ...]:
     return tuple(e for e in ENTITIES if e.source == source)
-
-
-def markdown() -> str:
-    """The per-entity field tables of docs/dataset.md (kept in sync by a test)."""
-    out: list[str] = []
-    for source in SOURCES:
-        out.append(f"### {source}\n")
-        for ent in entities_of(source):
-            key = ", ".join(f"`{k}`" for k in ent.key)
-            out.append(f"#### `{ent.path}`\n")
-            out.append(f"{' '.join(ent.doc.split())}\n")
-            meta = f"Key: {key}. Version column: `{ent.modstamp}`."
-            if ent.deleted:
-                meta += f" Delete marker: `{ent.deleted}`."
-            if ent.protocol_name:
-                meta += f" Protocol name: `{ent.protocol_name}`."
-            out.append(meta + "\n")
-            out.append("| # | field | type | required | meaning |")
-            out.append("| --- | --- | --- | --- | --- |")
-            for i, f in enumerate(ent.fields, start=1):
-                doc = " ".join(f.doc.split()).replace("|", "\\|")
-                out.append(
-                    f"| {i} | `{f.name}` | {f.type} | {'yes' if f.required else ''} | {doc} |"
-                )
-            out.append("")
-    return "\n".join(out).rstrip() + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown(), end="")
