@@ -112,7 +112,7 @@ def main() -> None:
     start = date(2025, 10, 1)
     data = ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}-{start}"
     if not (data / "manifest.json").exists():
-        from extractors.simulator.generator import generate
+        from simulator.generator import generate
 
         print(f"generating scale {args.scale} into {data} ...", flush=True)
         generate(data, scale=args.scale, seed=args.seed, start=start, progress=True)

@@ -5,7 +5,7 @@ This is the product's one description of what it reads. The clients ask for thes
 entities and these fields, the bulk load types and checks every landed record against
 them (extractors/landing/), the Dagster ingest assets are one per entity
 (orchestration/defs/ingest/assets.py), and the dbt sources declare one raw table per
-entity with these columns (tests/extractors/test_contract.py holds them together). The demo
+entity with these columns (tests/extractors/test_source_contract.py holds them together). The demo
 simulator (simulator/) imports it to generate and serve the same entities; nothing here
 knows about the simulator. Adding a source starts here (CONTRIBUTING.md).
 

@@ -54,7 +54,7 @@ def main() -> None:
 )
 def generate(out: Path, scale: str, seed: int, start, days: int | None) -> None:  # type: ignore[no-untyped-def]
     """Write a deterministic demo factory dataset."""
-    from extractors.simulator.generator import generate as run_generate
+    from simulator.generator import generate as run_generate
 
     manifest = run_generate(
         out, scale=scale, seed=seed, start=start.date(), days=days, progress=True
@@ -77,7 +77,7 @@ def generate(out: Path, scale: str, seed: int, start, days: int | None) -> None:
 )
 def simulate(data: Path, port: int, faults: str | None) -> None:
     """Serve a dataset over each source system's protocol on 127.0.0.1."""
-    from extractors.simulator.server import serve_forever
+    from simulator.server import serve_forever
 
     serve_forever(data, host="127.0.0.1", port=port, faults=faults)
 

@@ -12,7 +12,7 @@ from extractors._http.load import SQL_TYPES
 from extractors._http.runner import EntityRun, end_of_day, extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.contract import Entity
-from extractors.simulator.clients import demo_client
+from simulator.clients import demo_client
 
 TZ = "Asia/Shanghai"
 # Fast retries: the behaviour is the same, the waits are short.

@@ -285,7 +285,7 @@ def test_an_agent_restart_mid_read_marks_unknown_from_the_last_state_read(
 def test_an_out_of_range_at_the_agents_own_first_sequence_is_a_clear_error(simulator, tmp_path):  # type: ignore[no-untyped-def]
     """Nothing to recover from (here: a page larger than the agent's buffer): the read
     stops with the agent's message instead of asking again forever."""
-    from extractors.simulator.clients import demo_client
+    from simulator.clients import demo_client
     from tests.extractors.support import FAST, TZ
 
     client = demo_client(

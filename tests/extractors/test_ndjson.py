@@ -19,7 +19,7 @@ from extractors._http.landing import BatchWriter, read_manifest
 from extractors._http.load import load_batch, read_watermark
 from extractors._http.rest import RestApiClient
 from extractors.contract import entity
-from extractors.simulator.server.credentials import Credentials
+from simulator.server.credentials import Credentials
 from tests.extractors.support import FAST, changed_keys, extract
 from tests.extractors.test_load_batch import (
     CONTRACT_RECORDS,

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from extractors.contract import ENTITIES
 from extractors.credentials import SECRET_KEYS, env_name
-from extractors.simulator.server import SimulatorServer
-from extractors.simulator.server.credentials import Credentials
 from perfchain.cli import main
+from simulator.server import SimulatorServer
+from simulator.server.credentials import Credentials
 from tests.extractors.support import client_for, extract, warehouse
 
 DAY = date(2026, 1, 3)

@@ -20,9 +20,9 @@ from extractors._http.load import (
 from extractors._http.runner import EntityRun, end_of_day
 from extractors.contract import Entity, entity
 from extractors.mes.mtconnect import retry_cursor
-from extractors.simulator.clients import demo_client
-from extractors.simulator.server.mtconnect import buffer as mtconnect_buffer
-from extractors.simulator.server.state import DEFAULT_BUFFER_SIZE
+from simulator.clients import demo_client
+from simulator.server.mtconnect import buffer as mtconnect_buffer
+from simulator.server.state import DEFAULT_BUFFER_SIZE
 from tests.extractors.support import FAST, TZ, client_for, extract, warehouse
 from tests.warehouse.conftest import run_dbt
 

@@ -105,7 +105,7 @@ def _build(db: Path, work: Path, night: date) -> DbtRun:
 def nights(
     _simulator_session: Any, demo_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
-    from extractors.simulator.clients import demo_client
+    from simulator.clients import demo_client
 
     server = _simulator_session
     server.reset()
