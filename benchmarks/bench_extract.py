@@ -26,10 +26,10 @@ from pathlib import Path
 import duckdb
 
 from benchmarks._simulator import SimulatorProcess
-from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.clients import REST_PAGE_SIZE
 from extractors.contract import ENTITIES
+from extractors.landing.run import extract_entity
 from simulator.clients import demo_client
 from simulator.server.credentials import REST_SOURCES
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 
 from extractors._http.client import SourceClient
-from extractors._http.load import SQL_TYPES
-from extractors._http.runner import EntityRun, end_of_day, extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.contract import Entity
+from extractors.landing.raw import SQL_TYPES
+from extractors.landing.run import EntityRun, end_of_day, extract_entity
 from simulator.clients import demo_client
 
 TZ = "Asia/Shanghai"

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from extractors._http.errors import ExtractError
-from extractors._http.load import read_watermark
 from extractors.contract import entity
+from extractors.landing.raw import read_watermark
 from tests.extractors.support import changed_keys, client_for, extract, loaded_keys, warehouse
 
 pytestmark = pytest.mark.slow  # each case extracts whole entities through faults and retries

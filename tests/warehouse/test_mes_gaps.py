@@ -33,8 +33,8 @@ import pytest
 from expectations.fct_oee_shift import SUITE
 from expectations.gate import run_gate
 from expectations.results import GateResult
-from extractors._http.load import raw_table
 from extractors.contract import ENTITIES, entity
+from extractors.landing.raw import raw_table
 from tests.extractors.support import FAST, TZ, extract
 from tests.warehouse.conftest import DbtRun, land_targets_workbook, load_raw, run_dbt
 

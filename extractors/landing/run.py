@@ -1,4 +1,14 @@
-"""Extract one entity: high-water mark → pages → landing batch → bulk load."""
+"""Extract one entity: high-water mark → pages → landing batch → bulk load.
+
+The stage in order, one batch from the source's page to `raw.*`: `extract_entity` (here)
+asks the client for the window after the high-water mark (raw.py) and for what quarantine
+still holds (quarantine.py); `read_ahead` fetches the next page while this one lands;
+files.py writes the pages as NDJSON and the manifest that completes the batch; load.py
+loads the files into `raw.<source>__<entity>` while later pages still arrive
+(`ConcurrentLoad`), typing and judging each record with records.py and setting aside
+what fails in `raw._quarantine`; the batch's row in `raw._batches` and the new high-water
+mark commit with the rows.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +26,17 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from extractors._http.client import Page, SourceClient, Window
-from extractors._http.landing import BatchWriter, new_batch_id
-from extractors._http.load import (
-    ConcurrentLoad,
-    LoadResult,
+from extractors.contract import Entity
+from extractors.landing.batch import LoadResult
+from extractors.landing.files import BatchWriter, new_batch_id
+from extractors.landing.load import ConcurrentLoad
+from extractors.landing.quarantine import (
     OpenRecord,
     open_quarantine,
     quarantined_positions,
-    read_watermark,
     retry_since,
 )
-from extractors.contract import Entity
+from extractors.landing.raw import read_watermark
 
 
 @dataclass(frozen=True)
