@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 AS_OF_KEY = "as_of"
 # A label for the runs list (filter by it); the date itself comes from the resource.

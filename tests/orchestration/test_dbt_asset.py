@@ -23,9 +23,9 @@ from orchestration.definitions import build_definitions
 from orchestration.defs.as_of import as_of_run_config
 from orchestration.defs.warehouse.assets import KEEP_RUNS, PARTIAL_PARSE, _run_target
 from orchestration.defs.warehouse.project import write_profile
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import Settings, load_settings
 from perfchain.pipeline import _failure, refuse_earlier_date
-from perfchain.settings import Settings, load_settings
 from tests.warehouse.conftest import Warehouse
 
 pytestmark = pytest.mark.slow  # runs the dbt asset

@@ -21,6 +21,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from expectations.summary import render_build_blocked, write_summary_text
 from orchestration.defs.as_of import AsOfDateError, AsOfResource, earlier_date_refusal
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.warehouse.failures import (
@@ -34,8 +35,7 @@ from orchestration.defs.warehouse.project import (
     parsed_manifest,
     write_whole,
 )
-from perfchain import progress
-from perfchain.quality_report import render_build_blocked, write_summary_text
+from perfchain.core import progress
 
 LAYERS = ("staging", "intermediate", "marts")
 # The op of the dbt assets: its config (WarehouseBuildConfig) is `ops.warehouse_models`.
@@ -232,7 +232,7 @@ def build_dbt_assets(
 ) -> dg.AssetsDefinition:
     """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
     `logs_dir`: where a build stopped by failed data tests writes its quality summary
-    (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it.
+    (`quality-latest.txt`, expectations/summary.py), the gate not running after it.
     `history_start`: the first plant date, named by the refusal of an earlier as-of."""
     manifest = parsed_manifest()
 
