@@ -27,8 +27,8 @@ from pathlib import Path
 import yaml
 
 from benchmarks._simulator import ROOT, SimulatorProcess
+from perfchain.core.settings import load_settings
 from perfchain.demo import ensure_demo_data, use_demo_credentials
-from perfchain.settings import load_settings
 
 BAR_SECONDS = 30.0
 

@@ -26,12 +26,12 @@ from pathlib import Path
 import duckdb
 
 from benchmarks._simulator import SimulatorProcess
-from extractors._http.runner import extract_entity
 from extractors._http.session import RetryPolicy
 from extractors.clients import REST_PAGE_SIZE
-from extractors.simulator.clients import demo_client
-from extractors.simulator.schema import ENTITIES
-from extractors.simulator.server.credentials import REST_SOURCES
+from extractors.contract import ENTITIES
+from extractors.landing.run import extract_entity
+from simulator.clients import demo_client
+from simulator.server.credentials import REST_SOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ def main() -> None:
 
     data = args.data or ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}"
     if not (data / "manifest.json").exists():
-        from extractors.simulator.generator import generate
+        from simulator.generator import generate
 
         print(f"generating scale {args.scale} into {data} ...", flush=True)
         generate(data, scale=args.scale, seed=args.seed, progress=True)

@@ -28,7 +28,7 @@ import json, sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from extractors.simulator.generator import config, generate
+from simulator.generator import config, generate
 scale, days, plants, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 start = date.fromisoformat(sys.argv[5])
 if plants:

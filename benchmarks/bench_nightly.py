@@ -36,9 +36,9 @@ import duckdb
 
 from benchmarks._simulator import ROOT, SimulatorProcess
 from orchestration.defs.warehouse.assets import PARTIAL_PARSE
+from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunSummary, run_pipeline
-from perfchain.settings import Settings, load_settings
 
 
 def phases(summary: RunSummary) -> dict[str, float]:
@@ -112,7 +112,7 @@ def main() -> None:
     start = date(2025, 10, 1)
     data = ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}-{start}"
     if not (data / "manifest.json").exists():
-        from extractors.simulator.generator import generate
+        from simulator.generator import generate
 
         print(f"generating scale {args.scale} into {data} ...", flush=True)
         generate(data, scale=args.scale, seed=args.seed, start=start, progress=True)

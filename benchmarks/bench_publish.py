@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from perfchain.settings import load_settings
+from perfchain.core.settings import load_settings
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
         shutil.copyfile(source, warehouse)
         started = time.perf_counter()
         from expectations.gate import run_gate
-        from perfchain.publish import publish
+        from expectations.publish import publish
 
         import_seconds = time.perf_counter() - started
         with duckdb.connect(str(warehouse)) as con:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from perfchain.settings import load_settings
+from perfchain.core.settings import load_settings
 
 BUDGET_SECONDS = 30.0
 

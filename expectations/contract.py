@@ -5,7 +5,7 @@ declared: each mart's description (which states its grain, "One row per ..."), i
 and every column's name, data type, not-null constraint and business definition. dbt
 enforces it when it builds a mart (`contract: enforced`); this module reads the same files
 so the quality gate checks the same columns and types (expectations/suite.py) and
-publishing writes the same definitions as `COMMENT ON` (perfchain/publish.py).
+publishing writes the same definitions as `COMMENT ON` (expectations/publish.py).
 
 Why the YAML files and not dbt's parsed manifest (`target/manifest.json`): the gate and
 publish also run where dbt has not parsed the project (`perfchain publish` and `rollback`
@@ -28,8 +28,8 @@ from typing import Any
 
 import yaml
 
-from perfchain.errors import PerfchainError
-from perfchain.settings import REPO_ROOT
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import REPO_ROOT
 
 MARTS_DIR = REPO_ROOT / "dbt_project" / "models" / "marts"
 

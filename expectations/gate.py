@@ -24,8 +24,9 @@ from expectations.contract import CONTRACTS
 from expectations.registry import SUITES
 from expectations.results import GATE_FILE, CheckResult, GateResult, Status, SuiteResult
 from expectations.suite import Check, GateInputs, MartSuite
+from expectations.summary import render_summary, write_summary
 from expectations.validator import SAMPLE_SIZE, FrameValidator
-from perfchain.publish import open_published
+from perfchain.core.published import open_published
 
 
 def run_gate(
@@ -49,8 +50,6 @@ def run_gate(
     into `logs_dir` when given. Data Docs are built when a check failed, or always with
     `docs=True` (rendering costs about as much as validating).
     """
-    from perfchain.quality_report import render_summary, write_summary
-
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     if history is None:

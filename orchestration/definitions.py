@@ -23,7 +23,7 @@ from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.reports.assets import build_reports_asset
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import written_profile
-from perfchain.settings import Settings, load_settings, smtp_config
+from perfchain.core.settings import Settings, load_settings, smtp_config
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

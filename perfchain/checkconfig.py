@@ -15,8 +15,8 @@ from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
 from extractors.excel.departments import department_problems
 from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
-from perfchain.errors import ConfigError, PerfchainError
-from perfchain.settings import Settings, load_settings
+from perfchain.core.errors import ConfigError, PerfchainError
+from perfchain.core.settings import Settings, load_settings
 
 
 def check(environ: dict[str, str] | None = None, as_of: date | None = None) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 SCALES = ("s", "m", "l")
 
@@ -54,7 +54,7 @@ def main() -> None:
 )
 def generate(out: Path, scale: str, seed: int, start, days: int | None) -> None:  # type: ignore[no-untyped-def]
     """Write a deterministic demo factory dataset."""
-    from extractors.simulator.generator import generate as run_generate
+    from simulator.generator import generate as run_generate
 
     manifest = run_generate(
         out, scale=scale, seed=seed, start=start.date(), days=days, progress=True
@@ -77,7 +77,7 @@ def generate(out: Path, scale: str, seed: int, start, days: int | None) -> None:
 )
 def simulate(data: Path, port: int, faults: str | None) -> None:
     """Serve a dataset over each source system's protocol on 127.0.0.1."""
-    from extractors.simulator.server import serve_forever
+    from simulator.server import serve_forever
 
     serve_forever(data, host="127.0.0.1", port=port, faults=faults)
 
@@ -129,8 +129,8 @@ def run(  # type: ignore[no-untyped-def]
     run_date, start, end, sources: tuple[str, ...], extract_only: bool, full_refresh: bool
 ) -> None:
     """Run the nightly job for a date or a range of dates."""
+    from perfchain.core.settings import load_settings
     from perfchain.pipeline import parse_dates, print_summary, run_pipeline
-    from perfchain.settings import load_settings
 
     settings = load_settings()
     dates = parse_dates(
@@ -158,7 +158,7 @@ def run(  # type: ignore[no-untyped-def]
 )
 def report(as_of, period: str | None, lang: str | None) -> None:  # type: ignore[no-untyped-def]
     """(Re)build the report drop for a date from the published marts."""
-    from perfchain.settings import load_settings, smtp_config
+    from perfchain.core.settings import load_settings, smtp_config
     from reports.drop import report_command
 
     settings = load_settings()
@@ -184,8 +184,8 @@ def report(as_of, period: str | None, lang: str | None) -> None:  # type: ignore
 @click.argument("order_no")
 def order(order_no: str) -> None:
     """Order 360: every system's view of one order, the anchor and the contribution trace."""
+    from perfchain.core.settings import load_settings
     from perfchain.order360 import show_order
-    from perfchain.settings import load_settings
 
     settings = load_settings()
     show_order(settings.published_path, order_no, settings.plant.timezone)
@@ -197,8 +197,8 @@ def order(order_no: str) -> None:
 )
 def publish(rollback: bool) -> None:
     """Manage the published warehouse file (readers' copy)."""
-    from perfchain.publish import rollback as do_rollback
-    from perfchain.settings import load_settings
+    from expectations.publish import rollback as do_rollback
+    from perfchain.core.settings import load_settings
 
     settings = load_settings()
     restored = do_rollback(settings.published_path, logs_dir=settings.logs_dir)
@@ -210,7 +210,7 @@ def prepare() -> None:
     """Parse the dbt project and write this installation's dbt profile: what loading the
     Dagster definitions (`make dev`, `dagster dev`) reads and does not write itself."""
     from orchestration.defs.warehouse.project import MANIFEST, prepare
-    from perfchain.settings import load_settings
+    from perfchain.core.settings import load_settings
 
     profiles = prepare(load_settings())
     click.echo(f"dbt manifest {MANIFEST}; profile {profiles / 'profiles.yml'}")

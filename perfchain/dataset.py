@@ -1,7 +1,7 @@
 """`perfchain validate-dataset`: the simulator's check of a dataset folder, plus its Excel drop.
 
 The simulator serves the CSV files and checks them itself before it starts
-(extractors/simulator/server/validate.py); the Excel drop is read by the `excel` source from
+(simulator/server/validate.py); the Excel drop is read by the `excel` source from
 the folder perfchain.yaml names, so it is checked here, the way a run reads it.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from extractors.excel.departments import department_problems
 from extractors.excel.schema import TARGETS_FILE
-from extractors.simulator.server.validate import dataset_problems
 from perfchain.checkconfig import check_targets
+from simulator.server.validate import dataset_problems
 
 
 def validate_dataset(root: Path) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from extractors.credentials import SECRET_KEYS, env_name
-from perfchain.settings import Settings, SourceSettings, load_settings
+from perfchain.core.settings import Settings, SourceSettings, load_settings
 
 
 def demo_data_dir(settings: Settings, scale: str, seed: int) -> Path:
@@ -19,7 +19,7 @@ def demo_data_dir(settings: Settings, scale: str, seed: int) -> Path:
 
 def ensure_demo_data(settings: Settings, scale: str, seed: int) -> Path:
     """Generate the demo factory once; later demos reuse it (generation is deterministic)."""
-    from extractors.simulator.generator import generate
+    from simulator.generator import generate
 
     data_dir = demo_data_dir(settings, scale, seed)
     if (data_dir / "manifest.json").exists():
@@ -43,7 +43,7 @@ def point_at_simulator(settings: Settings, urls: dict[str, str], excel_drop: Pat
 
 def use_demo_credentials() -> None:
     """The simulator's public demo credentials, unless the environment already has values."""
-    from extractors.simulator.server.credentials import Credentials
+    from simulator.server.credentials import Credentials
 
     demo = Credentials()
     for source, keys in SECRET_KEYS.items():
@@ -58,8 +58,8 @@ def last_day(manifest: dict) -> date:
 
 
 def run_demo(scale: str = "s", seed: int = 42) -> None:
-    from extractors.simulator.server import SimulatorServer
     from perfchain.pipeline import print_summary, run_pipeline
+    from simulator.server import SimulatorServer
 
     settings = load_settings()
     data_dir = ensure_demo_data(settings, scale, seed)

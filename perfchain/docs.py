@@ -26,8 +26,8 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from perfchain.errors import PerfchainError
-from perfchain.settings import REPO_ROOT, load_settings
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import REPO_ROOT, load_settings
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DOCS_DIR = DBT_PROJECT_DIR / "target" / "docs"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import click
 import duckdb
 
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 TOP_PER_STAGE = 5  # contributors listed per stage; the rest are summed on one line
 

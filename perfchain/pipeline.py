@@ -18,6 +18,7 @@ import dagster as dg
 import duckdb
 from tqdm import tqdm
 
+from expectations.summary import render_not_reached, write_summary_text
 from orchestration.defs.as_of import (
     AS_OF_TAG,
     as_of_run_config,
@@ -25,11 +26,10 @@ from orchestration.defs.as_of import (
     plant_yesterday,
 )
 from orchestration.storage import write_instance_config
-from perfchain import progress
-from perfchain.errors import ConfigError, PerfchainError
-from perfchain.publish import remove_stale_temporaries
-from perfchain.quality_report import render_not_reached, write_summary_text
-from perfchain.settings import Settings
+from perfchain.core import progress
+from perfchain.core.errors import ConfigError, PerfchainError
+from perfchain.core.published import remove_stale_temporaries
+from perfchain.core.settings import Settings
 
 
 class RunFailed(PerfchainError):

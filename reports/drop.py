@@ -13,12 +13,12 @@ import shutil
 import smtplib
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
-from perfchain.publish import open_published
+from perfchain.core.published import open_published
+from perfchain.core.settings import SmtpConfig
 from reports.brief.build import build_brief
 from reports.common.periods import PERIODS
 from reports.labels import check_lang, label
@@ -28,20 +28,6 @@ log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "PERFCHAIN_SMTP_PASSWORD"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    """Where the drop is mailed. The password is never part of the configuration: it is
-    read from `PERFCHAIN_SMTP_PASSWORD` at send time, and only when `username` is set."""
-
-    host: str
-    port: int = 587
-    sender: str = "perfchain@localhost"
-    recipients: tuple[str, ...] = field(default_factory=tuple)
-    username: str | None = None
-    starttls: bool = True
-    timeout_seconds: float = 30.0
 
 
 class SmtpPasswordMissing(RuntimeError):

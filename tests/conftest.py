@@ -69,7 +69,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from extractors.simulator.generator import generate
+    from simulator.generator import generate
 
     out = tmp_path_factory.mktemp("demo_factory")
     generate(out, scale="s", seed=DEMO_SEED, start=DEMO_START, days=DEMO_DAYS, progress=False)
@@ -78,7 +78,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def _simulator_session(demo_data: Path) -> Iterator[object]:
-    from extractors.simulator.server import SimulatorServer
+    from simulator.server import SimulatorServer
 
     server = SimulatorServer(demo_data, host="127.0.0.1", port=0)
     server.start()
@@ -141,9 +141,9 @@ def good_night(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Goo
     Tests read it; one that runs more nights copies the home first."""
     from click.testing import CliRunner
 
-    from extractors.simulator.server import SimulatorServer
-    from extractors.simulator.server.credentials import Credentials
     from perfchain.cli import main
+    from simulator.server import SimulatorServer
+    from simulator.server.credentials import Credentials
 
     root = shared_dir(tmp_path_factory, "good_night")
     home, config, summary = root / "home", root / "perfchain.yaml", root / "run.json"

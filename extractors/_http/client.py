@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 import orjson
 
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
 
 NDJSON = "application/x-ndjson"
 _LF, _OPEN, _CLOSE = b"\n{}"

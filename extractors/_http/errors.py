@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 # Query parameters and headers whose values are credentials: never printed or logged.
 _SECRET_PARAM = re.compile(

@@ -23,7 +23,7 @@ from extractors._http.session import (
     client_credentials,
     parse_json,
 )
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
 
 
 class RestApiClient(HttpSourceClient):

@@ -21,8 +21,8 @@ from extractors._http.session import (
     client_credentials,
     parse_json,
 )
+from extractors.contract import Entity
 from extractors.crm.settings import API_VERSION, BATCH_SIZE, TOKEN_PATH
-from extractors.simulator.schema import Entity
 
 SOURCE = "crm"
 

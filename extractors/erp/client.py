@@ -17,8 +17,8 @@ import requests
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
 from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession, parse_json
+from extractors.contract import Entity
 from extractors.erp.settings import ROWS_PER_PAGE, TIMESTAMP_FORMAT, TOKEN_PATH
-from extractors.simulator.schema import Entity
 
 SOURCE = "erp"
 _LINES = "sale_order_lines"  # served nested in saleorder as `entry`

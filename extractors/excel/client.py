@@ -14,10 +14,10 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from extractors._http.client import Window
+from extractors.contract import Entity
 from extractors.excel.departments import WorkbookProblem, department_problems
 from extractors.excel.schema import DEPARTMENT_ROWS, TARGETS_FILE
-from extractors.simulator.schema import Entity
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 WEIGHT_TOLERANCE = 0.001
 

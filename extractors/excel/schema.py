@@ -8,7 +8,7 @@ one record per non-empty row with its cells, for reconciliation and audit.
 
 from __future__ import annotations
 
-from extractors.simulator.schema import Entity, F
+from extractors.contract import Entity, F
 
 _FILE = (
     F("source_file", required=True, doc="workbook file name"),

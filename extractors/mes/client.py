@@ -8,9 +8,9 @@ from typing import Any
 from extractors._http.client import Page, Window
 from extractors._http.rest import RestApiClient
 from extractors._http.session import RetryPolicy, SourceSession
+from extractors.contract import Entity
 from extractors.mes.mtconnect import extract_states, retry_cursor
 from extractors.mes.settings import SAMPLE_COUNT
-from extractors.simulator.schema import Entity
 
 
 class MesClient:

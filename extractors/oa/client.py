@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from extractors._http.client import Window
 from extractors._http.errors import ExtractError, RetryableError, TokenExpired
 from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession, parse_json
+from extractors.contract import Entity
 from extractors.oa.settings import (
     DETAIL_PATH,
     LIST_PATH,
@@ -34,7 +35,6 @@ from extractors.oa.settings import (
     TOKEN_PATH,
     TOKEN_SECONDS,
 )
-from extractors.simulator.schema import Entity
 
 SOURCE = "oa"
 _BASE_INFO = ("workflowId", "workflowName", "workflowTypeName")

@@ -16,11 +16,17 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 
 AS_OF_KEY = "as_of"
 # A label for the runs list (filter by it); the date itself comes from the resource.
 AS_OF_TAG = "perfchain/as_of_date"
+# Where the dbt build finds the run's as-of date (dbt source `extract.build_as_of`, read by
+# int_data_horizons_resolved). A row in the warehouse rather than a dbt var or an
+# environment variable: dbt re-parses the project when a var changes (≈ 10 s a night) and
+# the files that read an environment variable when it does, and dagster-dbt has no public
+# way to give one dbt invocation its own environment.
+BUILD_AS_OF_TABLE = "raw._build_as_of"
 
 
 class AsOfDateError(PerfchainError):
@@ -62,6 +68,19 @@ class AsOfResource(dg.ConfigurableResource):
                 f"the newest date a run can be as of is {yesterday}"
             )
         return day
+
+
+def record_build_as_of(con: duckdb.DuckDBPyConnection, day: date, run_id: str) -> None:
+    """The as-of date the next dbt build computes, with the run that set it: one row."""
+    con.execute("create schema if not exists raw")
+    con.execute(
+        f"create table if not exists {BUILD_AS_OF_TABLE} "
+        "(as_of_date date not null, run_id varchar not null, recorded_at timestamptz not null)"
+    )
+    con.execute("begin")
+    con.execute(f"delete from {BUILD_AS_OF_TABLE}")
+    con.execute(f"insert into {BUILD_AS_OF_TABLE} values (?, ?, now())", [day, run_id])
+    con.execute("commit")
 
 
 def as_of_run_config(day: date) -> dict[str, object]:

@@ -1,5 +1,5 @@
 """What the reports say about data quality: the gate of the data they show, as the
-published file records it (`meta.publish_log`, perfchain/publish.py), never a log file. A
+published file records it (`meta.publish_log`, expectations/publish.py), never a log file. A
 report built from a copy of the published file alone says the same as at the plant."""
 
 import json

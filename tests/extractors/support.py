@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 
 from extractors._http.client import SourceClient
-from extractors._http.load import SQL_TYPES
-from extractors._http.runner import EntityRun, end_of_day, extract_entity
 from extractors._http.session import RetryPolicy
-from extractors.simulator.clients import demo_client
-from extractors.simulator.schema import Entity
+from extractors.contract import Entity
+from extractors.landing.raw import SQL_TYPES
+from extractors.landing.run import EntityRun, end_of_day, extract_entity
+from simulator.clients import demo_client
 
 TZ = "Asia/Shanghai"
 # Fast retries: the behaviour is the same, the waits are short.

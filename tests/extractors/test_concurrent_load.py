@@ -11,10 +11,11 @@ import duckdb
 import orjson
 import pytest
 
-from extractors._http import landing, load
 from extractors._http.client import ndjson_page
-from extractors._http.landing import BatchWriter
-from extractors._http.load import ConcurrentLoad, load_batch
+from extractors.landing import files as landing
+from extractors.landing import load
+from extractors.landing.files import BatchWriter
+from extractors.landing.load import ConcurrentLoad, load_batch
 from tests.extractors.test_load_batch import SHIPMENTS, _record
 
 TZ = "Asia/Shanghai"

@@ -17,7 +17,7 @@ from extractors.excel import (
 )
 from extractors.excel.departments import department_problems
 from extractors.excel.schema import DEPARTMENT_ROWS, KPI_TARGETS, STAGE_WEIGHTS
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
 from tests.extractors.support import extract, warehouse
 
 DAY = date(2026, 1, 31)

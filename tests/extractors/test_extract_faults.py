@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from extractors._http.errors import ExtractError
-from extractors._http.load import read_watermark
-from extractors.simulator.schema import entity
+from extractors.contract import entity
+from extractors.landing.raw import read_watermark
 from tests.extractors.support import changed_keys, client_for, extract, loaded_keys, warehouse
 
 pytestmark = pytest.mark.slow  # each case extracts whole entities through faults and retries
@@ -285,7 +285,7 @@ def test_an_agent_restart_mid_read_marks_unknown_from_the_last_state_read(
 def test_an_out_of_range_at_the_agents_own_first_sequence_is_a_clear_error(simulator, tmp_path):  # type: ignore[no-untyped-def]
     """Nothing to recover from (here: a page larger than the agent's buffer): the read
     stops with the agent's message instead of asking again forever."""
-    from extractors.simulator.clients import demo_client
+    from simulator.clients import demo_client
     from tests.extractors.support import FAST, TZ
 
     client = demo_client(

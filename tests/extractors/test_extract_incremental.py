@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from extractors._http.load import read_watermark
-from extractors.simulator.schema import entity
+from extractors.contract import entity
+from extractors.landing.raw import read_watermark
 from tests.extractors.support import (
     changed_keys,
     client_for,

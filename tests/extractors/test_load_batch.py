@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors._http import load
-from extractors._http.landing import BatchWriter
-from extractors._http.load import load_batch
-from extractors.simulator.schema import ENTITIES
+from extractors.contract import ENTITIES
+from extractors.landing import load
+from extractors.landing.files import BatchWriter
+from extractors.landing.load import load_batch
 
 SHIPMENTS = next(e for e in ENTITIES if e.source == "wms" and e.name == "shipments")
 

@@ -13,13 +13,14 @@ import orjson
 import pytest
 import requests
 
-from extractors._http import landing
 from extractors._http.client import NdjsonPage, iso_utc, ndjson_page
-from extractors._http.landing import BatchWriter, read_manifest
-from extractors._http.load import load_batch, read_watermark
 from extractors._http.rest import RestApiClient
-from extractors.simulator.schema import entity
-from extractors.simulator.server.credentials import Credentials
+from extractors.contract import entity
+from extractors.landing import files as landing
+from extractors.landing.files import BatchWriter, read_manifest
+from extractors.landing.load import load_batch
+from extractors.landing.raw import read_watermark
+from simulator.server.credentials import Credentials
 from tests.extractors.support import FAST, changed_keys, extract
 from tests.extractors.test_load_batch import (
     CONTRACT_RECORDS,

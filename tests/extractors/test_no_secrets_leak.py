@@ -16,9 +16,9 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from extractors.simulator.schema import ENTITIES
-from extractors.simulator.server.credentials import Credentials
+from extractors.contract import ENTITIES
 from perfchain.cli import main
+from simulator.server.credentials import Credentials
 from tests.conftest import GOOD_NIGHT, SOURCES, GoodNight, planted_secrets
 from tests.extractors.support import client_for, extract, warehouse
 

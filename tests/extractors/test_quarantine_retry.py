@@ -9,20 +9,16 @@ from pathlib import Path
 import duckdb
 
 from extractors._http.client import NdjsonPage
-from extractors._http.landing import BatchWriter, new_batch_id
-from extractors._http.load import (
-    OpenRecord,
-    load_batch,
-    open_quarantine,
-    read_watermark,
-    retry_since,
-)
-from extractors._http.runner import EntityRun, end_of_day
+from extractors.contract import Entity, entity
+from extractors.landing.files import BatchWriter, new_batch_id
+from extractors.landing.load import load_batch
+from extractors.landing.quarantine import OpenRecord, open_quarantine, retry_since
+from extractors.landing.raw import read_watermark
+from extractors.landing.run import EntityRun, end_of_day
 from extractors.mes.mtconnect import retry_cursor
-from extractors.simulator.clients import demo_client
-from extractors.simulator.schema import Entity, entity
-from extractors.simulator.server.mtconnect import buffer as mtconnect_buffer
-from extractors.simulator.server.state import DEFAULT_BUFFER_SIZE
+from simulator.clients import demo_client
+from simulator.server.mtconnect import buffer as mtconnect_buffer
+from simulator.server.state import DEFAULT_BUFFER_SIZE
 from tests.extractors.support import FAST, TZ, client_for, extract, warehouse
 from tests.warehouse.conftest import run_dbt
 

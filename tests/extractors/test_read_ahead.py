@@ -9,7 +9,7 @@ from contextlib import closing
 
 import pytest
 
-from extractors._http.runner import read_ahead
+from extractors.landing.run import read_ahead
 
 WAIT = 10  # seconds: a page the source is asked for early is asked for at once
 

@@ -12,8 +12,8 @@ import pytest
 from extractors._http.client import Window
 from extractors._http.errors import SourceUnreachable
 from extractors._http.session import RetryPolicy
+from extractors.contract import ENTITIES
 from extractors.erp import U8Client
-from extractors.simulator.schema import ENTITIES
 
 pytestmark = pytest.mark.slow  # waits out the unreachable-source budget
 

@@ -23,7 +23,7 @@ UPDATE_VARIABLE = "PERFCHAIN_UPDATE_ASSET_KEYS"
 def asset_lines() -> list[str]:
     """`<key>  <group>` for every asset the definitions hold, sorted."""
     from orchestration.definitions import build_definitions
-    from perfchain.settings import load_settings
+    from perfchain.core.settings import load_settings
 
     defs = build_definitions(load_settings())
     return sorted(

@@ -23,9 +23,9 @@ from orchestration.definitions import build_definitions
 from orchestration.defs.as_of import as_of_run_config
 from orchestration.defs.warehouse.assets import KEEP_RUNS, PARTIAL_PARSE, _run_target
 from orchestration.defs.warehouse.project import write_profile
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import Settings, load_settings
 from perfchain.pipeline import _failure, refuse_earlier_date
-from perfchain.settings import Settings, load_settings
 from tests.warehouse.conftest import Warehouse
 
 pytestmark = pytest.mark.slow  # runs the dbt asset
@@ -104,15 +104,16 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     assert _as_of(settings) == SECOND
     log = (second / "dbt.log").read_text()
     assert "Unable to do partial parsing" not in log
-    # Only the model that reads the as-of date was parsed again.
+    # Nothing was parsed again: the new date reached dbt as a row of the warehouse, not as
+    # a var or an environment variable, which make dbt re-parse what reads them.
     changed = [
         json.loads(line)["data"]
         for line in log.splitlines()
         if '"code": "I041"' in line or '"code":"I041"' in line
     ]
-    assert [c["file_id"] for c in changed] == [
-        "perfchain://models/intermediate/config/int_data_horizons_resolved.sql"
-    ]
+    assert changed == []
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select as_of_date from raw._build_as_of").fetchall() == [(SECOND,)]
 
     # A whole build after the first whole one leaves out the views that have not changed
     # since (dbt's state:unmodified against the kept manifest), and still runs every data

@@ -12,7 +12,7 @@ from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.environments import create
 
 from orchestration.defs.warehouse.project import duckdb_threads, write_profile
-from perfchain.settings import load_settings
+from perfchain.core.settings import load_settings
 
 
 def test_duckdb_limits_are_set_once_and_reach_every_dbt_cursor(

@@ -10,12 +10,12 @@ import dagster as dg
 import pytest
 
 from expectations.registry import SUITES
+from extractors.contract import ENTITIES
 from extractors.credentials import SECRET_KEYS, env_name
-from extractors.simulator.schema import ENTITIES
 from orchestration.defs.warehouse import project
 from orchestration.defs.warehouse.project import MANIFEST, prepare
-from perfchain.errors import PerfchainError
-from perfchain.settings import load_settings
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import load_settings
 
 pytestmark = pytest.mark.slow  # loads the Dagster definitions (dbt manifest included)
 

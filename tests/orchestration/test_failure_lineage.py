@@ -25,8 +25,8 @@ from orchestration.defs.as_of import AsOfResource
 from orchestration.defs.ingest.resources import build_warehouse
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import write_profile
+from perfchain.core.settings import Settings, load_settings
 from perfchain.pipeline import _failure
-from perfchain.settings import Settings, load_settings
 from tests.extractors.support import extract
 from tests.warehouse.conftest import Warehouse
 

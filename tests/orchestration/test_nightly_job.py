@@ -9,9 +9,9 @@ import duckdb
 import openpyxl
 import pytest
 
+from perfchain.core.settings import ExtractSettings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, print_summary, run_pipeline
-from perfchain.settings import ExtractSettings, load_settings
 
 pytestmark = pytest.mark.slow  # runs the nightly job
 

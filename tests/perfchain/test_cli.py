@@ -171,7 +171,7 @@ def test_validate_dataset_names_a_misspelled_file_and_column_and_simulate_refuse
         # Had the check let the dataset through, the command would serve until killed.
         raise AssertionError("the simulator started serving an invalid dataset")
 
-    monkeypatch.setattr("extractors.simulator.server.runner.make_server", serving)
+    monkeypatch.setattr("simulator.server.runner.make_server", serving)
     refused = CliRunner().invoke(main, ["simulate", "--data", str(data), "--port", "0"])
     assert refused.exit_code == 2
     assert f"perfchain: {data} is not a valid dataset (4 problem(s)" in refused.output

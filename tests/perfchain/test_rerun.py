@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from perfchain.cli import main
-from perfchain.errors import PerfchainError
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import Settings, load_settings
 from perfchain.pipeline import refuse_earlier_date
-from perfchain.settings import Settings, load_settings
 
 
 def _settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_through: str) -> Settings:

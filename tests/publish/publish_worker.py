@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.publish import publish
 from expectations.results import GateResult
-from perfchain.publish import publish
 from tests.quality.warehouse import DAY
 
 

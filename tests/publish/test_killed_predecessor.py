@@ -19,12 +19,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.publish import publish
 from expectations.results import GateResult
 from orchestration.defs.warehouse.project import DBT_PROJECT_DIR, dbt_executable
+from perfchain.core.published import remove_stale_temporaries
+from perfchain.core.settings import ExtractSettings, Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, run_pipeline
-from perfchain.publish import publish, remove_stale_temporaries
-from perfchain.settings import ExtractSettings, Settings, load_settings
 from tests.publish.test_published_lock import run_nightly_steps
 from tests.quality.warehouse import DAY, build_warehouse
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors.simulator.server import SimulatorServer
+from perfchain.core.published import read_publish_log
+from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, run_pipeline
-from perfchain.publish import read_publish_log
-from perfchain.settings import Settings, load_settings
+from simulator.server import SimulatorServer
 from tests.conftest import DEMO_SEED, DEMO_START
 
 DAYS = 46
@@ -28,7 +28,7 @@ FRIDAY, SATURDAY, SUNDAY = date(2026, 2, 13), date(2026, 2, 14), date(2026, 2, 1
 
 @pytest.fixture(scope="module")
 def factory(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from extractors.simulator.generator import generate
+    from simulator.generator import generate
 
     out = tmp_path_factory.mktemp("shutdown_factory")
     generate(out, scale="s", seed=DEMO_SEED, start=DEMO_START, days=DAYS, progress=False)

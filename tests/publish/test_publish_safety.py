@@ -15,8 +15,9 @@ import duckdb
 import pytest
 import sqlalchemy
 
+from expectations.publish import publish, rollback
 from expectations.results import GateResult
-from perfchain.publish import publish, read_publish_log, rollback
+from perfchain.core.published import read_publish_log
 from tests.quality.warehouse import DAY, build_warehouse
 
 pytestmark = pytest.mark.slow  # kills a publish at every step, in subprocesses

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from expectations.contract import CONTRACTS, PUBLISH_LOG_COLUMNS
+from expectations.publish import publish
 from expectations.results import GateResult
-from perfchain.publish import publish
 from tests.quality.warehouse import DAY, build_warehouse
 
 

@@ -24,7 +24,7 @@ from orchestration.defs.as_of import AsOfResource
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.publish.assets import build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks, quality_run_dir
-from perfchain.publish import open_published, read_publish_log
+from perfchain.core.published import open_published, read_publish_log
 from tests.quality.warehouse import DAY, plant
 
 pytestmark = pytest.mark.slow  # runs a Dagster job against a locked file

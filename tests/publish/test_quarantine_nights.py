@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, run_pipeline
-from perfchain.settings import Settings, load_settings
 from tests.conftest import GOOD_NIGHT, GoodNight
 
 FAULTED, CLEAN = date(2026, 1, 19), date(2026, 1, 20)

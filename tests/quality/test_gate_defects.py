@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from expectations.gate import run_gate
-from perfchain.publish import GateBlocked, publish, read_publish_log
+from expectations.publish import GateBlocked, publish
+from perfchain.core.published import read_publish_log
 from tests.quality.warehouse import DAY, build_warehouse
 
 pytestmark = pytest.mark.slow  # runs the quality gate on planted warehouses

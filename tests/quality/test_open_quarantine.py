@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.gate import run_gate
-from perfchain.quality_report import render_summary
+from expectations.summary import render_summary
 from tests.quality.warehouse import DAY, build_warehouse
 
 NAME = "order_360.open_quarantine"

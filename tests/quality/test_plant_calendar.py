@@ -16,10 +16,11 @@ import duckdb
 import pytest
 
 from expectations.gate import _parameters, run_gate
+from expectations.publish import GateBlocked, publish
 from expectations.registry import SUITES
 from expectations.results import CheckResult, GateResult
 from expectations.suite import GateInputs
-from perfchain.publish import GateBlocked, publish, read_publish_log
+from perfchain.core.published import read_publish_log
 from tests.quality.warehouse import DAY, SUNDAY, build_warehouse
 
 pytestmark = pytest.mark.slow  # runs the quality gate day after day

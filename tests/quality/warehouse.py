@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from expectations.contract import CONTRACTS
-from extractors._http.load import ensure_meta
+from extractors.landing.raw import ensure_meta
 
 DAY = date(2026, 3, 2)  # a Monday: the run's data-through date
 SUNDAY = date(2026, 3, 1)

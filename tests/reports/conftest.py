@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from expectations.publish import publish
 from expectations.results import CheckResult, GateResult, SuiteResult
-from perfchain.publish import publish
 from tests.warehouse.conftest import Warehouse, warehouse  # noqa: F401  (the shared session build)
 
 RUN_ID = "reports-test"

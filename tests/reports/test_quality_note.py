@@ -9,8 +9,9 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.publish import publish
 from expectations.results import CheckResult, GateResult, SuiteResult
-from perfchain.publish import publish, read_publish_log
+from perfchain.core.published import read_publish_log
 from reports.common.quality import gate_note
 from tests.quality.warehouse import DAY, build_warehouse
 

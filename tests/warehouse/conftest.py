@@ -94,8 +94,8 @@ def run_dbt(warehouse: Path, work_dir: Path, *args: str) -> DbtRun:
 
 
 def load_raw(warehouse: Path, data_dir: Path) -> None:
-    from extractors._http.load import load_dataset_files
-    from extractors.simulator.schema import ENTITIES
+    from extractors.contract import ENTITIES
+    from extractors.landing.raw import load_dataset_files
 
     con = duckdb.connect(str(warehouse))
     try:
@@ -107,9 +107,9 @@ def load_raw(warehouse: Path, data_dir: Path) -> None:
 def land_targets_workbook(warehouse: Path, excel_dir: Path) -> None:
     """Land targets.xlsx the way the Excel extractor does: one raw table per sheet, typed."""
     from extractors._http.client import Window
-    from extractors._http.load import SQL_TYPES, ensure_raw_table, raw_table
     from extractors.excel.client import ExcelDropClient
     from extractors.excel.schema import TARGET_SHEETS
+    from extractors.landing.raw import SQL_TYPES, ensure_raw_table, raw_table
 
     client = ExcelDropClient(excel_dir)
     landed_at = datetime.now(UTC).isoformat()

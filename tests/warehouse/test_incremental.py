@@ -54,8 +54,8 @@ def _differences(con: duckdb.DuckDBPyConnection, model: str) -> int:
 
 @pytest.fixture(scope="module")
 def incremented(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from extractors._http.load import raw_table
-    from extractors.simulator.schema import ENTITIES
+    from extractors.contract import ENTITIES
+    from extractors.landing.raw import raw_table
 
     work = tmp_path_factory.mktemp("incremental")
     db = work / "incremental.duckdb"

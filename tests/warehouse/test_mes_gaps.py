@@ -33,8 +33,8 @@ import pytest
 from expectations.fct_oee_shift import SUITE
 from expectations.gate import run_gate
 from expectations.results import GateResult
-from extractors._http.load import raw_table
-from extractors.simulator.schema import ENTITIES, entity
+from extractors.contract import ENTITIES, entity
+from extractors.landing.raw import raw_table
 from tests.extractors.support import FAST, TZ, extract
 from tests.warehouse.conftest import DbtRun, land_targets_workbook, load_raw, run_dbt
 
@@ -105,7 +105,7 @@ def _build(db: Path, work: Path, night: date) -> DbtRun:
 def nights(
     _simulator_session: Any, demo_data: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Any:
-    from extractors.simulator.clients import demo_client
+    from simulator.clients import demo_client
 
     server = _simulator_session
     server.reset()

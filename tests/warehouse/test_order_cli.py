@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from expectations.publish import publish
 from expectations.results import GateResult
 from perfchain.cli import main
-from perfchain.publish import publish
 from tests.warehouse.conftest import Warehouse
 
 TZ = ZoneInfo("Asia/Shanghai")

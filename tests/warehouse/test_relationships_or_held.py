@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from extractors._http.load import ensure_meta
+from extractors.landing.raw import ensure_meta
 from tests.warehouse.conftest import DbtRun, Warehouse, run_dbt
 
 SELECT = ["--select", "stg_erp__sale_orders,test_name:relationships_or_held"]

@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
-from perfchain.errors import PerfchainError
 from perfchain.pipeline import dagster_instance, refuse_earlier_date, run_pipeline
-from perfchain.settings import load_settings
 from tests.warehouse.conftest import Warehouse
 
 LAST = date(2026, 2, 14)  # the demo factory's last day (tests/conftest.py)

@@ -1,7 +1,7 @@
 """One asset per source entity: `raw/<source>/<entity>`, grouped by source.
 
 The asset is thin: it asks the source resource for a client and hands it to
-extractors._http.runner.extract_entity, which tests call without Dagster. What it reads
+extractors.landing.run.extract_entity, which tests call without Dagster. What it reads
 starts at the entity's high-water mark; the run's as-of date (resources.as_of) only ends
 the window, at the end of that plant day.
 """
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from extractors._http.landing import prune_landing
-from extractors._http.runner import extract_entity
+from extractors.contract import ENTITIES, Entity
 from extractors.excel import EXCEL_ENTITIES
-from extractors.simulator.schema import ENTITIES, Entity
-from perfchain import progress
+from extractors.landing.files import prune_landing
+from extractors.landing.run import extract_entity
+from perfchain.core import progress
 
 
 def _extract_asset(

@@ -20,7 +20,7 @@ from extractors._http.errors import register_secrets
 from extractors._http.session import RetryPolicy
 from extractors.clients import build_client
 from extractors.credentials import SECRET_KEYS, env_name
-from perfchain.settings import Settings
+from perfchain.core.settings import Settings
 
 
 class WarehouseResource(dg.ConfigurableResource):

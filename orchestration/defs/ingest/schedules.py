@@ -9,7 +9,7 @@ import dagster as dg
 
 from orchestration.defs.as_of import AS_OF_TAG, as_of_run_config, plant_yesterday
 from orchestration.defs.warehouse.assets import WAREHOUSE_MODELS, WarehouseBuildConfig
-from perfchain.settings import Settings
+from perfchain.core.settings import Settings
 
 
 def build_nightly_job() -> dg.UnresolvedAssetJobDefinition:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from expectations.publish import GateBlocked, publish
 from expectations.results import load_gate_result
 from orchestration.defs.quality.checks import quality_run_dir, run_data_through
-from perfchain.publish import GateBlocked, publish
 
 PUBLISH_KEY = dg.AssetKey(["published", "perfchain"])
 

@@ -72,7 +72,7 @@ def build_quality_checks(
     def _quality_gate(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
         from expectations.gate import run_gate
         from expectations.registry import SUITES
-        from perfchain.publish import remove_stale_temporaries
+        from perfchain.core.published import remove_stale_temporaries
 
         # Also here, not only in `perfchain run`: runs the UI or the schedule launch pass
         # through the gate too, and a blocked gate never reaches the publish that would

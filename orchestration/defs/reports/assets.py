@@ -12,8 +12,9 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.quality.checks import run_data_through
+from perfchain.core.settings import SmtpConfig
 from reports.common.periods import PERIODS
-from reports.drop import SmtpConfig, build_drop
+from reports.drop import build_drop
 
 REPORTS_KEY = dg.AssetKey(["reports", "drop"])
 

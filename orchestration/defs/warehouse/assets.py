@@ -5,8 +5,6 @@ plant date (orchestration/defs/as_of.py)."""
 import json
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -21,7 +19,13 @@ from dagster_dbt import (
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration.defs.as_of import AsOfDateError, AsOfResource, earlier_date_refusal
+from expectations.summary import render_build_blocked, write_summary_text
+from orchestration.defs.as_of import (
+    AsOfDateError,
+    AsOfResource,
+    earlier_date_refusal,
+    record_build_as_of,
+)
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.warehouse.failures import (
     DataTestsFailed,
@@ -34,16 +38,11 @@ from orchestration.defs.warehouse.project import (
     parsed_manifest,
     write_whole,
 )
-from perfchain import progress
-from perfchain.quality_report import render_build_blocked, write_summary_text
+from perfchain.core import progress
 
 LAYERS = ("staging", "intermediate", "marts")
 # The op of the dbt assets: its config (WarehouseBuildConfig) is `ops.warehouse_models`.
 WAREHOUSE_MODELS = "warehouse_models"
-# The plant date a build computes "as of". An environment variable, not a dbt var: dbt
-# re-parses the whole project when --vars change (≈10 s at every nightly run), but only
-# the files that read an environment variable when its value changes.
-AS_OF_ENV = "PERFCHAIN_AS_OF_DATE"
 PARTIAL_PARSE = "partial_parse.msgpack"
 # dbt's own variable for the level of its file log; unset, the nightly build passes
 # `--log-level-file warn` (dbt_build_args).
@@ -179,28 +178,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
-def _set_as_of(value: str | None) -> None:
-    if value is None:
-        os.environ.pop(AS_OF_ENV, None)
-    else:
-        os.environ[AS_OF_ENV] = value
-
-
-@contextmanager
-def _as_of_environment(as_of: str) -> Iterator[None]:
-    """`AS_OF_ENV` set to `as_of` while dagster-dbt starts dbt.
-
-    `DbtCliResource.cli()` passes this process's environment to dbt, as dagster-dbt
-    documents, and has no argument for a variable of dbt's own; dbt reads it with its
-    public `env_var()`. The process's value comes back as soon as dbt has started."""
-    before = os.environ.get(AS_OF_ENV)
-    _set_as_of(as_of)
-    try:
-        yield
-    finally:
-        _set_as_of(before)
-
-
 def _run_target(runs_dir: Path, name: str) -> Path:
     """A fresh dbt target folder for this run, seeded with the installation's last partial
     parse so dbt re-parses only what changed; older run folders beyond KEEP_RUNS go."""
@@ -232,7 +209,7 @@ def build_dbt_assets(
 ) -> dg.AssetsDefinition:
     """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
     `logs_dir`: where a build stopped by failed data tests writes its quality summary
-    (`quality-latest.txt`, perfchain/quality_report.py), the gate not running after it.
+    (`quality-latest.txt`, expectations/summary.py), the gate not running after it.
     `history_start`: the first plant date, named by the refusal of an earlier as-of."""
     manifest = parsed_manifest()
 
@@ -264,8 +241,11 @@ def build_dbt_assets(
         # schedule must not build marts of a date the warehouse has moved past.
         with warehouse.connect() as con:
             refusal = earlier_date_refusal(con, day, plant_tz, history_start)
-        if refusal:
-            raise AsOfDateError(refusal)
+            if refusal:
+                raise AsOfDateError(refusal)
+            # dbt reads the date from the warehouse (int_data_horizons_resolved): the same
+            # project parse serves every night, and nothing of this process is changed.
+            record_build_as_of(con, day, context.run.run_id)
         name = f"{day}-{context.run.run_id[:8]}"
         target = _run_target(runs_dir, name)
         # Unchanged views are left out only when the whole project is built: a subset's
@@ -278,8 +258,7 @@ def build_dbt_assets(
         args = dbt_build_args(
             dbt_vars, config.full_refresh, os.environ.get(LOG_LEVEL_FILE_ENV), state
         )
-        with _as_of_environment(day.isoformat()):
-            invocation = dbt.cli(args, context=context, target_path=target)
+        invocation = dbt.cli(args, context=context, target_path=target)
         try:
             for event in invocation.stream():
                 if isinstance(event, dg.Output):

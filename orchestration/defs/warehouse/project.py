@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from perfchain.errors import PerfchainError
-from perfchain.settings import REPO_ROOT, Settings
+from perfchain.core.errors import PerfchainError
+from perfchain.core.settings import REPO_ROOT, Settings
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"

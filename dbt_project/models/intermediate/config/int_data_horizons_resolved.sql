@@ -1,10 +1,24 @@
 -- How far the data reaches: the as-of business date of every KPI and the instant at which
--- open machine states and past-due orders are evaluated. var('as_of_date') pins it (for a
--- re-run of a past date), or else the environment variable PERFCHAIN_AS_OF_DATE (what the
--- nightly job sets: a changed var would make dbt re-parse the whole project); otherwise it
--- is the newest plant date seen in the event sources.
-{%- set as_of_date = var('as_of_date') or env_var('PERFCHAIN_AS_OF_DATE', '') %}
+-- open machine states and past-due orders are evaluated. var('as_of_date') pins it (a dbt
+-- command run by hand), or else the date the nightly job recorded for this build in the
+-- warehouse (a row, not a var: a changed var would make dbt re-parse the whole project);
+-- otherwise it is the newest plant date seen in the event sources.
+{%- set as_of_date = var('as_of_date') %}
+{%- set recorded = source('extract', 'build_as_of') %}
+{%- set recorded_found = execute and adapter.get_relation(
+    database=recorded.database, schema=recorded.schema, identifier=recorded.identifier
+) is not none %}
 with
+
+recorded_as_of as (
+
+    {% if recorded_found -%}
+        select max(as_of_date) as as_of_date from {{ recorded }}
+    {%- else -%}
+        select cast(null as date) as as_of_date
+    {%- endif %}
+
+),
 
 machine_states as (
 
@@ -53,9 +67,14 @@ resolved as (
         {% if as_of_date -%}
             cast('{{ as_of_date }}' as date) as as_of_date
         {%- else -%}
-        coalesce({{ to_plant_date('latest.data_through_at') }}, current_date) as as_of_date
+        coalesce(
+            recorded_as_of.as_of_date,
+            {{ to_plant_date('latest.data_through_at') }},
+            current_date
+        ) as as_of_date
         {%- endif %}
     from latest
+    cross join recorded_as_of
 
 ),
 

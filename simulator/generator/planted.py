@@ -1,0 +1,204 @@
+"""The planted situations: known cases every later feature must get right.
+
+They are placed in the first three weeks so any slice of 30 days or more from the start
+holds all of them, and they are booked through the ordinary order and shop-floor code
+with a few decisions forced. ``planted.json`` records where they are; the tests find them
+again from the CSV files alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.generator.clock import (
+    DAY,
+    HOUR,
+    MINUTE,
+    dstr,
+    is_workday_like,
+    ts_offset,
+    weekday,
+)
+from simulator.generator.config import is_reduced, is_shutdown, team_shift
+from simulator.generator.context import Ctx, Disruption, Quiet
+
+FPY_THRESHOLD = 0.925
+LATE_RESPONSE_HOURS = 72
+# Regions whose roads the planted storm closes (the south keeps driving).
+STORM_REGIONS = ("EC", "NC", "CC", "NE")
+
+
+@dataclass
+class Planted:
+    orders: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    floor: dict[str, Any] = field(default_factory=dict)
+
+
+def plan(ctx: Ctx) -> Planted:
+    s = ctx.start_day
+    plant = ctx.plant
+    customers = ctx.group.customers
+    east = [c for c in customers if c.key and c.region == "EC"]
+    quiet_customer = next(c for c in reversed(customers) if not c.key and c.grade != "A")
+
+    def wd(day: int) -> int:
+        while not is_workday_like(day):
+            day += 1
+        return day
+
+    out = Planted()
+
+    def order(tag: str, day: int, **spec: Any) -> None:
+        day = wd(day)
+        spec.setdefault("customer", east[len(out.orders) % len(east)].code)
+        out.orders.setdefault(day, []).append({"tag": tag, **spec})
+
+    order("signed_not_invoiced", s + 2, lead=8, lines=2, never_invoice=True)
+    order("invoiced_before_signed", s + 3, lead=7, lines=1, invoice="pre")
+    order("partial_delivery", s + 2, lead=9, lines=2, partial=1)
+    order(
+        "promise_change_customer",
+        s + 1,
+        lead=10,
+        lines=2,
+        changes=[
+            {
+                "kind": "promise",
+                "by": "customer",
+                "delta": 6,
+                "after_days": 3,
+                "reason": "客户要求推迟交货(整车排产调整)",
+            }
+        ],
+    )
+    order(
+        "promise_change_plant",
+        s + 2,
+        lead=9,
+        lines=1,
+        changes=[
+            {
+                "kind": "promise",
+                "by": "plant",
+                "delta": 4,
+                "after_days": 3,
+                "reason": "产能不足,申请延期",
+            }
+        ],
+    )
+    order(
+        "cancelled_line",
+        wd(s + 3),
+        lead=12,
+        lines=3,
+        changes=[{"kind": "cancel", "rowno": 2, "after_days": 1, "reason": "客户取消该型号需求"}],
+    )
+    order("credit_note", s + 1, lead=7, lines=2, credit_note=True)
+    order("past_due_undelivered", s + 2, lead=10, lines=2, never_ship=True)
+
+    # Two deliveries signed either side of local midnight on their promised date: the one
+    # four minutes after 00:00 is late by plant date, but a UTC reading would call it on time.
+    promise = wd(s + 11)
+    booked = wd(s + 2)
+    for tag, signed in (
+        ("midnight_before", promise * DAY + 23 * HOUR + 56 * MINUTE + 10),
+        ("midnight_after", (promise + 1) * DAY + 4 * MINUTE + 30),
+    ):
+        out.orders.setdefault(booked, []).append(
+            {
+                "tag": tag,
+                "customer": east[0].code,
+                "lead": promise - booked,
+                "lines": 1,
+                "ship_day": promise,
+                "ship_hour": 15.5,
+                "signed_at": signed,
+                "invoice": "pre",
+            }
+        )
+
+    # An escalated complaint the plant answers only after 100 hours. Nothing may reference
+    # its customer or line in the meantime, or that would count as the first response.
+    ship = wd(s + 5)
+    signed = (ship + 1) * DAY + 10 * HOUR + 30 * MINUTE
+    after, response, action = 50.0, 100.0, 112.0
+    t_case = signed + int(after * HOUR)
+    out.orders.setdefault(wd(s + 1), []).append(
+        {
+            "tag": "late_complaint_order",
+            "customer": quiet_customer.code,
+            "lead": ship - wd(s + 1) + 1,
+            "lines": 1,
+            "products": [p for p in ctx.group.products if p.route[0] == "WLD"][:1],
+            "ship_day": ship,
+            "ship_hour": 14.0,
+            "signed_at": signed,
+            "complaint": {"after_hours": after, "response_hours": response, "action_hours": action},
+        }
+    )
+    line_code = plant.line("WLD").code
+    ctx.quiet.append(
+        Quiet(quiet_customer.code, "", "", t_case - 15 * DAY, t_case + int(response * HOUR) + 1)
+    )
+    ctx.quiet.append(Quiet("", "", line_code, t_case - HOUR, t_case + int(action * HOUR) + 1))
+
+    # Shop floor: a welding crew whose first-pass yield collapses for two hours, and a robot
+    # that fails four times in one day shift.
+    fpy_day = wd(s + 6)
+    team = next(
+        t for t in plant.teams if t.kind == "WLD" and team_shift(t.index, t.kind, fpy_day) == "A"
+    )
+    out.floor["fpy"] = {"day": fpy_day, "team": team.code, "hours": [9, 10]}
+    ctx.planted["low_fpy_team"] = {
+        "team": team.code,
+        "line_code": line_code,
+        "date": dstr(fpy_day),
+        "hours": ["09:00", "10:00"],
+        "threshold": FPY_THRESHOLD,
+    }
+    fail_day = wd(s + 8)
+    machine = plant.line("WLD").machines[2]
+    downs = [(8.75, 22), (10.5, 35), (13.2, 18), (15.8, 41)]
+    out.floor["failures"] = {"day": fail_day, "equipment_id": machine.equipment_id, "downs": downs}
+    ctx.planted["machine_failures"] = {
+        "equipment_id": machine.equipment_id,
+        "mtconnect_uuid": machine.uuid,
+        "date": dstr(fail_day),
+        "unplanned_down_count": len(downs),
+    }
+    _bad_weeks(ctx)
+    return out
+
+
+def _bad_weeks(ctx: Ctx) -> None:
+    """Two weeks of promised dates in which on-time delivery collapses, each for a reason
+    the marts must show differently: a storm closes roads and strands trucks (signatures
+    come late, so every view is late), and a frozen invoicing system holds invoices back
+    (goods signed on time, so only the unified anchor is late). The storm week is the
+    third full week, inside any 30-day slice; the invoicing week sits in the last month of
+    periods long enough to keep the two four weeks apart, clear of Spring Festival."""
+    s = ctx.start_day
+    storm_week = s + 14 + (7 - weekday(s + 14)) % 7
+    closed, reopened = (storm_week - 2) * DAY + 6 * HOUR, (storm_week + 3) * DAY + 18 * HOUR
+    ctx.disruptions.append(Disruption("storm", closed, reopened, STORM_REGIONS))
+    ctx.planted["bad_week_storm"] = {
+        "week_start": dstr(storm_week),
+        "week_end": dstr(storm_week + 6),
+        "roads_closed_at": ts_offset(closed),
+        "roads_reopened_at": ts_offset(reopened),
+        "regions": list(STORM_REGIONS),
+    }
+    freeze_week = ctx.end_day - 15 - weekday(ctx.end_day - 15)
+    while any(is_shutdown(d) or is_reduced(d) for d in range(freeze_week, freeze_week + 7)):
+        freeze_week -= 7
+    if freeze_week < storm_week + 28:
+        return
+    frozen, thawed = freeze_week * DAY, (freeze_week + 3) * DAY + 12 * HOUR
+    ctx.disruptions.append(Disruption("invoice_freeze", frozen, thawed, ()))
+    ctx.planted["bad_week_invoicing"] = {
+        "week_start": dstr(freeze_week),
+        "week_end": dstr(freeze_week + 6),
+        "invoicing_stopped_at": ts_offset(frozen),
+        "invoicing_resumed_at": ts_offset(thawed),
+    }
