@@ -74,8 +74,6 @@ def _checks_of(name: str, kwargs: dict[str, Any], column: str) -> list[tuple[str
         return [(column, f"relationships {kwargs['to']}.{kwargs['field']}")]
     if name == "unique_combination_of_columns":
         return [(",".join(kwargs["combination_of_columns"]), "unique")]
-    if name == "expression_is_true":
-        return [("", _rule(kwargs["expression"], kwargs.get("where")))]
     if name == "business_rules":
         return [("", _rule(expression)) for expression in kwargs["rules"].values()]
     if name == "column_rules":

@@ -246,15 +246,14 @@ def build_dbt_assets(
             # dbt reads the date from the warehouse (int_data_horizons_resolved): the same
             # project parse serves every night, and nothing of this process is changed.
             record_build_as_of(con, day, context.run.run_id)
+            # Unchanged views are left out only when the whole project is built: a subset's
+            # selection is Dagster's, and its tests follow their models.
+            whole = not context.is_subset
+            state = None
+            if whole and not config.full_refresh:
+                state = last_build_state(runs_dir, dbt_vars, con)
         name = f"{day}-{context.run.run_id[:8]}"
         target = _run_target(runs_dir, name)
-        # Unchanged views are left out only when the whole project is built: a subset's
-        # selection is Dagster's, and its tests follow their models.
-        whole = not context.is_subset
-        state = None
-        if whole and not config.full_refresh:
-            with warehouse.connect() as con:
-                state = last_build_state(runs_dir, dbt_vars, con)
         args = dbt_build_args(
             dbt_vars, config.full_refresh, os.environ.get(LOG_LEVEL_FILE_ENV), state
         )

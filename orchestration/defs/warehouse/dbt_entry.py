@@ -78,7 +78,7 @@ def installed_versions() -> str:
 
 
 def main() -> None:
-    if sys.argv[1:] and sys.argv[1] in VERSION_FLAGS and len(sys.argv) == 2:
+    if len(sys.argv) == 2 and sys.argv[1] in VERSION_FLAGS:
         print(installed_versions())
         sys.exit(0)
     exit_with_parent()
