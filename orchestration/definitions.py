@@ -21,6 +21,11 @@ from orchestration.defs.ingest.schedules import (
 from orchestration.defs.publish.assets import PUBLISH_KEY, build_publish_asset
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.reports.assets import build_reports_asset
+from orchestration.defs.signals.jobs import (
+    build_signals_job,
+    build_signals_schedule,
+    signals_selection,
+)
 from orchestration.defs.warehouse.assets import build_dbt_assets, build_dbt_resource
 from orchestration.defs.warehouse.project import written_profile
 from perfchain.core.settings import Settings, load_settings, smtp_config
@@ -67,11 +72,20 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         plant_tz=settings.plant.timezone,
     )
     job = build_nightly_job()
+    signals_job = build_signals_job(signals_selection(models, dg.AssetSelection.assets()))
     return dg.Definitions(
         assets=[*assets, models, published, reports],
         asset_checks=checks,
-        jobs=[job, build_full_refresh_job()],
-        schedules=[build_nightly_schedule(job, settings)],
+        jobs=[job, build_full_refresh_job(), signals_job],
+        schedules=[
+            build_nightly_schedule(job, settings),
+            build_signals_schedule(
+                signals_job,
+                settings.schedule.signals_cron,
+                settings.plant.timezone,
+                settings.warehouse_path,
+            ),
+        ],
         resources={
             # Unset here: each launch sets the date (default: the plant's yesterday).
             AS_OF_KEY: AsOfResource(),

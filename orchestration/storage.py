@@ -13,11 +13,18 @@ from pathlib import Path
 # Named, not __name__: `make dev` runs this file as __main__ to write the config.
 MODULE = "orchestration.storage"
 TELEMETRY_OFF = "telemetry:\n  enabled: false\n"
+# Every job that writes the working warehouse carries this tag; the run queue starts one
+# run per value at a time (DuckDB allows one writing process per file): a micro-batch due
+# while the nightly run writes waits in the queue instead of failing on the file's lock.
+WRITER_TAG = "perfchain/writer"
+WRITER_TAGS = {WRITER_TAG: "warehouse"}
+RUN_QUEUE = f"run_queue:\n  tag_concurrency_limits:\n    - key: {WRITER_TAG}\n      limit: 1\n"
 
 
 def instance_config(home: Path) -> str:
-    """dagster.yaml for a Dagster home: no usage telemetry, Dagster's default storage."""
-    return TELEMETRY_OFF
+    """dagster.yaml for a Dagster home: no usage telemetry, Dagster's default storage, one
+    warehouse writer at a time."""
+    return TELEMETRY_OFF + RUN_QUEUE
 
 
 def write_instance_config(home: Path) -> Path:
@@ -26,7 +33,7 @@ def write_instance_config(home: Path) -> Path:
     (re)written."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    ours = {TELEMETRY_OFF, _pooled_config(home)}
+    ours = {TELEMETRY_OFF, TELEMETRY_OFF + RUN_QUEUE, _pooled_config(home)}
     if not config.exists() or config.read_text(encoding="utf-8") in ours:
         config.write_text(instance_config(home), encoding="utf-8")
     return config

@@ -146,6 +146,39 @@ def run(  # type: ignore[no-untyped-def]
 
 
 @main.command()
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    help="The batch's moment, ISO 8601 (plant time unless it has an offset), e.g. "
+    "2026-03-02T10:15; default now. A past moment replays that batch.",
+)
+def signals(at: str | None) -> None:
+    """Run one signals micro-batch: extract what the alert rules read, evaluate them,
+    dispatch the due alerts and tasks (docs/alerts.md)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from perfchain.core.errors import PerfchainError
+    from perfchain.core.settings import load_settings
+    from perfchain.pipeline import print_signals_summary, run_signals
+
+    settings = load_settings()
+    moment = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise PerfchainError(
+                f"--at {at!r} is not a moment (YYYY-MM-DDTHH:MM[+08:00])"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(settings.plant.timezone))
+    summary = run_signals(settings, moment)
+    print_signals_summary(summary, settings)
+
+
+@main.command()
 @click.option("--date", "as_of", type=_DATE, required=True, help="Plant date the drop is for.")
 @click.option(
     "--period",

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -24,12 +24,15 @@ from orchestration.defs.as_of import (
     as_of_run_config,
     earlier_date_refusal,
     plant_yesterday,
+    signals_run_config,
 )
+from orchestration.defs.signals.jobs import SIGNALS_RUN_TAG
 from orchestration.storage import write_instance_config
 from perfchain.core import progress
 from perfchain.core.errors import ConfigError, PerfchainError
 from perfchain.core.published import remove_stale_temporaries
 from perfchain.core.settings import Settings
+from perfchain.core.writer import holder, warehouse_writer
 
 
 class RunFailed(PerfchainError):
@@ -45,6 +48,8 @@ class RunSummary:
     # step key → wall seconds, from the Dagster event log (last run)
     step_seconds: dict[str, float] = field(default_factory=dict)
     run_seconds: list[float] = field(default_factory=list)
+    # A signals micro-batch skipped because another run held the warehouse: why.
+    skipped: str | None = None
 
     def total(self, key: str) -> int:
         return sum(int(meta.get(key, 0) or 0) for meta in self.materializations.values())
@@ -129,6 +134,98 @@ def run_pipeline(
     instance = dagster_instance(settings)
     # A killed predecessor's temporary files; kept while another process is publishing.
     remove_stale_temporaries(settings.published_path)
+    # The nightly waits its turn (a micro-batch takes a minute); a micro-batch skips.
+    with warehouse_writer(
+        settings.warehouse_path,
+        _job_label(dates),
+        wait=True,
+        on_wait=lambda who: click.echo(f"waiting: {who} is writing the warehouse", err=True),
+    ):
+        return _run_dates(
+            settings, defs, instance, selection, dates, show_progress, extract_only, full_refresh
+        )
+
+
+def run_signals(
+    settings: Settings, at: datetime | None = None, show_progress: bool = True
+) -> RunSummary:
+    """One signals micro-batch as of `at` (default now): `signals_job` in this process.
+    Skipped, with the reason in `skipped`, when another run holds the warehouse."""
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.warehouse.project import prepare
+    from perfchain.checkconfig import secret_problems
+
+    moment = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if moment > datetime.now(UTC) + timedelta(minutes=1):
+        raise PerfchainError(f"--at {at} is in the future")
+    prepare(settings)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("signals_job")
+    keys = job.asset_layer.selected_asset_keys
+    sources = sorted({key.path[1] for key in keys if key.path[0] == "raw"})
+    missing = secret_problems(settings, sources)
+    if missing:
+        raise ConfigError(f"{'; '.join(missing)}. Set them in the environment (.env.example)")
+    instance = dagster_instance(settings)
+    summary = RunSummary()
+    label = f"the signals micro-batch at {moment:%Y-%m-%d %H:%M} UTC"
+    with warehouse_writer(settings.warehouse_path, label, wait=False) as acquired:
+        if not acquired:
+            summary.skipped = f"skipped: {holder(settings.warehouse_path)} is writing the warehouse"
+            return summary
+        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        run_log = settings.logs_dir / f"signals-{moment:%Y%m%dT%H%M%S}.log"
+        summary.run_logs.append(run_log)
+        bar = tqdm(
+            total=len(keys), desc=f"signals {moment:%H:%M}", unit="step", disable=not show_progress
+        )
+        progress.listen(lambda step, detail: (bar.set_postfix_str(step), bar.update(1)))
+        try:
+            with (
+                open(run_log, "w", encoding="utf-8") as log,
+                redirect_stdout(log),
+                redirect_stderr(log),
+            ):
+                result = job.execute_in_process(
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config={
+                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                        **signals_run_config(moment),
+                    },
+                    tags={SIGNALS_RUN_TAG: moment.isoformat()},
+                )
+        finally:
+            progress.listen(None)
+            bar.close()
+        summary.step_seconds = _step_seconds(instance, result.run_id)
+        summary.run_seconds.append(_run_seconds(instance, result.run_id))
+        for event in result.get_asset_materialization_events():
+            materialization = event.event_specific_data.materialization
+            summary.materializations["/".join(materialization.asset_key.path)] = {
+                key: value.value for key, value in materialization.metadata.items()
+            }
+        if not result.success:
+            raise RunFailed(
+                f"signals batch at {moment.isoformat()} failed: {_failure(result, run_log)}"
+            )
+    return summary
+
+
+def _job_label(dates: Sequence[date]) -> str:
+    return f"the nightly run as of {dates[-1]}" if dates else "the nightly run"
+
+
+def _run_dates(
+    settings: Settings,
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    selection: list[dg.AssetKey] | None,
+    dates: Sequence[date],
+    show_progress: bool,
+    extract_only: bool,
+    full_refresh: bool,
+) -> RunSummary:
     summary = RunSummary()
     steps = len(selection or defs.resolve_asset_graph().executable_asset_keys)
     for index, run_date in enumerate(dates):
@@ -293,6 +390,24 @@ def print_summary(summary: RunSummary, settings: Settings) -> None:
     published = summary.materializations.get("published/perfchain")
     if published:
         click.echo(f"published {settings.published_path} (data through {summary.dates[-1]})")
+    if summary.run_logs:
+        click.echo(f"run log: {summary.run_logs[-1]}")
+
+
+def print_signals_summary(summary: RunSummary, settings: Settings) -> None:
+    if summary.skipped:
+        click.echo(summary.skipped)
+        return
+    click.echo(
+        f"signals batch: extracted {summary.total('rows_loaded'):,} rows "
+        f"({summary.total('rows_quarantined'):,} quarantined) in "
+        f"{summary.run_seconds[-1]:.0f} s"
+    )
+    for key, meta in sorted(summary.materializations.items()):
+        for line in str(meta.get("dispatch_report") or "").splitlines():
+            click.echo(f"  {line}")
+        for warning in str(meta.get("warnings") or "").splitlines():
+            click.echo(f"  warning: {key}: {warning}")
     if summary.run_logs:
         click.echo(f"run log: {summary.run_logs[-1]}")
 

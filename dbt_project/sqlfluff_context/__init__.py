@@ -63,6 +63,10 @@ class _Dbt:
         return "varchar"
 
     @staticmethod
+    def type_timestamp() -> str:
+        return "timestamp"
+
+    @staticmethod
     def type_int() -> str:
         return "integer"
 

@@ -5,12 +5,17 @@
 -- would count it. A failing row is one such event with the source record it came from
 -- (source, entity, key and the raw batch that landed it, where staging keeps it), so the
 -- failure names what to fix (orchestration/defs/warehouse/failures.py). Empty when the
--- as-of date is not pinned: the horizon is then the newest event's own day.
+-- as-of date is not pinned: the horizon is then the newest event's own day. Events up to
+-- the newest signals micro-batch moment are not after the horizon: the batches read
+-- through the plant's current day (SPEC §8).
 with
 
 horizon as (
 
-    select as_of_end_at from {{ ref('int_data_horizons_resolved') }}
+    select
+        as_of_end_at,
+        batches_through_at
+    from {{ ref('int_data_horizons_resolved') }}
 
 ),
 
@@ -91,6 +96,8 @@ final as (
     from events
     cross join horizon
     where events.event_at >= horizon.as_of_end_at
+        -- Signals micro-batches read on after the as-of day, up to their newest moment.
+        and (horizon.batches_through_at is null or events.event_at > horizon.batches_through_at)
 
 )
 

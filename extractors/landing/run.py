@@ -154,12 +154,16 @@ def extract_entity(
     plant_tz: str,
     overlap: timedelta,
     quarantine_retry: timedelta = timedelta(days=30),
+    until: datetime | None = None,
 ) -> EntityRun:
     """Extract what changed since the mark (less the overlap), and what is still held in
     quarantine: the window starts early enough to read every open quarantined record of
     the entity again (quarantined within `quarantine_retry`), through the source's own
     incremental protocol, so a record spoiled in transit is not lost once the mark has
-    moved past it (docs/operations.md, "Quarantine")."""
+    moved past it (docs/operations.md, "Quarantine").
+
+    The window ends at `until` when given (a signals micro-batch's moment), else at the
+    end of the plant day `run_date`."""
     started = time.monotonic()
     requests_before = client.requests_made
     hwm, cursor = read_watermark(con, entity)
@@ -183,7 +187,7 @@ def extract_entity(
             cursor = rewound
     window = Window(
         since=window_since,
-        until=end_of_day(run_date, plant_tz) if run_date else None,
+        until=until or (end_of_day(run_date, plant_tz) if run_date else None),
         cursor=cursor,
     )
     batch_id = new_batch_id(run_date.isoformat() if run_date else None)

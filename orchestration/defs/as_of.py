@@ -10,7 +10,7 @@ again (docs/operations.md, "Backfilling a past date").
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -27,6 +27,11 @@ AS_OF_TAG = "perfchain/as_of_date"
 # the files that read an environment variable when it does, and dagster-dbt has no public
 # way to give one dbt invocation its own environment.
 BUILD_AS_OF_TABLE = "raw._build_as_of"
+# Every build's "now" for the alert rules (dbt source `extract.signals_as_of`): the end of
+# the as-of day for a nightly run, the batch's moment for a signals micro-batch. Kept as a
+# history: the nightly build tolerates events after its day up to the newest micro-batch
+# moment (int_data_horizons_resolved), since the micro-batches extracted them.
+SIGNALS_AS_OF_TABLE = "raw._signals_as_of"
 
 
 class AsOfDateError(PerfchainError):
@@ -50,9 +55,43 @@ class AsOfResource(dg.ConfigurableResource):
 
     # ISO date (Dagster's config has no date type); None: yesterday in the plant's zone.
     as_of_date: str | None = None
+    # A signals micro-batch: its moment, ISO 8601 with an offset (or plant-local wall
+    # time); extraction windows end there instead of at the end of a plant day.
+    as_of_at: str | None = None
+
+    def moment(self, plant_tz: str) -> datetime | None:
+        """The micro-batch's moment (aware, UTC), or None for a run as of a plant day;
+        refused when it is not a moment or lies in the future."""
+        if self.as_of_at is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.as_of_at)
+        except ValueError:
+            raise AsOfDateError(
+                f"resources.as_of.config.as_of_at: {self.as_of_at!r} is not a moment "
+                "(YYYY-MM-DDTHH:MM[:SS][+08:00])"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(plant_tz))
+        moment = moment.astimezone(UTC)
+        if moment > datetime.now(UTC) + timedelta(minutes=1):
+            raise AsOfDateError(f"as_of_at {self.as_of_at} is in the future")
+        return moment
+
+    def until(self, plant_tz: str) -> datetime:
+        """Where extraction windows end: the micro-batch's moment, else the end of the
+        as-of plant day."""
+        moment = self.moment(plant_tz)
+        if moment is not None:
+            return moment
+        return end_of_plant_day(self.day(plant_tz), plant_tz)
 
     def day(self, plant_tz: str) -> date:
-        """The as-of date, refused when it is not a date or has not ended in the plant."""
+        """The as-of date, refused when it is not a date or has not ended in the plant.
+        A micro-batch's date is the plant date of its moment."""
+        moment = self.moment(plant_tz)
+        if moment is not None:
+            return moment.astimezone(ZoneInfo(plant_tz)).date()
         yesterday = plant_yesterday(plant_tz)
         if self.as_of_date is None:
             return yesterday
@@ -83,9 +122,34 @@ def record_build_as_of(con: duckdb.DuckDBPyConnection, day: date, run_id: str) -
     con.execute("commit")
 
 
+def end_of_plant_day(day: date, plant_tz: str) -> datetime:
+    """The first instant after a plant day (aware, UTC): an as-of day ends there."""
+    zone = ZoneInfo(plant_tz)
+    return datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+
+
+def record_signals_as_of(
+    con: duckdb.DuckDBPyConnection, moment: datetime, kind: str, run_id: str
+) -> None:
+    """Append the "now" of this build's alert rules (`kind`: nightly or batch)."""
+    con.execute("create schema if not exists raw")
+    con.execute(
+        f"create table if not exists {SIGNALS_AS_OF_TABLE} (as_of_at timestamptz not null, "
+        "kind varchar not null, run_id varchar not null, recorded_at timestamptz not null)"
+    )
+    con.execute(
+        f"insert into {SIGNALS_AS_OF_TABLE} values (?, ?, ?, now())", [moment, kind, run_id]
+    )
+
+
 def as_of_run_config(day: date) -> dict[str, object]:
     """The run config that sets the as-of date of a launch."""
     return {"resources": {AS_OF_KEY: {"config": {"as_of_date": day.isoformat()}}}}
+
+
+def signals_run_config(moment: datetime) -> dict[str, object]:
+    """The run config of a signals micro-batch at `moment`."""
+    return {"resources": {AS_OF_KEY: {"config": {"as_of_at": moment.isoformat()}}}}
 
 
 def earlier_date_refusal(

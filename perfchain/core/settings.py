@@ -55,6 +55,12 @@ class PathSettings(_Strict):
 class ScheduleSettings(_Strict):
     nightly_cron: str = "0 2 * * *"
     history_start: date = date(2026, 1, 1)  # first plant date a run can be as of
+    # The signals micro-batch (SPEC §8): every 15 minutes by default, plant time.
+    signals_every_minutes: int = Field(15, ge=1, le=60)
+
+    @property
+    def signals_cron(self) -> str:
+        return f"*/{self.signals_every_minutes} * * * *"
 
     @field_validator("nightly_cron")
     @classmethod

@@ -53,3 +53,26 @@ def test_a_date_that_is_not_one_or_has_not_ended_is_refused() -> None:
         f"as_of_date {today} has not ended in the plant's time zone ({SHANGHAI}): the newest "
         f"date a run can be as of is {today - timedelta(days=1)}"
     )
+
+
+def test_a_micro_batch_is_as_of_its_moment_and_its_plant_date() -> None:
+    # 10:15 plant time on 2026-02-15 is 02:15 UTC; its window ends there, not at midnight.
+    batch = AsOfResource(as_of_at="2026-02-15T10:15")
+    assert batch.moment(SHANGHAI) == datetime(2026, 2, 15, 2, 15, tzinfo=UTC)
+    assert batch.until(SHANGHAI) == datetime(2026, 2, 15, 2, 15, tzinfo=UTC)
+    assert batch.day(SHANGHAI) == date(2026, 2, 15)
+    # An offset is honoured: 23:30 UTC on the 14th is already the 15th in the plant.
+    late = AsOfResource(as_of_at="2026-02-14T23:30:00+00:00")
+    assert late.day(SHANGHAI) == date(2026, 2, 15)
+    # A nightly run's window ends at the end of its plant day (16:00 UTC).
+    night = AsOfResource(as_of_date="2026-02-14")
+    assert night.moment(SHANGHAI) is None
+    assert night.until(SHANGHAI) == datetime(2026, 2, 14, 16, 0, tzinfo=UTC)
+
+
+def test_a_moment_that_is_not_one_or_lies_ahead_is_refused() -> None:
+    with pytest.raises(AsOfDateError, match=r"'10:15 tomorrow' is not a moment"):
+        AsOfResource(as_of_at="10:15 tomorrow").moment(SHANGHAI)
+    ahead = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    with pytest.raises(AsOfDateError, match="is in the future"):
+        AsOfResource(as_of_at=ahead).moment(SHANGHAI)

@@ -130,7 +130,7 @@ def test_the_jobs_are_as_of_a_date_in_their_run_config_and_the_schedule_gives_th
     assert request.run_key == "2026-02-14"
     assert request.tags["perfchain/as_of_date"] == "2026-02-14"
     assert dg.validate_run_config(nightly, request.run_config)["resources"]["as_of"] == {
-        "config": {"as_of_date": "2026-02-14"}
+        "config": {"as_of_date": "2026-02-14", "as_of_at": None}
     }
     # A minute before the plant's midnight (15:59 UTC) it is still the 14th there.
     with dg.build_schedule_context(
@@ -146,3 +146,52 @@ def test_the_jobs_are_as_of_a_date_in_their_run_config_and_the_schedule_gives_th
     assert dg.validate_run_config(nightly, {})["ops"]["warehouse_models"]["config"] == {
         "full_refresh": False
     }
+
+
+def test_the_signals_job_reads_what_its_models_need_and_its_schedule_skips_a_busy_warehouse(
+    placeholder_env: None, home: Path
+) -> None:
+    """signals_job: the models tagged `signals`, the raw entities upstream of them and
+    nothing of the nightly's publishing; every 15 minutes in plant time, a tick asking for
+    a batch as of the tick, skipped with its reason while another run holds the writer
+    lock. Both writing jobs carry the run queue's writer tag."""
+    from orchestration.definitions import build_definitions
+    from perfchain.core.writer import warehouse_writer
+
+    settings = load_settings()
+    prepare(settings)
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("signals_job")
+    keys = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert "intermediate/int_data_horizons_resolved" in keys
+    # The horizon reads these four event sources, and the batch extracts them.
+    assert {
+        "raw/mes/machine_states",
+        "raw/mes/production_counts",
+        "raw/wms/proofs_of_delivery",
+        "raw/erp/sale_orders",
+    } <= keys
+    assert not {"published/perfchain", "marts/kpi_daily"} & keys
+    for name in ("signals_job", "nightly_job", "full_refresh_job"):
+        assert defs.resolve_job_def(name).tags["perfchain/writer"] == "warehouse"
+
+    schedule = defs.resolve_schedule_def("signals_schedule")
+    assert schedule.cron_schedule == "*/15 * * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    tick = datetime(2026, 2, 15, 2, 15, 30, tzinfo=UTC)
+    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+        (request,) = schedule.evaluate_tick(context).run_requests or []
+    assert request.run_config == {
+        "resources": {"as_of": {"config": {"as_of_at": "2026-02-15T02:15:30+00:00"}}}
+    }
+    assert request.run_key == "2026-02-15T02:15:30+00:00"
+    assert dg.validate_run_config(job, request.run_config)
+
+    holding = "the nightly run as of 2026-02-14"
+    with (
+        warehouse_writer(settings.warehouse_path, holding, wait=True),
+        dg.build_schedule_context(scheduled_execution_time=tick) as context,
+    ):
+        result = schedule.evaluate_tick(context)
+    assert not result.run_requests
+    assert "the nightly run as of 2026-02-14" in (result.skip_message or "")

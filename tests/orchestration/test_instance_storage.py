@@ -10,6 +10,7 @@ import pytest
 
 from orchestration.storage import (
     TELEMETRY_OFF,
+    WRITER_TAG,
     _pooled_config,
     instance_config,
     write_instance_config,
@@ -64,9 +65,12 @@ def test_missing_or_earlier_config_is_written(tmp_path: Path, earlier: str) -> N
     if earlier in existing:
         (home / "dagster.yaml").write_text(existing[earlier])
     write_instance_config(home)
-    assert (home / "dagster.yaml").read_text() == instance_config(home) == TELEMETRY_OFF
+    assert (home / "dagster.yaml").read_text() == instance_config(home)
     instance = dg.DagsterInstance.from_config(str(home))
     assert not instance.telemetry_enabled
+    # One warehouse writer at a time: the run queue holds a second run carrying the tag.
+    limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert limits == [{"key": WRITER_TAG, "limit": 1}]
 
 
 def test_make_devs_config_loads(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The asset is thin: it asks the source resource for a client and hands it to
 extractors.landing.run.extract_entity, which tests call without Dagster. What it reads
 starts at the entity's high-water mark; the run's as-of date (resources.as_of) only ends
-the window, at the end of that plant day.
+the window, at the end of that plant day (a signals micro-batch: at its moment).
 """
 
 from datetime import timedelta
@@ -38,6 +38,8 @@ def _extract_asset(
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         warehouse = context.resources.warehouse
         run_date = context.resources.as_of.day(warehouse.plant_tz)
+        # A signals micro-batch reads through its moment, a nightly run its whole day.
+        until = context.resources.as_of.moment(warehouse.plant_tz)
         client = getattr(context.resources, resource_key).client()
         with warehouse.connect() as con:
             run = extract_entity(
@@ -49,6 +51,7 @@ def _extract_asset(
                 plant_tz=warehouse.plant_tz,
                 overlap=timedelta(minutes=overlap_minutes),
                 quarantine_retry=timedelta(days=quarantine_retry_days),
+                until=until,
             )
         prune_landing(Path(landing_dir) / entity.source, retention_days)
         context.log.info(

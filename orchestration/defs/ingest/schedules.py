@@ -9,6 +9,7 @@ import dagster as dg
 
 from orchestration.defs.as_of import AS_OF_TAG, as_of_run_config, plant_yesterday
 from orchestration.defs.warehouse.assets import WAREHOUSE_MODELS, WarehouseBuildConfig
+from orchestration.storage import WRITER_TAGS
 from perfchain.core.settings import Settings
 
 
@@ -16,6 +17,7 @@ def build_nightly_job() -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         "nightly_job",
         selection=dg.AssetSelection.all(),
+        tags=WRITER_TAGS,
         description="Extract every source through the as-of date (resources.as_of, default "
         "yesterday in the plant's zone), then build, audit, publish and report as of it.",
     )
@@ -28,6 +30,7 @@ def build_full_refresh_job() -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         "full_refresh_job",
         selection=dg.AssetSelection.all(),
+        tags=WRITER_TAGS,
         config=dg.RunConfig(ops={WAREHOUSE_MODELS: WarehouseBuildConfig(full_refresh=True)}),
         description="The nightly job with the incremental models rebuilt from raw "
         "(dbt build --full-refresh), as of resources.as_of (default yesterday).",

@@ -24,7 +24,9 @@ from orchestration.defs.as_of import (
     AsOfDateError,
     AsOfResource,
     earlier_date_refusal,
+    end_of_plant_day,
     record_build_as_of,
+    record_signals_as_of,
 )
 from orchestration.defs.ingest.resources import WarehouseResource
 from orchestration.defs.warehouse.failures import (
@@ -237,6 +239,9 @@ def build_dbt_assets(
         # holds), and the run's date as the KPIs' "as of".
         dbt_vars = {"plant_id": plant_id, "plant_tz": plant_tz}
         day = as_of.day(plant_tz)
+        # A signals micro-batch builds the models tagged `signals` as of its moment; the
+        # KPIs' as-of date stays the last nightly run's.
+        moment = as_of.moment(plant_tz)
         # Refused here too, not only by `perfchain run`: a launch from the UI or the
         # schedule must not build marts of a date the warehouse has moved past.
         with warehouse.connect() as con:
@@ -245,14 +250,25 @@ def build_dbt_assets(
                 raise AsOfDateError(refusal)
             # dbt reads the date from the warehouse (int_data_horizons_resolved): the same
             # project parse serves every night, and nothing of this process is changed.
-            record_build_as_of(con, day, context.run.run_id)
+            if moment is None:
+                record_build_as_of(con, day, context.run.run_id)
+            record_signals_as_of(
+                con,
+                moment or end_of_plant_day(day, plant_tz),
+                "nightly" if moment is None else "batch",
+                context.run.run_id,
+            )
             # Unchanged views are left out only when the whole project is built: a subset's
             # selection is Dagster's, and its tests follow their models.
             whole = not context.is_subset
             state = None
             if whole and not config.full_refresh:
                 state = last_build_state(runs_dir, dbt_vars, con)
-        name = f"{day}-{context.run.run_id[:8]}"
+        name = (
+            f"{day}-{context.run.run_id[:8]}"
+            if moment is None
+            else (f"{moment:%Y-%m-%dT%H%M}-{context.run.run_id[:8]}")
+        )
         target = _run_target(runs_dir, name)
         args = dbt_build_args(
             dbt_vars, config.full_refresh, os.environ.get(LOG_LEVEL_FILE_ENV), state
