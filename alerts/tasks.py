@@ -84,6 +84,8 @@ class WorkflowCreator(Protocol):
         self, workflow_id: str, request_name: str, main_data: dict[str, str]
     ) -> str: ...
 
+    def find_requests(self, request_name: str) -> list[dict[str, Any]]: ...
+
 
 @dataclass(frozen=True)
 class TaskFailure:
@@ -235,7 +237,26 @@ def _create_oa(task: dict[str, Any], oa: WorkflowCreator | None, workflow_id: st
             f"assignee {task.get('assignee_id')!r} has no OA user id "
             "(hr employees.oa_user_id): nobody to hand the OA task to"
         )
+    existing = _existing_request(task, oa)
+    if existing is not None:
+        return existing
     return oa.create_request(workflow_id, task["subject"], _main_data(task))
+
+
+def _existing_request(task: dict[str, Any], oa: WorkflowCreator) -> str | None:
+    """The request an earlier try created for this action, if OA has one: a creation
+    whose answer was lost (a timeout after the server acted, a crash before the ledger
+    was updated) must not become a second task for the same person. Recognised by the
+    `action_key` field of its form; the first created wins."""
+    found = [
+        row
+        for row in oa.find_requests(task["subject"])
+        if row.get("action_key") == task["action_key"]
+    ]
+    if not found:
+        return None
+    first = min(found, key=lambda row: (str(row.get("createTime")), str(row.get("requestId"))))
+    return str(first["requestId"])
 
 
 def mail_body(task: dict[str, Any]) -> str:

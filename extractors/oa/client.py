@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,6 +65,16 @@ class WeaverClient(HttpSourceClient):
         self._secrit: str | None = None
         self.session = SourceSession(
             SOURCE, policy or RetryPolicy(), authenticate=self._authenticate
+        )
+        # Creating a request is not idempotent (e-cology has no request key): an answer
+        # lost after the server acted must not be retried blindly, so writes go out once,
+        # on a session of their own with the same auth, and are retried by their caller
+        # after looking for the request (`find_requests`, alerts/tasks.py).
+        self.write_session = SourceSession(
+            SOURCE,
+            replace(self.session.policy, max_attempts=1),
+            authenticate=self._authenticate,
+            http=self.session.http,
         )
 
     # -- auth -----------------------------------------------------------------------------
@@ -156,9 +167,9 @@ class WeaverClient(HttpSourceClient):
     ) -> str:
         """Create a workflow request (doCreateRequest) and return its requestid.
 
-        Same session, auth and retries as the reads: a token timeout re-applies for a
-        token, SYSTEM_INNER_ERROR and transport failures are retried. Any other answer
-        than SUCCESS raises CreateRequestFailed naming the request. `other_params`
+        The reads' auth, connection pool, timeouts and checks, but one attempt (see
+        `write_session`): any failure, a refusal (`code` other than SUCCESS) or a lost
+        answer alike, raises CreateRequestFailed naming the request. `other_params`
         defaults to isnextflow=0: the request waits at its creation node for its handler.
         """
         form = {
@@ -172,7 +183,7 @@ class WeaverClient(HttpSourceClient):
         }
         where = f"workflow {workflow_id} request {request_name!r}"
         try:
-            body = self.session.request(
+            body = self.write_session.request(
                 "POST",
                 self.base_url + CREATE_PATH,
                 entity="workflow_requests",
@@ -187,6 +198,12 @@ class WeaverClient(HttpSourceClient):
             raise CreateRequestFailed(where, f"no request id in the answer: {body!r:.300}")
         return str(request_id)
 
+    def find_requests(self, request_name: str) -> list[dict[str, Any]]:
+        """The requests whose name contains `request_name` (conditions `requestname`),
+        flat like extracted ones: main-table fields on one level."""
+        conditions = {"requestname": request_name}
+        return [_flat_request(row) for rows in self._requests(conditions) for row in rows]
+
     # -- extraction -----------------------------------------------------------------------
     def _conditions(self, window: Window) -> dict[str, str]:
         if window.since is None and window.until is None:
@@ -199,8 +216,8 @@ class WeaverClient(HttpSourceClient):
             conditions["operatedateto"] = last.date().isoformat()
         return conditions
 
-    def _requests(self, window: Window) -> Iterator[list[dict[str, Any]]]:
-        conditions = json.dumps(self._conditions(window))
+    def _requests(self, filters: dict[str, str]) -> Iterator[list[dict[str, Any]]]:
+        conditions = json.dumps(filters, ensure_ascii=False)
         page_no = 1
         while True:
             rows = self.session.request(
@@ -238,7 +255,7 @@ class WeaverClient(HttpSourceClient):
     def extract(self, entity: Entity, window: Window) -> Iterator[list[dict[str, Any]]]:
         if window.since and window.until and window.since >= window.until:
             return
-        for rows in self._requests(window):
+        for rows in self._requests(self._conditions(window)):
             if entity.name == "workflow_requests":
                 yield [_flat_request(row) for row in rows]
             else:

@@ -215,8 +215,11 @@ def _main_values(sim: SimState, request_ids: list[str]) -> dict[str, dict[str, s
 
 
 def _window(conditions: dict[str, Any]) -> Window:
-    """The ``conditions`` date filters: select "6" = from/to range, "0" or absent = all."""
+    """The ``conditions`` filters: dates (select "6" = from/to range, "0" or absent = all)
+    and ``requestname`` (the name contains it)."""
     sim = common.state()
+    name = str(conditions.get("requestname") or "") or None
+    named = {"text_column": "requestName", "text_contains": name} if name else {}
     chosen: list[tuple[str, str]] = []
     for prefix, column in (("operatedate", "lastOperateTime"), ("createdate", "createTime")):
         select = str(conditions.get(f"{prefix}select", "0") or "0")
@@ -229,7 +232,7 @@ def _window(conditions: dict[str, Any]) -> Window:
     if len(chosen) > 1:
         raise ValueError("give one of operatedateselect / createdateselect, not both")
     if not chosen:
-        return Window(as_of=sim.as_of)
+        return Window(as_of=sim.as_of, **named)
     prefix, column = chosen[0]
     start = conditions.get(f"{prefix}from")
     end = conditions.get(f"{prefix}to")
@@ -238,6 +241,7 @@ def _window(conditions: dict[str, Any]) -> Window:
         date_column=column,
         date_from=date.fromisoformat(start) if start else None,
         date_to=date.fromisoformat(end) if end else None,
+        **named,
     )
 
 

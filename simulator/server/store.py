@@ -54,6 +54,8 @@ class Window:
     date_from: date | None = None
     date_to: date | None = None
     limit: int | None = None
+    text_column: str | None = None  # a text filter (Weaver's requestname: contains)
+    text_contains: str | None = None
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,9 @@ class DataStore:
             if window.date_to is not None:
                 where.append(f"{day} <= $date_to")
                 params["date_to"] = window.date_to
+        if window.text_column is not None and window.text_contains is not None:
+            where.append(f"contains(coalesce({quote_ident(window.text_column)}, ''), $text)")
+            params["text"] = window.text_contains
         if flat:
             limit = f"LIMIT {int(window.limit)}" if window.limit is not None else ""
             select = f"SELECT _pos FROM {info.table} WHERE {' AND '.join(where)} {limit}"

@@ -275,6 +275,29 @@ def test_an_oa_error_is_kept_and_created_once_later(sim, oa, con, dataset) -> No
     assert run_action_tasks(con, AS_OF + timedelta(hours=2), oa=oa, smtp=None).created == []
 
 
+def test_a_lost_answer_is_found_again_not_created_twice(sim, oa, con, dataset) -> None:  # type: ignore[no-untyped-def]
+    _due(con, _r2_r3(dataset)[:1])
+    listed = len(_list(sim, oa))
+    # The server creates the request, but its answer is cut off halfway.
+    sim.faults.add("oa:truncated@1:match=doCreateRequest")
+    lost = run_action_tasks(con, AS_OF, oa=oa, smtp=None)
+    assert [f.action_key for f in lost.failed] == ["k-r2-rca"] and lost.created == []
+    assert "快速根因分析清单-焊接一班" in _ledger(con)["k-r2-rca"]["last_error"]
+    assert len(_list(sim, oa)) == listed + 1 and _creates(sim) == 1
+
+    found = run_action_tasks(con, AS_OF + timedelta(minutes=1), oa=oa, smtp=None)
+    (only,) = [
+        r for r in _list(sim, oa).values() if r["requestName"] == "快速根因分析清单-焊接一班"
+    ]
+    assert found.created == [("k-r2-rca", only["requestId"])] and _creates(sim) == 1
+    row = _ledger(con)["k-r2-rca"]
+    assert (row["state"], row["oa_request_id"], row["attempts"]) == (
+        "created",
+        only["requestId"],
+        2,
+    )
+
+
 def test_a_refusal_names_the_request_and_backs_off(sim, oa, con, dataset) -> None:  # type: ignore[no-untyped-def]
     e1, _ = _people(dataset)[0]
     _due(

@@ -95,6 +95,17 @@ def test_created_request_moves_through_its_planted_handling(http, sim, handmade)
     assert client.get(DETAIL, requestId=request_id).json()["code"] == "PARAM_ERROR"
 
 
+def test_requestname_condition_finds_a_created_request(http, sim, handmade) -> None:  # type: ignore[no-untyped-def]
+    assignee, _ = _assignee(handmade)
+    client = WeaverClient(http, sim).login()
+    request_id = client.post(CREATE, **_form(assignee)).json()["data"]["requestid"]
+    for text, expected in (("根因分析清单-焊接", [request_id]), ("焊接二班", [])):
+        conditions = json.dumps({"requestname": text}, ensure_ascii=False)
+        rows = client.post(LIST, pageNo="1", pageSize="100", conditions=conditions).json()
+        assert [row["requestId"] for row in rows] == expected
+        assert client.post(COUNT, conditions=conditions).json() == len(expected)
+
+
 def test_handling_offsets_are_fixed_and_in_the_planted_range() -> None:
     # md5("快速根因分析清单|team|T1") = 2b4bdb9c 86667313 …: 0x2b4bdb9c % 121 = 31, so
     # acknowledged at 60 + 31 = 91 min; 0x86667313 % 91 = 12, so archived 30 + 12 min later.
