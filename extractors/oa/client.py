@@ -181,7 +181,7 @@ class WeaverClient(HttpSourceClient):
             ),
             "otherParams": json.dumps(dict(other_params or {"isnextflow": "0"})),
         }
-        where = f"workflow {workflow_id} request {request_name!r}"
+        where = f"request {request_name!r} (workflow {workflow_id})"
         try:
             body = self.write_session.request(
                 "POST",
@@ -191,7 +191,7 @@ class WeaverClient(HttpSourceClient):
                 check=self._check_business,
             )
         except ExtractError as error:
-            raise CreateRequestFailed(where, str(error)) from None
+            raise CreateRequestFailed(where, _reason(error)) from None
         request_id = (body.get("data") or {}).get("requestid") if isinstance(body, dict) else None
         # The older WebService answers a negative id on failure (-1 failed, -2 no right).
         if request_id in (None, "") or str(request_id).startswith("-"):
@@ -265,11 +265,21 @@ class WeaverClient(HttpSourceClient):
 
 
 class CreateRequestFailed(ExtractError):
-    """e-cology did not create a workflow request: the message names the request."""
+    """e-cology did not create a workflow request (or its answer was lost): the message
+    names the request and says why."""
 
     def __init__(self, where: str, reason: str) -> None:
         super().__init__(SOURCE, "workflow_requests", f"doCreateRequest {where}", reason)
         self.reason = reason
+
+
+def _reason(error: ExtractError) -> str:
+    """The cause of a failed call without the source/entity prefix the new error adds
+    again, and without the attempt count of a call made once."""
+    text = str(error).removeprefix(f"{error.source}.{error.entity}: ")
+    text = text.removeprefix("gave up after 1 attempts: ")
+    body, _, request = text.rpartition(" (request: ")
+    return f"{body} (at {request}" if body else text
 
 
 def _flat_request(row: dict[str, Any]) -> dict[str, Any]:
