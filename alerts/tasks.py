@@ -130,7 +130,10 @@ def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> set[str]:
 def _scope_sql(con: duckdb.DuckDBPyConnection) -> str:
     """Scope and reference of each due action: from int_alert_actions_due when it carries
     them, else from the alert's messages (int_alert_messages_due names the scope)."""
-    if {"scope_type", "scope_id", "reference"} <= _columns(con, DUE_ACTIONS):
+    columns = _columns(con, DUE_ACTIONS)
+    if not columns:
+        raise TaskError(f"{DUE_ACTIONS} is missing: build the models tagged `signals` first")
+    if {"scope_type", "scope_id", "reference"} <= columns:
         return f"select * from {DUE_ACTIONS}"
     if not {"alert_id", "scope_type", "scope_id", "reference"} <= _columns(con, DUE_MESSAGES):
         raise TaskError(

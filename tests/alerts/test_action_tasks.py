@@ -20,7 +20,7 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from alerts.tasks import ensure_action_tasks, run_action_tasks
+from alerts.tasks import TaskError, ensure_action_tasks, run_action_tasks
 from extractors.contract import entity
 from perfchain.core.settings import SmtpConfig
 from simulator.generator.planted import OA_NEVER_HANDLED, oa_handling_offsets
@@ -355,41 +355,59 @@ def test_no_oa_user_is_a_clear_failure_without_a_call(sim, oa, con, dataset) -> 
 
 
 def test_extraction_brings_the_created_requests_back(sim, oa, con, dataset, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two ordinary incremental extractions: just after the batch the requests are new
+    (创建, no logs); the next day's run brings the handling (the latest version, 归档, and
+    both logs of the handled one; the never-handled one unchanged)."""
     _due(con, _r2_r3(dataset))
-    run = run_action_tasks(con, AS_OF, oa=oa, smtp=None)
-    ids = dict(run.created)
-    sim.set_as_of(date(2026, 3, 6))
+    ids = dict(run_action_tasks(con, AS_OF, oa=oa, smtp=None).created)
+    rca, skill = ids["k-r2-rca"], ids["k-r3-skill"]
     landing = tmp_path / "landing"
     reader = client_for(sim, "oa")
-    for name in ("workflow_requests", "workflow_logs"):
-        extract(reader, entity("oa", name), con, landing, run_date=date(2026, 3, 6))
-    rows = con.execute(
-        """
-        select requestId, status, createTime, creatorName, json_extract_string(_extra, '$.alert_id')
-        from raw.oa__workflow_requests where requestId in (?, ?)
-        order by requestId
-        """,
-        [ids["k-r2-rca"], ids["k-r3-skill"]],
-    ).fetchall()
+
+    def extract_oa(day: date) -> None:
+        for name in ("workflow_requests", "workflow_logs"):
+            extract(reader, entity("oa", name), con, landing, run_date=day)
+
+    def versions(request_id: str) -> list[tuple[Any, ...]]:
+        return con.execute(
+            """
+            select distinct status, createTime, lastOperateTime, creatorName,
+                json_extract_string(_extra, '$.alert_id')
+            from raw.oa__workflow_requests where requestId = ? order by lastOperateTime
+            """,
+            [request_id],
+        ).fetchall()
+
+    def logs(request_id: str) -> list[tuple[Any, ...]]:
+        return con.execute(
+            """
+            select distinct operatorId, operateType, operateTime from raw.oa__workflow_logs
+            where requestId = ? order by operateTime
+            """,
+            [request_id],
+        ).fetchall()
+
     created = datetime(2026, 3, 5, 10, 0)
-    assert sorted(rows) == sorted(
-        [
-            (ids["k-r2-rca"], "归档", created, "perfchain", "a-r2"),
-            (ids["k-r3-skill"], "创建", created, "perfchain", "a-r3"),
-        ]
-    )
-    logs = con.execute(
-        """
-        select operatorId, operateType, operateTime from raw.oa__workflow_logs
-        where requestId = ? order by operateTime
-        """,
-        [ids["k-r2-rca"]],
-    ).fetchall()
-    assignee = _ledger(con)["k-r2-rca"]["assignee_oa_user_id"]
-    assert logs == [
-        (assignee, "批准", datetime(2026, 3, 5, 11, 31)),
-        (assignee, "归档", datetime(2026, 3, 5, 12, 13)),
+    sim.set_as_of(CREATED_LOCAL + timedelta(minutes=15))
+    extract_oa(date(2026, 3, 5))
+    for request_id, alert in ((rca, "a-r2"), (skill, "a-r3")):
+        assert versions(request_id) == [("创建", created, created, "perfchain", alert)]
+        assert logs(request_id) == []
+
+    sim.set_as_of(date(2026, 3, 6))
+    extract_oa(date(2026, 3, 6))
+    archived = datetime(2026, 3, 5, 12, 13)
+    assert versions(rca) == [
+        ("创建", created, created, "perfchain", "a-r2"),
+        ("归档", created, archived, "perfchain", "a-r2"),
     ]
+    assert versions(skill) == [("创建", created, created, "perfchain", "a-r3")]
+    assignee = _ledger(con)["k-r2-rca"]["assignee_oa_user_id"]
+    assert logs(rca) == [
+        (assignee, "批准", datetime(2026, 3, 5, 11, 31)),
+        (assignee, "归档", archived),
+    ]
+    assert logs(skill) == []
 
 
 class _Inbox:
@@ -464,3 +482,53 @@ def test_the_ledger_is_created_empty_and_idempotently(con) -> None:  # type: ign
             "subject, state, created_at, next_attempt_at, batch_at) values "
             "('k', 'a', 'R1', 'sms_task', 't', 's', 'pending', now(), now(), now())"
         )
+
+
+def test_scope_comes_from_the_alert_messages_when_actions_lack_it(sim, oa, con, dataset) -> None:  # type: ignore[no-untyped-def]
+    (e1, oa1) = _people(dataset)[0]
+    con.execute("create schema intermediate")
+    con.execute(
+        """
+        create table intermediate.int_alert_actions_due as
+        select 'k-ack' as action_key, 'a-r1' as alert_id, 'R1' as rule_id, 'ack_task' as kind,
+            '预警确认' as template, ? as assignee_id, ? as assignee_oa_user_id, ? as due_at
+        """,
+        [e1, oa1, AS_OF],
+    )
+    con.execute(
+        """
+        create table intermediate.int_alert_messages_due as
+        select * from (values
+            ('a-r1', 'order', 'SO00001', 'SO00001 / 焊接'),
+            ('a-r1', 'order', 'SO00001', 'SO00001 / 焊接'),
+            ('a-other', 'team', 'T9', '别的班组')
+        ) as t(alert_id, scope_type, scope_id, reference)
+        """
+    )
+    run = run_action_tasks(con, AS_OF, oa=oa, smtp=None)
+    (request_id,) = [rid for _, rid in run.created]
+    row = _ledger(con)["k-ack"]
+    assert (row["kind"], row["scope_type"], row["scope_id"], row["subject"]) == (
+        "ack_task",
+        "order",
+        "SO00001",
+        "预警确认-SO00001 / 焊接",
+    )
+    listed = _list(sim)[request_id]
+    main = {
+        f["fieldName"]: f["fieldValue"]
+        for f in listed["workflowMainTableInfo"]["requestRecords"][0]["workflowRequestTableFields"]
+    }
+    # An order scope fills the field the signal staging links orders by.
+    assert (main["related_order"], main["related_customer"]) == ("SO00001", "")
+
+
+def test_without_the_signals_models_the_batch_says_what_to_build(con) -> None:  # type: ignore[no-untyped-def]
+    con.execute("create schema intermediate")
+    con.execute(
+        "create table intermediate.int_alert_actions_due (action_key varchar, alert_id varchar, "
+        "rule_id varchar, kind varchar, template varchar, assignee_id varchar, "
+        "assignee_oa_user_id varchar, due_at timestamp)"
+    )
+    with pytest.raises(TaskError, match="build the models tagged `signals` first"):
+        run_action_tasks(con, AS_OF, oa=None, smtp=None)
