@@ -1,5 +1,5 @@
 """OA extractor: Weaver e-cology 9 (docs/sources/oa.md)."""
 
-from extractors.oa.client import WeaverClient
+from extractors.oa.client import CreateRequestFailed, WeaverClient
 
-__all__ = ["WeaverClient"]
+__all__ = ["CreateRequestFailed", "WeaverClient"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from extractors._http.errors import ExtractError, RetryableError, TokenExpired
 from extractors._http.session import HttpSourceClient, RetryPolicy, SourceSession, parse_json
 from extractors.contract import Entity
 from extractors.oa.settings import (
+    CREATE_PATH,
     DETAIL_PATH,
     LIST_PATH,
     PAGE_SIZE,
@@ -63,6 +65,16 @@ class WeaverClient(HttpSourceClient):
         self._secrit: str | None = None
         self.session = SourceSession(
             SOURCE, policy or RetryPolicy(), authenticate=self._authenticate
+        )
+        # Creating a request is not idempotent (e-cology has no request key): an answer
+        # lost after the server acted must not be retried blindly, so writes go out once,
+        # on a session of their own with the same auth, and are retried by their caller
+        # after looking for the request (`find_requests`, alerts/tasks.py).
+        self.write_session = SourceSession(
+            SOURCE,
+            replace(self.session.policy, max_attempts=1),
+            authenticate=self._authenticate,
+            http=self.session.http,
         )
 
     # -- auth -----------------------------------------------------------------------------
@@ -144,6 +156,54 @@ class WeaverClient(HttpSourceClient):
                 raise ExtractError(SOURCE, "workflow", response.url, f"{code}: {message}")
         return body
 
+    # -- write-back -----------------------------------------------------------------------
+    def create_request(
+        self,
+        workflow_id: str,
+        request_name: str,
+        main_data: Mapping[str, str],
+        *,
+        other_params: Mapping[str, str] | None = None,
+    ) -> str:
+        """Create a workflow request (doCreateRequest) and return its requestid.
+
+        The reads' auth, connection pool, timeouts and checks, but one attempt (see
+        `write_session`): any failure, a refusal (`code` other than SUCCESS) or a lost
+        answer alike, raises CreateRequestFailed naming the request. `other_params`
+        defaults to isnextflow=0: the request waits at its creation node for its handler.
+        """
+        form = {
+            "workflowId": workflow_id,
+            "requestName": request_name,
+            "mainData": json.dumps(
+                [{"fieldName": k, "fieldValue": v} for k, v in main_data.items()],
+                ensure_ascii=False,
+            ),
+            "otherParams": json.dumps(dict(other_params or {"isnextflow": "0"})),
+        }
+        where = f"request {request_name!r} (workflow {workflow_id})"
+        try:
+            body = self.write_session.request(
+                "POST",
+                self.base_url + CREATE_PATH,
+                entity="workflow_requests",
+                data=form,
+                check=self._check_business,
+            )
+        except ExtractError as error:
+            raise CreateRequestFailed(where, _reason(error)) from None
+        request_id = (body.get("data") or {}).get("requestid") if isinstance(body, dict) else None
+        # The older WebService answers a negative id on failure (-1 failed, -2 no right).
+        if request_id in (None, "") or str(request_id).startswith("-"):
+            raise CreateRequestFailed(where, f"no request id in the answer: {body!r:.300}")
+        return str(request_id)
+
+    def find_requests(self, request_name: str) -> list[dict[str, Any]]:
+        """The requests whose name contains `request_name` (conditions `requestname`),
+        flat like extracted ones: main-table fields on one level."""
+        conditions = {"requestname": request_name}
+        return [_flat_request(row) for rows in self._requests(conditions) for row in rows]
+
     # -- extraction -----------------------------------------------------------------------
     def _conditions(self, window: Window) -> dict[str, str]:
         if window.since is None and window.until is None:
@@ -156,8 +216,8 @@ class WeaverClient(HttpSourceClient):
             conditions["operatedateto"] = last.date().isoformat()
         return conditions
 
-    def _requests(self, window: Window) -> Iterator[list[dict[str, Any]]]:
-        conditions = json.dumps(self._conditions(window))
+    def _requests(self, filters: dict[str, str]) -> Iterator[list[dict[str, Any]]]:
+        conditions = json.dumps(filters, ensure_ascii=False)
         page_no = 1
         while True:
             rows = self.session.request(
@@ -195,13 +255,31 @@ class WeaverClient(HttpSourceClient):
     def extract(self, entity: Entity, window: Window) -> Iterator[list[dict[str, Any]]]:
         if window.since and window.until and window.since >= window.until:
             return
-        for rows in self._requests(window):
+        for rows in self._requests(self._conditions(window)):
             if entity.name == "workflow_requests":
                 yield [_flat_request(row) for row in rows]
             else:
                 logs = [log for row in rows for log in row.get("workflowRequestLogs") or []]
                 if logs:
                     yield logs
+
+
+class CreateRequestFailed(ExtractError):
+    """e-cology did not create a workflow request (or its answer was lost): the message
+    names the request and says why."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(SOURCE, "workflow_requests", f"doCreateRequest {where}", reason)
+        self.reason = reason
+
+
+def _reason(error: ExtractError) -> str:
+    """The cause of a failed call without the source/entity prefix the new error adds
+    again, and without the attempt count of a call made once."""
+    text = str(error).removeprefix(f"{error.source}.{error.entity}: ")
+    text = text.removeprefix("gave up after 1 attempts: ")
+    body, _, request = text.rpartition(" (request: ")
+    return f"{body} (at {request}" if body else text
 
 
 def _flat_request(row: dict[str, Any]) -> dict[str, Any]:

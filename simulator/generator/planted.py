@@ -8,6 +8,7 @@ again from the CSV files alone.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,12 @@ from simulator.generator.config import is_reduced, is_shutdown, team_shift
 from simulator.generator.context import Ctx, Disruption, Quiet
 
 FPY_THRESHOLD = 0.925
+# The OA tasks perfchain creates for alerts (doCreateRequest) are handled in the
+# simulator's OA: acknowledged (批准) 60-180 min after creation, archived (归档) 30-120 min
+# later, at offsets fixed by template and scope (`oa_handling_offsets`). The alerts of
+# planted.json's OA_NEVER_HANDLED entries are never handled, so they escalate (SPEC 8.3).
+OA_NEVER_HANDLED = "oa_never_handled"
+OA_NEVER_HANDLED_RULE = "R3"
 LATE_RESPONSE_HOURS = 72
 # Regions whose roads the planted storm closes (the south keeps driving).
 STORM_REGIONS = ("EC", "NC", "CC", "NE")
@@ -167,6 +174,14 @@ def plan(ctx: Ctx) -> Planted:
         "date": dstr(fail_day),
         "unplanned_down_count": len(downs),
     }
+    # Its R3 alert's maintenance task is the one OA task nobody handles.
+    ctx.planted[OA_NEVER_HANDLED] = [
+        {
+            "rule_id": OA_NEVER_HANDLED_RULE,
+            "scope_type": "machine",
+            "scope_id": machine.equipment_id,
+        }
+    ]
     _bad_weeks(ctx)
     return out
 
@@ -202,3 +217,14 @@ def _bad_weeks(ctx: Ctx) -> None:
         "invoicing_stopped_at": ts_offset(frozen),
         "invoicing_resumed_at": ts_offset(thawed),
     }
+
+
+def oa_handling_offsets(template: str, scope_type: str, scope_id: str) -> tuple[int, int]:
+    """Seconds from an OA task's creation to its 批准 (acknowledged) and to its 归档
+    (completed): 60-180 min, then 30-120 min more, the same for the same template and scope
+    in every run (a hash, not the generator's random stream: the task is created later, by
+    perfchain, against the running simulator)."""
+    digest = hashlib.md5(f"{template}|{scope_type}|{scope_id}".encode()).hexdigest()
+    acknowledged = (60 + int(digest[:8], 16) % 121) * MINUTE
+    completed = acknowledged + (30 + int(digest[8:16], 16) % 91) * MINUTE
+    return acknowledged, completed

@@ -77,6 +77,9 @@ class SimState:
         # Weaver registrations survive a reset, as an app registration does in e-cology.
         self.oa_secrits: set[str] = set()
         self.oa_private_key: Any = None  # the e-cology server RSA key, made on first use
+        # Main-table fields of requests created through doCreateRequest beyond the columns
+        # the dataset has (oa.py): requestId -> fieldName -> fieldValue.
+        self.oa_created_fields: dict[str, dict[str, str]] = {}
 
     @property
     def as_of(self) -> datetime:
@@ -96,12 +99,15 @@ class SimState:
             self.agent = AgentState(self.agent.instance_id + 1, snapshot, start_row)
 
     def reset(self) -> None:
-        """No faults, empty log, default as-of, every token revoked, agent as at start."""
+        """No faults, empty log, default as-of, every token revoked, agent as at start,
+        and the records written through the APIs (OA requests created) gone."""
         self.faults.clear()
         with self._lock:
             self.log.clear()
             self.agent = AgentState(self._initial_instance)
             self.crm_api_usage = 0
+            self.oa_created_fields.clear()
+        self.store.drop_appended()
         self.tokens.revoke_all()
         self._as_of = self.store.default_as_of
 

@@ -54,6 +54,8 @@ class Window:
     date_from: date | None = None
     date_to: date | None = None
     limit: int | None = None
+    text_column: str | None = None  # a text filter (Weaver's requestname: contains)
+    text_contains: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,8 @@ class DataStore:
         self._cache_lock = threading.Lock()
         self._build_locks: dict[ResultKey, threading.Lock] = {}
         self._capacity = cache_capacity
+        self._write_lock = threading.Lock()
+        self._appended: dict[str, int] = {}  # table -> rows loaded from the dataset (append)
         self.entities: dict[str, EntityInfo] = {}
         self.extras: dict[str, Any] = {}  # protocol modules' derived tables (mtconnect.py)
         for ent in ENTITIES:
@@ -440,6 +444,9 @@ class DataStore:
             if window.date_to is not None:
                 where.append(f"{day} <= $date_to")
                 params["date_to"] = window.date_to
+        if window.text_column is not None and window.text_contains is not None:
+            where.append(f"contains(coalesce({quote_ident(window.text_column)}, ''), $text)")
+            params["text"] = window.text_contains
         if flat:
             limit = f"LIMIT {int(window.limit)}" if window.limit is not None else ""
             select = f"SELECT _pos FROM {info.table} WHERE {' AND '.join(where)} {limit}"
@@ -525,6 +532,80 @@ class DataStore:
         rows += f" AND _pos IN (SELECT _pos FROM {result.table} WHERE {span})"
         return cur.execute(f"SELECT {select_sql} FROM {base} WHERE {rows} ORDER BY _pos")
 
+    # -- writes ----------------------------------------------------------------------
+
+    def append(self, source: str, name: str, records: list[dict[str, str]]) -> None:
+        """Add new records to an entity, each version one dict of served text: a write a
+        protocol accepted (Weaver ``doCreateRequest``). Versions after the as-of moment
+        are stored too and become visible as the moment passes them, like the dataset's.
+
+        The hidden columns are computed as ``_load`` does; the new rows take positions
+        after every loaded row, so tables stay stored in ``_pos`` order (``_page_rows``).
+        Only keys the entity does not hold yet may be written: versions of a loaded record
+        would need the positions of the loaded rows renumbered.
+        """
+        info = self.info(source, name)
+        ent = info.entity
+        if not keeps_columns(ent):
+            raise ValueError(f"{source}/{name} is served as rendered records: not writable")
+        if not records:
+            return
+        columns = info.columns
+        unknown = sorted({k for r in records for k in r} - set(columns))
+        if unknown:
+            raise ValueError(f"{source}/{name} has no field {', '.join(unknown)}")
+        values = ", ".join(
+            "("
+            + ", ".join(sql_str(r[c]) if r.get(c) is not None else "NULL" for c in columns)
+            + ")"
+            for r in records
+        )
+        names = ", ".join(quote_ident(c) for c in columns)
+        keys = ", ".join(quote_ident(k) for k in ent.key)
+        modstamp = ent.field(ent.modstamp)
+        with self._write_lock, self.cursor() as cur:
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _appended ({names_typed(columns)})")
+            cur.execute(f"INSERT INTO _appended VALUES {values}")
+            clash = cur.execute(
+                f"SELECT count(*) FROM {info.table} "
+                f"JOIN (SELECT DISTINCT {keys} FROM _appended) USING ({keys})"
+            ).fetchone()
+            if clash and clash[0]:
+                raise ValueError(f"{source}/{name}: a record with this key exists already")
+            cur.execute(
+                f"""
+                INSERT INTO {info.table} ({names}, _ts, _ord, _del, _vnext, _pos)
+                WITH typed AS (
+                    SELECT *,
+                        {version_time_sql(ent.modstamp, modstamp.type, self.tz_name)} AS _ts,
+                        (SELECT coalesce(max(_ord), 0) FROM {info.table})
+                            + row_number() OVER () AS _ord
+                    FROM _appended
+                )
+                SELECT {names}, _ts, _ord, false,
+                    lead(_ts) OVER (PARTITION BY {keys} ORDER BY _ts, _ord),
+                    (SELECT coalesce(max(_pos), 0) FROM {info.table})
+                        + row_number() OVER (ORDER BY _ts, {_key_order(ent)}, _ord) AS _pos
+                FROM typed
+                ORDER BY _pos
+                """
+            )
+            cur.execute("DROP TABLE _appended")
+            info.rows += len(records)
+            self._appended.setdefault(info.table, info.rows - len(records))
+        self.clear_cache()
+
+    def drop_appended(self) -> None:
+        """Forget every record ``append`` added: the dataset as loaded again."""
+        with self._write_lock, self.cursor() as cur:
+            for table, loaded in self._appended.items():
+                cur.execute(f"DELETE FROM {table} WHERE _ord > {int(loaded)}")
+                for info in self.entities.values():
+                    if info.table == table:
+                        info.rows = loaded
+            self._appended.clear()
+        self.clear_cache()
+
     def health(self) -> dict[str, Any]:
         return {
             "data_dir": str(self.data_dir),
@@ -541,6 +622,11 @@ class DataStore:
                 info.entity.path for info in self.entities.values() if not info.loaded
             ],
         }
+
+
+def names_typed(columns: list[str]) -> str:
+    """A column list of text columns, as the dataset is loaded (every value is text)."""
+    return ", ".join(f"{quote_ident(c)} VARCHAR" for c in columns)
 
 
 def _text_of(table: pa.Table) -> bytes:
