@@ -120,7 +120,9 @@ def render_message(row: Mapping[str, Any], lang: Lang, tz: ZoneInfo) -> tuple[st
     threshold = number(row.get("threshold"))
     value = f"{label('value', lang)}{colon}{number(row.get('observed_value'))}"
     if row.get("threshold") is not None:
-        value += f"{label('sep', lang)}{label('threshold', lang)} {comparator} {threshold}".rstrip()
+        # An event rule may have a threshold without a comparator (e.g. 4 h late).
+        limit = " ".join(part for part in (label("threshold", lang), comparator, threshold) if part)
+        value += f"{label('sep', lang)}{limit}"
     window = row.get("window")
     if window:
         shown = LABELS[lang].get(f"window.{window}", str(window))
