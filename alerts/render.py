@@ -88,7 +88,7 @@ def label(key: str, lang: Lang, **values: Any) -> str:
 
 
 def number(value: Any) -> str:
-    """0.925 → 0.925, 4.0 → 4, 0.88235 → 0.8824, None → —."""
+    """0.925 → 0.925, 4.0 → 4, 0.88236 → 0.8824, None → —."""
     if value is None:
         return "—"
     value = float(value)
