@@ -23,7 +23,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -120,6 +120,8 @@ def _target(settings: Settings, row: Mapping[str, Any]) -> str:
         return str(row.get("recipient_address") or "")
     if row.get("robot"):
         return str(row["robot"])
+    if channel not in ROBOT_CHANNELS:
+        return ""
     robots = getattr(settings.alerts, channel).robots
     return robots[0] if robots else ""
 
@@ -135,6 +137,8 @@ def dispatch(
     channels: Mapping[str, Channel] | None = None,
 ) -> DispatchResult:
     """Queue the due messages and send the pending ones as of `as_of_at` (naive UTC)."""
+    if as_of_at.tzinfo is not None:  # the warehouse's timestamps are naive UTC
+        as_of_at = as_of_at.astimezone(UTC).replace(tzinfo=None)
     environ = os.environ if environ is None else environ
     own_http = http is None
     session = requests.Session() if http is None else http
@@ -157,6 +161,11 @@ def dispatch(
         for row in outbox.sendable(con, as_of_at):
             groups.setdefault((row["channel"], _target(settings, row)), []).append(row)
         for (channel_name, target), rows in groups.items():
+            if channel_name not in used:
+                known = ", ".join(used)
+                error = f"unknown alert channel {channel_name!r} (perfchain sends to {known})"
+                _fail(con, rows, error, as_of_at, settings, result)
+                continue
             limiter = (limiters or {}).get(channel_name) or process_limiter(channel_name)
             _send_group(con, used[channel_name], target, rows, as_of_at, settings, limiter, result)
         result.pending = outbox.counts(con)["pending"]

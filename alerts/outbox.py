@@ -19,7 +19,14 @@ from typing import Any
 
 import duckdb
 
+from perfchain.core.errors import PerfchainError
+
 DUE_MESSAGES = "intermediate.int_alert_messages_due"
+
+
+class OutboxError(PerfchainError):
+    """The outbox cannot be filled: what dbt should have built is missing."""
+
 
 OUTBOX_DDL = """
 create schema if not exists alerts;
@@ -43,8 +50,7 @@ create table if not exists alerts.outbox (
     sent_at timestamp,
     digest_id varchar,
     batch_at timestamp not null,
-    check (state in ('pending', 'sent', 'failed')),
-    check (channel in ('wecom', 'dingtalk', 'email'))
+    check (state in ('pending', 'sent', 'failed'))
 )
 """
 
@@ -83,6 +89,16 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def new_due_messages(con: duckdb.DuckDBPyConnection, as_of_at: datetime) -> list[dict[str, Any]]:
     """Rows of int_alert_messages_due due by `as_of_at` whose key is not in the outbox."""
+    schema, _, table = DUE_MESSAGES.partition(".")
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if not found or not found[0]:
+        raise OutboxError(
+            f"{DUE_MESSAGES} is not in the warehouse: build the signals models "
+            "(dbt build --select tag:signals+) before dispatching"
+        )
     cursor = con.execute(
         f"""
         select due.*

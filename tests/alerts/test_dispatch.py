@@ -7,13 +7,16 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
 
 from alerts.channels import RateLimiter
 from alerts.dispatch import dispatch
+from alerts.outbox import OutboxError
 from simulator.server.robots import demo_dingtalk_secret, demo_dingtalk_token, demo_wecom_key
 from tests.alerts.support import (
     AS_OF,
@@ -414,3 +417,25 @@ def test_secrets_never_reach_the_outbox_the_robots_or_the_logs(
         assert secret not in caplog.text
         assert secret not in stored
         assert secret not in received
+
+
+def test_an_unknown_channel_is_failed_by_name_and_a_missing_model_is_named(
+    con: duckdb.DuckDBPyConnection, robots: Robots, tmp_path: Path
+) -> None:
+    add_due(con, due("k1", channel="sms", robot=None), due("k2", alert="A2"))
+    # An aware as-of moment is the same instant as the naive UTC one.
+    aware = AS_OF.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    result = dispatch(
+        con, aware, alert_settings(robots.base), environ=demo_environ(), limiters=_limiters()
+    )
+    assert (result.sent, result.failed) == (1, 1)
+    assert result.errors[0].startswith(
+        "unknown alert channel 'sms' (perfchain sends to wecom, dingtalk, email)"
+    )
+    rows = outbox_rows(con)
+    assert rows["k1"]["state"] == "failed" and rows["k2"]["sent_at"] == AS_OF
+
+    empty = duckdb.connect(str(tmp_path / "empty.duckdb"))
+    with pytest.raises(OutboxError, match="intermediate.int_alert_messages_due is not in"):
+        dispatch(empty, AS_OF, alert_settings(robots.base), environ=demo_environ())
+    empty.close()
