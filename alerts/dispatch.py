@@ -225,20 +225,12 @@ def _send_group(
         if uses_limiter:
             wait = limiter.acquire(f"{channel.name}:{target}")
             if wait is not None:
-                # Not an attempt: nothing was sent. The next batch takes them.
-                keys = [row["message_key"] for row in rest]
-                outbox.mark_unsent(
-                    con,
-                    keys,
-                    state="pending",
-                    error=f"{where}: held back by the 20-a-minute limit (client side)",
-                    next_attempt_at=as_of_at + timedelta(seconds=wait),
-                    count_attempt=False,
-                )
-                result.deferred += len(keys)
+                # Not an attempt (nothing was sent), so the rows are left as they are:
+                # still due, the next batch takes them, and a failed row keeps its error.
+                result.deferred += len(rest)
                 result.warnings.append(
-                    f"{where}: {len(keys)} message(s) held back by the 20-a-minute limit; "
-                    "sent in a later batch"
+                    f"{where}: {len(rest)} message(s) held back by the 20-a-minute limit "
+                    f"(a slot frees in {wait:.0f} s); sent in a later batch"
                 )
                 return
         try:

@@ -199,15 +199,13 @@ def mark_unsent(
     state: str,
     error: str,
     next_attempt_at: datetime,
-    count_attempt: bool = True,
 ) -> None:
     """Keep the rows `pending` (over the limit, unreachable) or make them `failed`
     (refused, misconfigured), with the error and when to try again."""
     con.executemany(
-        f"""
+        """
         update alerts.outbox
-        set state = ?, attempts = attempts + {1 if count_attempt else 0}, last_error = ?,
-            next_attempt_at = ?
+        set state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?
         where message_key = ?
         """,
         [(state, error, next_attempt_at, key) for key in keys],
