@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from alerts.channels import robot_secret_problems
 from extractors._http.client import Window
 from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
@@ -32,6 +33,7 @@ def check(environ: dict[str, str] | None = None, as_of: date | None = None) -> l
         f"config: plant {settings.plant.code}, zone {settings.plant.timezone}, home {settings.home}"
     )
     problems.extend(secret_problems(settings, environ=environ))
+    problems.extend(robot_secret_problems(settings, environ))
     for source, config in sorted(settings.sources.items()):
         if not config.enabled:
             click.echo(f"  {source}: disabled")

@@ -4,6 +4,7 @@ The layers (CONTRIBUTING.md, "Layers"), top to bottom:
 
     perfchain (the app: CLI, pipeline)
     orchestration
+    alerts                                   outbox, channels, dispatch (imports extractors)
     extractors | expectations | reports      peers: none imports another
     perfchain.core                           imports no other perfchain package
 
@@ -21,7 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("perfchain", "orchestration", "extractors", "expectations", "reports", "simulator")
+PACKAGES = (
+    "perfchain",
+    "orchestration",
+    "alerts",
+    "extractors",
+    "expectations",
+    "reports",
+    "simulator",
+)
 
 # What each layer may import besides itself.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -29,11 +38,21 @@ ALLOWED: dict[str, frozenset[str]] = {
     "extractors": frozenset({"core"}),
     "expectations": frozenset({"core"}),
     "reports": frozenset({"core"}),
-    "orchestration": frozenset({"extractors", "expectations", "reports", "core"}),
-    "app": frozenset({"orchestration", "extractors", "expectations", "reports", "core"}),
+    # alerts sends through the extractors' HTTP helpers (redaction) and the OA client.
+    "alerts": frozenset({"extractors", "core"}),
+    "orchestration": frozenset({"alerts", "extractors", "expectations", "reports", "core"}),
+    "app": frozenset({"orchestration", "alerts", "extractors", "expectations", "reports", "core"}),
     "simulator": frozenset({"extractors", "core"}),
 }
-RANK = {"core": 0, "extractors": 1, "expectations": 1, "reports": 1, "orchestration": 2, "app": 3}
+RANK = {
+    "core": 0,
+    "extractors": 1,
+    "expectations": 1,
+    "reports": 1,
+    "alerts": 2,
+    "orchestration": 3,
+    "app": 4,
+}
 PEERS = frozenset({"extractors", "expectations", "reports"})
 # The app modules behind `perfchain generate`, `simulate`, `demo` and `validate-dataset`.
 SIMULATOR_USERS = frozenset({"perfchain/cli.py", "perfchain/demo.py", "perfchain/dataset.py"})

@@ -7,6 +7,7 @@ never read from the file, only from `PERFCHAIN_<SOURCE>_<KEY>` environment varia
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -170,6 +171,96 @@ SOURCE_OPTIONS: dict[str, frozenset[str]] = {
 }
 
 
+# Robot names become environment-variable suffixes (PERFCHAIN_WECOM_KEY_<NAME>), so they
+# are limited to what a variable name can hold.
+_ROBOT_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+def _robot_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL such as 'https://qyapi.weixin.qq.com'")
+    if parts.username or parts.password or parts.query:
+        raise ValueError(
+            "must not hold credentials or a query string: robot keys come only from "
+            "PERFCHAIN_WECOM_* / PERFCHAIN_DINGTALK_* environment variables"
+        )
+    return value.rstrip("/")
+
+
+class WecomSettings(_Strict):
+    """WeCom group robots; each robot's key comes from PERFCHAIN_WECOM_KEY_<NAME>."""
+
+    base_url: str = "https://qyapi.weixin.qq.com"
+    robots: list[str] = []
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _robot_url(value)
+
+    @field_validator("robots")
+    @classmethod
+    def _robot_names(cls, value: list[str]) -> list[str]:
+        return _check_robot_names(value)
+
+
+class DingtalkSettings(_Strict):
+    """DingTalk custom robots; PERFCHAIN_DINGTALK_TOKEN_<NAME> and _SECRET_<NAME> each."""
+
+    base_url: str = "https://oapi.dingtalk.com"
+    robots: list[str] = []
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _robot_url(value)
+
+    @field_validator("robots")
+    @classmethod
+    def _robot_names(cls, value: list[str]) -> list[str]:
+        return _check_robot_names(value)
+
+
+def _check_robot_names(value: list[str]) -> list[str]:
+    for name in value:
+        if not re.match(_ROBOT_NAME, name):
+            raise ValueError(
+                f"robot name {name!r} must be lowercase letters, digits and _ "
+                "(it names the environment variable of its key)"
+            )
+    if len(set(value)) != len(value):
+        raise ValueError("a robot is listed twice")
+    return value
+
+
+class AlertEmailSettings(_Strict):
+    """Alert mail goes through reports.smtp; an address without '@' (an OA user id from
+    HR) is completed with this template."""
+
+    address_template: str = Field("{oa_user_id}@plant.local", pattern=r"\{oa_user_id\}")
+
+
+class AlertSettings(_Strict):
+    """Signals and alert channels (SPEC §8, docs/alerts.md)."""
+
+    cadence_minutes: int = Field(15, ge=1, le=1440)
+    lang: Literal["zh", "en"] = "zh"
+    platform_channel: Literal["wecom", "dingtalk", "email"] = "wecom"
+    # Wait before the n-th retry of a message; the last step repeats.
+    retry_backoff_minutes: list[int] = Field([1, 5, 15, 60], min_length=1)
+    wecom: WecomSettings = WecomSettings()
+    dingtalk: DingtalkSettings = DingtalkSettings()
+    email: AlertEmailSettings = AlertEmailSettings()
+
+    @field_validator("retry_backoff_minutes")
+    @classmethod
+    def _positive_steps(cls, value: list[int]) -> list[int]:
+        if any(step < 0 for step in value):
+            raise ValueError("backoff steps are minutes >= 0")
+        return value
+
+
 class Settings(_Strict):
     plant: PlantSettings = PlantSettings()
     paths: PathSettings = PathSettings()
@@ -178,6 +269,7 @@ class Settings(_Strict):
     extract: ExtractSettings = ExtractSettings()
     reports: ReportSettings = ReportSettings()
     sources: dict[str, SourceSettings] = {}
+    alerts: AlertSettings = AlertSettings()
 
     @field_validator("sources")
     @classmethod

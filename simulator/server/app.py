@@ -20,7 +20,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from extractors.contract import SOURCES
-from simulator.server import common, crm, erp, mtconnect, oa, rest
+from simulator.server import common, crm, erp, mtconnect, oa, rest, robots
 from simulator.server.credentials import REST_SOURCES, Credentials
 from simulator.server.faults import FaultPlan
 from simulator.server.state import DEFAULT_BUFFER_SIZE, LoggedRequest, SimState
@@ -172,6 +172,7 @@ def _control(app: Flask) -> None:
     def reset() -> Response:
         sim = common.state()
         sim.reset()
+        robots.board().reset()
         return common.json_obj(sim.health())
 
     @app.get("/_sim/health")
@@ -227,5 +228,6 @@ def create_app(
     app.register_blueprint(mtconnect.bp, url_prefix="/mes/mtconnect")
     for source in REST_SOURCES:
         app.register_blueprint(rest.blueprint(source), url_prefix=f"/{source}")
+    robots.install(app)  # /wecom and /dingtalk: the alert robots (robots.py)
     _control(app)
     return app

@@ -12,6 +12,7 @@ import click
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from extractors.contract import SOURCES
+from simulator.server import robots
 from simulator.server.app import create_app
 from simulator.server.credentials import Credentials
 from simulator.server.faults import FaultPlan
@@ -140,6 +141,7 @@ class SimulatorServer:
 
     def reset(self) -> None:
         self.state.reset()
+        self.app.extensions[robots.STATE_KEY].reset()  # the alert robots' calls and faults
 
 
 def serve_forever(
