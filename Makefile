@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev docs lint lint-fix format bench bench-generate bench-extract bench-nightly bench-transform bench-reports bench-dead-source clean
+.PHONY: install demo test dev docs lint lint-fix format bench bench-generate bench-extract bench-nightly bench-signals bench-transform bench-reports bench-dead-source clean
 
 # Create .venv and install on first use; reinstall when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -51,7 +51,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-generate bench-extract bench-nightly bench-reports bench-dead-source
+bench: bench-generate bench-extract bench-nightly bench-signals bench-reports bench-dead-source
 
 bench-generate: $(STAMP)
 	$(PY) benchmarks/bench_generate.py
@@ -65,6 +65,11 @@ bench-nightly: $(STAMP)
 	$(PY) -m benchmarks.bench_nightly --scale m
 
 bench-transform: bench-nightly
+
+# Signals micro-batches at scale m on the last day of the factory: phases, wall (bar: 60 s)
+# and how long after a signal appears its alert reaches the robot.
+bench-signals: $(STAMP)
+	$(PY) -m benchmarks.bench_signals --scale m
 
 # All report drops for one day from the scale-m published file bench-nightly leaves.
 bench-reports: $(STAMP)
