@@ -153,6 +153,7 @@ def dispatch(
             as_of_at,
             render=lambda row: render_message(row, lang, tz),
             address=_address(settings.alerts.email.address_template),
+            expire_before=as_of_at - timedelta(hours=settings.alerts.send_within_hours),
         )
         used = (
             dict(channels) if channels is not None else build_channels(settings, environ, session)

@@ -50,7 +50,7 @@ create table if not exists alerts.outbox (
     sent_at timestamp,
     digest_id varchar,
     batch_at timestamp not null,
-    check (state in ('pending', 'sent', 'failed'))
+    check (state in ('pending', 'sent', 'failed', 'expired'))
 )
 """
 
@@ -120,9 +120,11 @@ def queue(
     as_of_at: datetime,
     render: Callable[[Mapping[str, Any]], tuple[str, str]],
     address: Callable[[Mapping[str, Any]], str | None] = lambda row: row.get("recipient_address"),
+    expire_before: datetime | None = None,
 ) -> int:
     """Insert the new due messages (insert-if-absent on message_key), each with its
-    rendered subject and body, pending and due at `as_of_at`; return how many."""
+    rendered subject and body, pending and due at `as_of_at`; return how many. A message
+    due before `expire_before` goes in `expired`, with the reason, and is never sent."""
     rows = new_due_messages(con, as_of_at)
     if not rows:
         return 0
@@ -130,6 +132,7 @@ def queue(
     values = []
     for row in rows:
         subject, body = render(row)
+        expired = expire_before is not None and row["due_at"] < expire_before
         values.append(
             (
                 row["message_key"],
@@ -143,6 +146,13 @@ def queue(
                 address(row),
                 subject,
                 body,
+                "expired" if expired else "pending",
+                (
+                    f"due at {row['due_at']:%Y-%m-%d %H:%M} UTC, before {expire_before:%Y-%m-%d %H:%M} "
+                    "UTC when first queued: not sent (alerts.send_within_hours)"
+                )
+                if expired
+                else None,
                 created_at,
                 as_of_at,
                 as_of_at,
@@ -152,10 +162,10 @@ def queue(
         """
         insert into alerts.outbox (
             message_key, alert_id, rule_id, level, channel, robot, recipient_id,
-            recipient_name, recipient_address, subject, body, state, attempts,
+            recipient_name, recipient_address, subject, body, state, last_error, attempts,
             created_at, next_attempt_at, batch_at
         )
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
         on conflict do nothing
         """,
         values,
@@ -215,4 +225,4 @@ def mark_unsent(
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows per state in the whole outbox."""
     found = dict(con.execute("select state, count(*) from alerts.outbox group by state").fetchall())
-    return {state: int(found.get(state, 0)) for state in ("pending", "sent", "failed")}
+    return {state: int(found.get(state, 0)) for state in ("pending", "sent", "failed", "expired")}

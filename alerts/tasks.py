@@ -67,7 +67,7 @@ create table if not exists alerts.action_tasks (
     next_attempt_at timestamp not null,
     done_at timestamp,
     batch_at timestamp not null,
-    check (state in ('pending', 'created', 'failed')),
+    check (state in ('pending', 'created', 'failed', 'expired')),
     check (kind in ('oa_task', 'email_task', 'ack_task'))
 )
 """
@@ -159,9 +159,12 @@ def request_name(template: str, reference: str | None, scope_id: str | None) -> 
     return f"{template}-{reference or scope_id or ''}".rstrip("-")
 
 
-def queue(con: duckdb.DuckDBPyConnection, as_of_at: datetime) -> int:
+def queue(
+    con: duckdb.DuckDBPyConnection, as_of_at: datetime, expire_before: datetime | None = None
+) -> int:
     """Insert the actions due by `as_of_at` whose key is not in the ledger, pending and
-    due at once; return how many."""
+    due at once; return how many. An action due before `expire_before` goes in `expired`,
+    with the reason, and is never done."""
     ensure_action_tasks(con)
     rows = _dicts(
         con.execute(
@@ -185,10 +188,10 @@ def queue(con: duckdb.DuckDBPyConnection, as_of_at: datetime) -> int:
         """
         insert into alerts.action_tasks (
             action_key, alert_id, rule_id, kind, template, assignee_id, assignee_oa_user_id,
-            scope_type, scope_id, reference, subject, state, attempts, created_at,
+            scope_type, scope_id, reference, subject, state, last_error, attempts, created_at,
             next_attempt_at, batch_at
         )
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
         on conflict do nothing
         """,
         [
@@ -204,6 +207,7 @@ def queue(con: duckdb.DuckDBPyConnection, as_of_at: datetime) -> int:
                 row.get("scope_id"),
                 row.get("reference"),
                 request_name(row["template"], row.get("reference"), row.get("scope_id")),
+                *_expiry(row["due_at"], expire_before),
                 created_at,
                 as_of_at,
                 as_of_at,
@@ -212,6 +216,15 @@ def queue(con: duckdb.DuckDBPyConnection, as_of_at: datetime) -> int:
         ],
     )
     return len(rows)
+
+
+def _expiry(due_at: datetime, expire_before: datetime | None) -> tuple[str, str | None]:
+    if expire_before is None or due_at >= expire_before:
+        return "pending", None
+    return "expired", (
+        f"due at {due_at:%Y-%m-%d %H:%M} UTC, before {expire_before:%Y-%m-%d %H:%M} UTC when "
+        "first queued: not created (alerts.send_within_hours)"
+    )
 
 
 def _main_data(task: dict[str, Any]) -> dict[str, str]:
@@ -334,11 +347,12 @@ def run_action_tasks(
     workflow_id: str = TASK_WORKFLOW_ID,
     backoff_minutes: Sequence[int] = DEFAULT_BACKOFF_MINUTES,
     address_template: str = DEFAULT_ADDRESS_TEMPLATE,
+    expire_before: datetime | None = None,
 ) -> TaskRun:
     """One batch: queue the new due actions, then do every pending task and every failed
     one whose backoff has passed. Each row is updated as soon as its task is done, so a
     crash later in the batch never creates a request twice."""
-    run = TaskRun(queued=queue(con, as_of_at))
+    run = TaskRun(queued=queue(con, as_of_at, expire_before))
     tasks = _dicts(
         con.execute(
             """

@@ -28,7 +28,6 @@ import shutil
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests

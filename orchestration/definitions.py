@@ -81,7 +81,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             build_nightly_schedule(job, settings),
             build_signals_schedule(
                 signals_job,
-                settings.schedule.signals_cron,
+                settings.alerts.signals_cron,
                 settings.plant.timezone,
                 settings.warehouse_path,
             ),

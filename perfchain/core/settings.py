@@ -56,12 +56,6 @@ class PathSettings(_Strict):
 class ScheduleSettings(_Strict):
     nightly_cron: str = "0 2 * * *"
     history_start: date = date(2026, 1, 1)  # first plant date a run can be as of
-    # The signals micro-batch (SPEC §8): every 15 minutes by default, plant time.
-    signals_every_minutes: int = Field(15, ge=1, le=60)
-
-    @property
-    def signals_cron(self) -> str:
-        return f"*/{self.signals_every_minutes} * * * *"
 
     @field_validator("nightly_cron")
     @classmethod
@@ -244,7 +238,13 @@ class AlertEmailSettings(_Strict):
 class AlertSettings(_Strict):
     """Signals and alert channels (SPEC §8, docs/alerts.md)."""
 
+    # The signals micro-batch runs every `cadence_minutes` in plant time (a divisor of 60,
+    # or a multiple of 60 up to a day: a cron step).
     cadence_minutes: int = Field(15, ge=1, le=1440)
+    # A message or task due longer ago than this when its batch first finds it is recorded
+    # `expired`, never sent: the first run of a new installation, or a night that catches
+    # up on weeks, must not page people about last month.
+    send_within_hours: int = Field(24, ge=1)
     lang: Literal["zh", "en"] = "zh"
     platform_channel: Literal["wecom", "dingtalk", "email"] = "wecom"
     # Wait before the n-th retry of a message; the last step repeats.
@@ -252,6 +252,23 @@ class AlertSettings(_Strict):
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()
     email: AlertEmailSettings = AlertEmailSettings()
+
+    @property
+    def signals_cron(self) -> str:
+        minutes = self.cadence_minutes
+        if minutes < 60:
+            return f"*/{minutes} * * * *"
+        return f"0 */{minutes // 60} * * *" if minutes < 1440 else "0 0 * * *"
+
+    @field_validator("cadence_minutes")
+    @classmethod
+    def _cron_step(cls, value: int) -> int:
+        if (value < 60 and 60 % value) or (value >= 60 and (value % 60 or 24 % (value // 60))):
+            raise ValueError(
+                "cadence_minutes must divide an hour (1, 2, 3, 5, 10, 15, 20, 30) or be whole "
+                "hours dividing a day (60, 120, 180, ...)"
+            )
+        return value
 
     @field_validator("retry_backoff_minutes")
     @classmethod

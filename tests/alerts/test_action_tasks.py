@@ -532,3 +532,31 @@ def test_without_the_signals_models_the_batch_says_what_to_build(con) -> None:  
     )
     with pytest.raises(TaskError, match="build the models tagged `signals` first"):
         run_action_tasks(con, AS_OF, oa=None, smtp=None)
+
+
+def test_actions_due_long_before_their_first_batch_are_kept_expired_not_created(  # type: ignore[no-untyped-def]
+    sim, oa, con, dataset
+) -> None:
+    """A night catching up on weeks does not hand people last month's tasks: an action due
+    more than the expiry limit before its first batch is kept `expired`, with the reason,
+    and never created, then or later; one due inside the limit is created."""
+    _due(con, _r2_r3(dataset))
+    due_ats = sorted(
+        row[0]
+        for row in con.execute("select due_at from intermediate.int_alert_actions_due").fetchall()
+    )
+    # Expire what fell due before the first row's moment: the rows due at AS_OF go, the
+    # one due an hour later (k-later) is created when it falls due.
+    first = run_action_tasks(
+        con, AS_OF + timedelta(hours=1), oa=oa, smtp=None, expire_before=due_ats[-1]
+    )
+    ledger = _ledger(con)
+    expired = {key for key, row in ledger.items() if row["state"] == "expired"}
+    assert expired == {key for key, row in ledger.items() if row["action_key"] != "k-later"}
+    assert len(expired) == len(due_ats) - 1
+    assert [key for key, _ in first.created] == ["k-later"] and _creates(sim) == 1
+    assert all(
+        "not created (alerts.send_within_hours)" in ledger[key]["last_error"] for key in expired
+    )
+    again = run_action_tasks(con, AS_OF + timedelta(hours=2), oa=oa, smtp=None)
+    assert (again.queued, again.created) == (0, []) and _creates(sim) == 1

@@ -439,3 +439,31 @@ def test_an_unknown_channel_is_failed_by_name_and_a_missing_model_is_named(
     with pytest.raises(OutboxError, match="intermediate.int_alert_messages_due is not in"):
         dispatch(empty, AS_OF, alert_settings(robots.base), environ=demo_environ())
     empty.close()
+
+
+def test_a_message_due_long_before_its_first_batch_is_recorded_expired_never_sent(
+    con: duckdb.DuckDBPyConnection, robots: Robots
+) -> None:
+    """The first night of an installation (or one catching up on weeks) finds alerts of
+    last month: they are kept, as `expired` with the reason, and nobody is paged. The
+    limit is alerts.send_within_hours (24): a message due 24 h before the batch is sent,
+    one due a minute earlier is not."""
+    add_due(
+        con,
+        due("old", alert="A1", due_at=AS_OF - timedelta(hours=24, minutes=1)),
+        due("edge", alert="A2", due_at=AS_OF - timedelta(hours=24)),
+    )
+    settings = alert_settings(robots.base)
+    result = dispatch(con, AS_OF, settings, environ=demo_environ(), limiters=_limiters())
+    assert (result.queued, result.sent, result.posts) == (2, 1, 1)
+    rows = outbox_rows(con)
+    assert rows["edge"]["state"] == "sent"
+    assert rows["old"]["state"] == "expired" and rows["old"]["sent_at"] is None
+    assert rows["old"]["last_error"] == (
+        "due at 2026-03-03 01:59 UTC, before 2026-03-03 02:00 UTC when first queued: "
+        "not sent (alerts.send_within_hours)"
+    )
+    # Never sent later either.
+    again = dispatch(con, LATER, settings, environ=demo_environ(), limiters=_limiters())
+    assert (again.queued, again.sent, again.posts) == (0, 0, 0)
+    assert len(robots.received()) == 1

@@ -1,6 +1,6 @@
 """The signals micro-batch (SPEC §8): a job that extracts what the alert rules read, builds
 the dbt models tagged `signals` as of its moment, and dispatches; and the schedule that
-launches it every `schedule.signals_every_minutes` (default 15) in plant time.
+launches it every `alerts.cadence_minutes` (default 15) in plant time.
 
 It shares the working warehouse with the nightly job, and the two never run at once:
 both carry the tag `perfchain/writer` (the instance's run queue runs one run per value,
@@ -52,7 +52,7 @@ def build_signals_schedule(
         cron_schedule=cron,
         job=job,
         execution_timezone=plant_tz,
-        description="Every few minutes (schedule.signals_every_minutes): one signals "
+        description="Every few minutes (alerts.cadence_minutes): one signals "
         "micro-batch as of the tick.",
     )
     def _signals(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
