@@ -13,6 +13,7 @@ import click
 from extractors._http.client import Window
 from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
+from extractors.excel.client import AlertRulesError
 from extractors.excel.departments import department_problems
 from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
 from perfchain.core.errors import ConfigError, PerfchainError
@@ -68,12 +69,16 @@ def secret_problems(
 
 def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
     """Read every sheet of the targets workbook the way a run would: a sheet's first bad
-    cell (the reader stops there), for every sheet; a missing workbook once."""
+    cell (the reader stops there), for every sheet; every bad cell of alert_rules, each
+    its own problem; a missing workbook once."""
     client = ExcelDropClient(drop)
     problems = []
     for entity in TARGET_SHEETS:
         try:
             rows = sum(len(page) for page in client.extract(entity, Window()))
+        except AlertRulesError as error:
+            problems.extend(str(problem) for problem in error.problems)
+            continue
         except PerfchainError as error:
             problems.append(str(error))
             if not (drop / TARGETS_FILE).exists():
