@@ -153,7 +153,15 @@ class ExcelDropClient:
         cells: list[RuleProblem | ExcelCellError] = []
         columns: dict[str, str] = {}
         records = self._sheet(path, ALERT_RULES, cells, columns)
-        problems = cells + rule_problems(records, path.name, columns, kpi_codes(), robots)
+        # A cell already named as unreadable is not named again as missing.
+        unreadable = {
+            problem.location[2:] for problem in cells if isinstance(problem, ExcelCellError)
+        }
+        problems = cells + [
+            problem
+            for problem in rule_problems(records, path.name, columns, kpi_codes(), robots)
+            if (problem.row, problem.column) not in unreadable
+        ]
         if problems:
             problems.sort(key=_where)
             raise AlertRulesError(problems)

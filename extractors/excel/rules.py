@@ -185,7 +185,7 @@ def rule_problems(
         elif comparator is None and condition in NEEDS_COMPARATOR:
             bad(record, "comparator", f"comparator missing for a {condition} rule")
         if record.get("threshold") is None and condition in NEEDS_THRESHOLD:
-            bad(record, "threshold", f"threshold missing for a {condition} rule")
+            bad(record, "threshold", f"threshold missing (condition {condition} needs one)")
         window = record.get("window")
         if window is not None and window not in WINDOWS:
             bad(record, "window", f"{window!r} is not one of {', '.join(WINDOWS)}")
