@@ -159,13 +159,14 @@ def unplanned_stops(root: Path) -> dict[tuple[str, date], tuple[int, int]]:
 
 
 def r3_stops(root: Path) -> list[tuple[str, datetime]]:
-    """(equipment_id, opened_at): 3 or more unplanned stops in a plant date; the window is
-    the date, so the episode opens at its end."""
+    """(equipment_id, opened_at): 3 or more unplanned stops in a plant date, counted as
+    unplanned_down records (state changes, like fct_oee_shift.unplanned_stop_count); the
+    window is the date, so the episode opens at its end."""
     end = period_end(root)
     days: dict[str, set[datetime]] = defaultdict(set)
-    for (machine, day), (stops, _) in unplanned_stops(root).items():
+    for (machine, day), (_, records) in unplanned_stops(root).items():
         day_end = datetime.combine(day + timedelta(days=1), datetime.min.time())
-        if stops >= MAX_STOPS and day_end <= end:
+        if records >= MAX_STOPS and day_end <= end:
             days[machine].add(day_end)
     return sorted(
         (machine, opened)
