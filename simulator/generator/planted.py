@@ -29,6 +29,8 @@ FPY_THRESHOLD = 0.925
 LATE_RESPONSE_HOURS = 72
 # Regions whose roads the planted storm closes (the south keeps driving).
 STORM_REGIONS = ("EC", "NC", "CC", "NE")
+# How long after its production day the planted late production step closes (R1).
+LATE_STEP_PLANTED_HOURS = 75.5
 
 
 @dataclass
@@ -98,9 +100,11 @@ def plan(ctx: Ctx) -> Planted:
     )
     order("credit_note", s + 1, lead=7, lines=2, credit_note=True)
     order("past_due_undelivered", s + 2, lead=10, lines=2, never_ship=True)
-    # R1: the first routing step of this order closes 7.5 h after its production day ends
-    # (08:00 the day after its due date), so it is more than 4 h behind plan from 12:00.
-    order("late_step_order", s + 6, lead=12, lines=1, late_step_hours=7.5)
+    # R1: the first routing step of this order closes 75.5 h after its production day ends
+    # (08:00 the day after its due date; a spare part is awaited), so it is more than 4 h
+    # behind plan from 12:00 and stays open past both escalation timeouts: nobody handles
+    # its task (NEVER_HANDLED), so it reaches level 3 before it resolves.
+    order("late_step_order", s + 6, lead=12, lines=1, late_step_hours=LATE_STEP_PLANTED_HOURS)
 
     # Two deliveries signed either side of local midnight on their promised date: the one
     # four minutes after 00:00 is late by plant date, but a UTC reading would call it on time.
@@ -257,7 +261,12 @@ def alerts(ctx: Ctx) -> dict[str, Any]:
         unhandled = rule == NEVER_HANDLED.rule_id and scope_id == _never_scope(ctx)
         level = 1
         if unhandled:
-            level += sum(opened + k * ACK_TIMEOUT_MINUTES * MINUTE <= end for k in (1, 2))
+            # A level is reached when its timeout passes before the dataset ends and while
+            # the alert is still open (SPEC 8.3: an alert resolved first does not escalate).
+            until = min(end, _parse(extra["resolved_at"]) if "resolved_at" in extra else end)
+            level += sum(opened + k * ACK_TIMEOUT_MINUTES * MINUTE <= until for k in (1, 2))
+            for k in range(2, level + 1):
+                extra[f"level{k}_at"] = ts_offset(opened + (k - 1) * ACK_TIMEOUT_MINUTES * MINUTE)
         out.append(
             {
                 "rule_id": rule,

@@ -14,7 +14,7 @@ import pytest
 from extractors.excel.rules import parse_actions, parse_channels
 from simulator.generator import generate
 from simulator.generator.excel import ALERT_RULES
-from simulator.generator.planted import NEVER_HANDLED, never_handled
+from simulator.generator.planted import LATE_STEP_PLANTED_HOURS, NEVER_HANDLED, never_handled
 from tests.simulator import alerts_reference as ref
 
 
@@ -53,7 +53,7 @@ def test_every_alert_found_in_the_csv_files_is_planted_and_every_planted_one_is_
     assert rules.count("R4") >= 3
 
 
-def test_r1_one_production_step_closes_seven_and_a_half_hours_after_its_day(
+def test_r1_one_production_step_closes_days_after_its_production_day(
     dataset: Path,
 ) -> None:
     step = _planted(dataset)["late_order_step"]
@@ -61,7 +61,8 @@ def test_r1_one_production_step_closes_seven_and_a_half_hours_after_its_day(
     assert others == []
     assert (order, kind) == (step["order"], "production")
     due = datetime.fromisoformat(step["duedate"]) + timedelta(days=1, hours=8)
-    assert ref.local(step["closed_at"]) == due + timedelta(hours=7.5)
+    closed = due + timedelta(hours=LATE_STEP_PLANTED_HOURS)
+    assert ref.local(step["closed_at"]) == closed
     # 12:00 is exactly 4 h behind: not more; the window ending 13:00 is the first.
     assert opened == due + timedelta(hours=5)
     rows = [
@@ -70,6 +71,10 @@ def test_r1_one_production_step_closes_seven_and_a_half_hours_after_its_day(
         if r["code"] == step["production_order"]
     ]
     assert {r["state"] for r in rows} >= {ref.CLOSED} and rows[0]["socode"] == order
+    # Open through both escalation timeouts: level 3 comes a day before it resolves.
+    alert = next(a for a in _planted(dataset)["alerts"]["alerts"] if a["rule_id"] == "R1")
+    assert ref.local(alert["resolved_at"]) == ref.hour_end(closed)
+    assert ref.hour_end(closed) > opened + timedelta(days=2, hours=20)
 
 
 def test_r2_two_low_hours_then_recovery_on_one_team(dataset: Path) -> None:
