@@ -86,6 +86,9 @@ def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
             continue
         if echo:
             click.echo(f"  excel: {entity.protocol_name}: {rows} rows OK")
+            for warning in client.warnings:
+                click.secho(f"  ! excel: {warning}", fg="yellow")
+            client.warnings.clear()
     return problems
 
 

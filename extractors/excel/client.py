@@ -150,6 +150,17 @@ class ExcelDropClient:
     ) -> list[dict[str, Any]]:
         """The alert_rules rows, typed; AlertRulesError lists every bad cell at once (a rule
         half read is no rule, so nothing of the sheet lands then)."""
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        present = ALERT_RULES.protocol_name in workbook.sheetnames
+        workbook.close()
+        if not present:
+            # The sheet came after the others: a workbook without it has no alert rules,
+            # which is a plant's choice, not a broken workbook.
+            self.warnings.append(
+                f"{path.name}: no sheet 'alert_rules', so no alert rule is evaluated "
+                "(docs/sources/excel.md)"
+            )
+            return []
         cells: list[RuleProblem | ExcelCellError] = []
         columns: dict[str, str] = {}
         records = self._sheet(path, ALERT_RULES, cells, columns)

@@ -168,3 +168,24 @@ def test_check_config_reports_every_broken_rule_cell_at_once(drop, tmp_path, mon
     assert lines == [f"✗ excel: {text}" for text in EXPECTED]
     assert f"{len(EXPECTED)} configuration problem(s)" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_a_workbook_without_the_sheet_has_no_rules_and_says_so(drop, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.perfchain.test_cli import _config
+
+    workbook = openpyxl.load_workbook(drop / "targets.xlsx")
+    del workbook["alert_rules"]
+    workbook.save(drop / "targets.xlsx")
+    client = ExcelDropClient(drop)
+    assert list(client.extract(ALERT_RULES, Window())) == [[]]
+    assert client.warnings == [
+        "targets.xlsx: no sheet 'alert_rules', so no alert rule is evaluated "
+        "(docs/sources/excel.md)"
+    ]
+    for key in ("CRM_CLIENT_ID", "CRM_CLIENT_SECRET", "ERP_APP_KEY", "ERP_APP_SECRET"):
+        monkeypatch.setenv(f"PERFCHAIN_{key}", "x")
+    monkeypatch.setenv("PERFCHAIN_CONFIG", _config(tmp_path, drop))
+    result = CliRunner().invoke(main, ["check-config", "--date", "2026-02-14"])
+    assert result.exit_code == 0, result.output
+    assert "alert_rules: 0 rows OK" in result.output
+    assert "! excel: targets.xlsx: no sheet 'alert_rules'" in result.output
