@@ -67,11 +67,14 @@ def secret_problems(
     ]
 
 
-def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
+def check_targets(
+    drop: Path, *, echo: bool = True, robots: Mapping[str, Collection[str]] | None = None
+) -> list[str]:
     """Read every sheet of the targets workbook the way a run would: a sheet's first bad
     cell (the reader stops there), for every sheet; every bad cell of alert_rules, each
-    its own problem; a missing workbook once."""
-    client = ExcelDropClient(drop)
+    its own problem; a missing workbook once. `robots`: the robot names perfchain.yaml
+    configures per channel, which the alert rules may name."""
+    client = ExcelDropClient(drop, robots=robots)
     problems = []
     for entity in TARGET_SHEETS:
         try:

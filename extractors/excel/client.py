@@ -4,7 +4,7 @@ whole workbooks into memory."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -102,6 +102,7 @@ class DepartmentWorkbookError(PerfchainError):
 class ExcelDropClient:
     """The `excel` source: a folder, not an API; each run reads the current workbooks.
 
+    `robots` (channel -> robot names of perfchain.yaml) checks the robots alert rules name.
     With `history_start`, department workbooks are checked before they land: every month
     from it through the run date must have its sheet (docs/sources/excel.md)."""
 
@@ -112,8 +113,12 @@ class ExcelDropClient:
         folder: Path | str,
         history_start: date | None = None,
         plant_tz: str = "Asia/Shanghai",
+        robots: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.folder = Path(folder)
+        # The robots perfchain.yaml configures per channel; a rule naming another is an
+        # error. None: robot names are checked for their form only.
+        self.robots = robots
         self.history_start = history_start
         self.plant_tz = plant_tz
         self.requests_made = 0
@@ -134,7 +139,7 @@ class ExcelDropClient:
             )
         self.requests_made += 1
         if entity is ALERT_RULES:
-            yield self.alert_rules(path)
+            yield self.alert_rules(path, self.robots)
             return
         records = self._sheet(path, entity)
         if entity.name == "stage_weights":
@@ -146,7 +151,7 @@ class ExcelDropClient:
         yield records
 
     def alert_rules(
-        self, path: Path, robots: dict[str, list[str]] | None = None
+        self, path: Path, robots: Mapping[str, Collection[str]] | None = None
     ) -> list[dict[str, Any]]:
         """The alert_rules rows, typed; AlertRulesError lists every bad cell at once (a rule
         half read is no rule, so nothing of the sheet lands then)."""

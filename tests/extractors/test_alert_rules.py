@@ -142,9 +142,10 @@ def test_a_robot_name_and_full_width_separators_are_read(drop) -> None:  # type:
     records = client.alert_rules(drop / "targets.xlsx", robots={"wecom": ["quality"]})
     assert parse_channels(records[1]["channels"]) == [("wecom", "quality"), ("dingtalk", None)]
     assert parse_actions(records[3]["actions"]) == [Action("oa_task", "account_owner", "客诉响应")]
-    # A robot perfchain.yaml does not configure is named as such.
+    # A robot perfchain.yaml does not configure is named as such, by the extraction too.
+    configured = ExcelDropClient(drop, robots={"wecom": ["plant"]})
     with pytest.raises(AlertRulesError) as caught:
-        client.alert_rules(drop / "targets.xlsx", robots={"wecom": ["plant"]})
+        list(configured.extract(ALERT_RULES, Window()))
     assert [str(problem) for problem in caught.value.problems] == [
         f"{WHERE} row 3, column O (channels): robot 'quality' is not configured under "
         "alerts.wecom.robots in perfchain.yaml"
