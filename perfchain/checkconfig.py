@@ -14,6 +14,7 @@ from alerts.channels import robot_secret_problems
 from extractors._http.client import Window
 from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
+from extractors.excel.client import AlertRulesError
 from extractors.excel.departments import department_problems
 from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
 from perfchain.core.errors import ConfigError, PerfchainError
@@ -68,14 +69,21 @@ def secret_problems(
     ]
 
 
-def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
+def check_targets(
+    drop: Path, *, echo: bool = True, robots: Mapping[str, Collection[str]] | None = None
+) -> list[str]:
     """Read every sheet of the targets workbook the way a run would: a sheet's first bad
-    cell (the reader stops there), for every sheet; a missing workbook once."""
-    client = ExcelDropClient(drop)
+    cell (the reader stops there), for every sheet; every bad cell of alert_rules, each
+    its own problem; a missing workbook once. `robots`: the robot names perfchain.yaml
+    configures per channel, which the alert rules may name."""
+    client = ExcelDropClient(drop, robots=robots)
     problems = []
     for entity in TARGET_SHEETS:
         try:
             rows = sum(len(page) for page in client.extract(entity, Window()))
+        except AlertRulesError as error:
+            problems.extend(str(problem) for problem in error.problems)
+            continue
         except PerfchainError as error:
             problems.append(str(error))
             if not (drop / TARGETS_FILE).exists():
@@ -83,6 +91,9 @@ def check_targets(drop: Path, *, echo: bool = True) -> list[str]:
             continue
         if echo:
             click.echo(f"  excel: {entity.protocol_name}: {rows} rows OK")
+            for warning in client.warnings:
+                click.secho(f"  ! excel: {warning}", fg="yellow")
+            client.warnings.clear()
     return problems
 
 

@@ -4,7 +4,7 @@ whole workbooks into memory."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ from openpyxl.utils import get_column_letter
 from extractors._http.client import Window
 from extractors.contract import Entity
 from extractors.excel.departments import WorkbookProblem, department_problems
-from extractors.excel.schema import DEPARTMENT_ROWS, TARGETS_FILE
+from extractors.excel.rules import RuleProblem, kpi_codes, rule_problems
+from extractors.excel.schema import ALERT_RULES, DEPARTMENT_ROWS, TARGETS_FILE
 from perfchain.core.errors import PerfchainError
 
 WEIGHT_TOLERANCE = 0.001
@@ -35,6 +36,10 @@ class ExcelCellError(PerfchainError):
         )
 
 
+_TRUE = ("true", "yes", "y", "1", "是")
+_FALSE = ("false", "no", "n", "0", "否")
+
+
 def _typed(value: Any, type_: str) -> Any:
     """The cell as the schema type, or ValueError with what is wrong."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -49,6 +54,15 @@ def _typed(value: Any, type_: str) -> Any:
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{value!r} is not a number")
         return int(value) if type_ == "int" else value
+    if type_ == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ValueError(f"{value!r} is not true or false")
     if type_ == "date":
         if isinstance(value, datetime):
             return value.date().isoformat()
@@ -59,6 +73,18 @@ def _typed(value: Any, type_: str) -> Any:
         except ValueError:
             raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
     return str(value).strip()
+
+
+class AlertRulesError(PerfchainError):
+    """The alert_rules sheet's bad cells, every one of them (docs/sources/excel.md)."""
+
+    def __init__(self, problems: list[RuleProblem | ExcelCellError]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} problem(s) in the alert rules: "
+            + "; ".join(str(problem) for problem in problems)
+            + ". Fix the cells and run again."
+        )
 
 
 class DepartmentWorkbookError(PerfchainError):
@@ -76,6 +102,7 @@ class DepartmentWorkbookError(PerfchainError):
 class ExcelDropClient:
     """The `excel` source: a folder, not an API; each run reads the current workbooks.
 
+    `robots` (channel -> robot names of perfchain.yaml) checks the robots alert rules name.
     With `history_start`, department workbooks are checked before they land: every month
     from it through the run date must have its sheet (docs/sources/excel.md)."""
 
@@ -86,8 +113,12 @@ class ExcelDropClient:
         folder: Path | str,
         history_start: date | None = None,
         plant_tz: str = "Asia/Shanghai",
+        robots: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.folder = Path(folder)
+        # The robots perfchain.yaml configures per channel; a rule naming another is an
+        # error. None: robot names are checked for their form only.
+        self.robots = robots
         self.history_start = history_start
         self.plant_tz = plant_tz
         self.requests_made = 0
@@ -107,6 +138,9 @@ class ExcelDropClient:
                 f"targets workbook {path} not found (set paths.excel_drop in perfchain.yaml)"
             )
         self.requests_made += 1
+        if entity is ALERT_RULES:
+            yield self.alert_rules(path, self.robots)
+            return
         records = self._sheet(path, entity)
         if entity.name == "stage_weights":
             total = sum(record["weight"] for record in records)
@@ -116,7 +150,49 @@ class ExcelDropClient:
                 )
         yield records
 
-    def _sheet(self, path: Path, entity: Entity) -> list[dict[str, Any]]:
+    def alert_rules(
+        self, path: Path, robots: Mapping[str, Collection[str]] | None = None
+    ) -> list[dict[str, Any]]:
+        """The alert_rules rows, typed; AlertRulesError lists every bad cell at once (a rule
+        half read is no rule, so nothing of the sheet lands then)."""
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        present = ALERT_RULES.protocol_name in workbook.sheetnames
+        workbook.close()
+        if not present:
+            # The sheet came after the others: a workbook without it has no alert rules,
+            # which is a plant's choice, not a broken workbook.
+            self.warnings.append(
+                f"{path.name}: no sheet 'alert_rules', so no alert rule is evaluated "
+                "(docs/sources/excel.md)"
+            )
+            return []
+        cells: list[RuleProblem | ExcelCellError] = []
+        columns: dict[str, str] = {}
+        records = self._sheet(path, ALERT_RULES, cells, columns)
+        # A cell already named as unreadable is not named again as missing.
+        unreadable = {
+            problem.location[2:] for problem in cells if isinstance(problem, ExcelCellError)
+        }
+        problems = cells + [
+            problem
+            for problem in rule_problems(records, path.name, columns, kpi_codes(), robots)
+            if (problem.row, problem.column) not in unreadable
+        ]
+        if problems:
+            problems.sort(key=_where)
+            raise AlertRulesError(problems)
+        return records
+
+    def _sheet(
+        self,
+        path: Path,
+        entity: Entity,
+        problems: list[Any] | None = None,
+        columns: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The sheet's rows typed. A bad cell raises ExcelCellError, or with `problems`
+        is appended there (its cell left empty) and reading goes on; `columns` receives
+        the column letter of each header."""
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             if entity.protocol_name not in workbook.sheetnames:
@@ -132,6 +208,10 @@ class ExcelDropClient:
             if missing:
                 raise PerfchainError(
                     f"{path.name}, sheet {entity.protocol_name!r}, row 1: missing column(s) {', '.join(missing)}"
+                )
+            if columns is not None:
+                columns.update(
+                    (name, get_column_letter(i)) for i, name in enumerate(header, start=1) if name
                 )
             modified = self._modified(path)
             records = []
@@ -150,14 +230,16 @@ class ExcelDropClient:
                     field = next((f for f in wanted if f.name == name), None)
                     try:
                         typed = _typed(value, field.type if field else "str")
+                        if field is not None and field.required and typed is None:
+                            raise ValueError("required, empty")
                     except ValueError as error:
-                        raise ExcelCellError(
+                        problem = ExcelCellError(
                             path, entity.protocol_name, number, column, name, str(error)
-                        ) from None
-                    if field is not None and field.required and typed is None:
-                        raise ExcelCellError(
-                            path, entity.protocol_name, number, column, name, "required, empty"
                         )
+                        if problems is None:
+                            raise problem from None
+                        problems.append(problem)
+                        typed = None
                     record[name] = typed
                 records.append(record)
             return records
@@ -205,6 +287,15 @@ class ExcelDropClient:
                         yield records
             finally:
                 workbook.close()
+
+
+def _where(problem: RuleProblem | ExcelCellError) -> tuple[int, int, str]:
+    """Sort key: row, then column (B before AA)."""
+    if isinstance(problem, ExcelCellError):
+        _, _, row, column = problem.location
+    else:
+        row, column = problem.row, problem.column
+    return int(row), len(column), column
 
 
 def _cell(value: Any) -> Any:

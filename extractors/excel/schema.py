@@ -79,6 +79,35 @@ LINE_THRESHOLDS = Entity(
     None,
     "line_thresholds",
 )
+ALERT_RULES = Entity(
+    "excel",
+    "alert_rules",
+    ("rule_id",),
+    "file_modified_at",
+    (
+        F("rule_id", required=True, doc="R1, R2, ...; unique in the sheet"),
+        F("name", required=True, doc="Chinese name, as messages show it"),
+        F("name_en"),
+        F("scope_type", required=True, doc="machine | team | line | order | customer"),
+        F("condition", required=True, doc="kpi, or a named event condition"),
+        F("kpi_code", doc="a kpi_definitions code (condition kpi)"),
+        F("comparator", doc="< <= > >="),
+        F("threshold", "dec"),
+        F("window", required=True, doc="hour | shift | day"),
+        F("windows", "int", doc="consecutive windows the condition must hold (default 1)"),
+        F("level1_role", required=True),
+        F("cc_role"),
+        F("ack_timeout_l1_minutes", "int", doc="default 1440"),
+        F("ack_timeout_l2_minutes", "int", doc="default 1440"),
+        F("channels", required=True, doc="comma list: wecom, dingtalk, email (wecom:robot)"),
+        F("actions", doc="; list of kind:role:template"),
+        F("enabled", "bool", doc="default true"),
+        *_FILE,
+    ),
+    "Alert rules as data (targets.xlsx, sheet alert_rules; SPEC 8.1).",
+    None,
+    "alert_rules",
+)
 DEPARTMENT_ROWS = Entity(
     "excel",
     "department_rows",
@@ -94,5 +123,5 @@ DEPARTMENT_ROWS = Entity(
     "department_rows",
 )
 
-TARGET_SHEETS = (KPI_TARGETS, STAGE_WEIGHTS, LINE_THRESHOLDS)
+TARGET_SHEETS = (KPI_TARGETS, STAGE_WEIGHTS, LINE_THRESHOLDS, ALERT_RULES)
 EXCEL_ENTITIES = (*TARGET_SHEETS, DEPARTMENT_ROWS)

@@ -110,6 +110,7 @@ def generate(
             planted_all = {
                 "plant": plant.code,
                 **{k: v for k, v in ctx.planted.items() if not k.startswith("_")},
+                "alerts": planted.alerts(ctx),
             }
         excel_inputs.append(ctx)
         ctx.tl = Timeline(sink)  # release pending rows

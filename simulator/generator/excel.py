@@ -53,8 +53,109 @@ _DEPT_KPIS: dict[str, tuple[str, ...]] = {
     "WHL": ("otd_rate",),
     "FIN": ("otd_rate",),
     "TEC": ("downtime_rate", "response_hours_p90"),
+    "MNT": ("downtime_rate", "oee"),
 }
 _TEAM_KPIS = ("first_pass_yield", "rework_rate", "downtime_rate", "output_per_head", "oee")
+# The demo alert rules (SPEC 8.1; docs/sources/excel.md#alert_rules), as the sheet holds
+# them: one row per rule, header = ALERT_RULE_COLUMNS.
+ALERT_RULE_COLUMNS = (
+    "rule_id",
+    "name",
+    "name_en",
+    "scope_type",
+    "condition",
+    "kpi_code",
+    "comparator",
+    "threshold",
+    "window",
+    "windows",
+    "level1_role",
+    "cc_role",
+    "ack_timeout_l1_minutes",
+    "ack_timeout_l2_minutes",
+    "channels",
+    "actions",
+    "enabled",
+)
+ALERT_RULES: tuple[tuple[Any, ...], ...] = (
+    (
+        "R1",
+        "订单环节延误超4小时",
+        "Order step more than 4 h behind plan",
+        "order",
+        "order_step_late",
+        None,
+        ">",
+        4,
+        "hour",
+        1,
+        "step_owner",
+        "supervisor",
+        1440,
+        1440,
+        "wecom",
+        "oa_task:step_owner:交期偏差处理",
+        True,
+    ),
+    (
+        "R2",
+        "班组一次合格率连续2小时低于92.5%",
+        "Team first-pass yield below 92.5 % for 2 hours",
+        "team",
+        "kpi",
+        "first_pass_yield",
+        "<",
+        0.925,
+        "hour",
+        2,
+        "team_lead",
+        None,
+        1440,
+        1440,
+        "wecom,dingtalk",
+        "message:team_lead:首检合格率预警; oa_task:line_quality_engineer:快速根因分析清单; "
+        "email_task:production_planner:临时工艺参数复核",
+        True,
+    ),
+    (
+        "R3",
+        "设备单日非计划停机3次及以上",
+        "Machine with 3 or more unplanned stops in a day",
+        "machine",
+        "unplanned_stops",
+        None,
+        ">=",
+        3,
+        "day",
+        1,
+        "maintenance_lead",
+        None,
+        1440,
+        1440,
+        "dingtalk",
+        "oa_task:maintenance_lead:技能缺口诊断问卷",
+        True,
+    ),
+    (
+        "R4",
+        "客户投诉或升级",
+        "Customer complaint or escalated case",
+        "customer",
+        "crm_case_opened",
+        None,
+        None,
+        None,
+        "hour",
+        1,
+        "account_owner",
+        "quality_manager",
+        1440,
+        1440,
+        "wecom,email",
+        "oa_task:account_owner:客诉响应",
+        True,
+    ),
+)
 # line kind: (measure_type, metric, unit, yellow, red, meaning)
 LINE_THRESHOLDS: dict[str, tuple[str, str, str, float, float, str]] = {
     "WLD": (
@@ -116,6 +217,8 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
             "  direction says which way is better. Ratios are fractions (0.95 = 95 %). valid_from = first day the row applies.",
             "stage_weights: contribution-trace stage weights (SPEC 5.2); they must sum to 1.",
             "line_thresholds: per-line process thresholds (SPEC 5.3): weld-strength CV on welding, VOC over-limit count on painting.",
+            "alert_rules: one row per alert rule (SPEC 8.1): condition, window, who gets it, channels, actions.",
+            "  actions: kind:role:template separated by ';' (kinds message, oa_task, email_task).",
             "Sheets and column names are a contract: add rows freely, do not rename columns.",
         )
     ):
@@ -216,6 +319,24 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
             ws.write_number(r, 8, float(upper))
             ws.write_string(r, 9, meaning)
             r += 1
+
+    ws = wb.add_worksheet("alert_rules")
+    ws.write_row(0, 0, ALERT_RULE_COLUMNS, head)
+    ws.freeze_panes(1, 1)
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 2, 34)
+    ws.set_column(3, 14, 14)
+    ws.set_column(15, 15, 90)
+    for i, rule in enumerate(ALERT_RULES, start=1):
+        for j, value in enumerate(rule):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(i, j, value)
+            elif isinstance(value, int | float):
+                ws.write_number(i, j, value)
+            else:
+                ws.write_string(i, j, value)
     wb.close()
 
 

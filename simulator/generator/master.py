@@ -329,6 +329,8 @@ _DEPT_ROLES: dict[str, tuple[tuple[str, str, float], ...]] = {
     "FIN": (("finance", "会计", 1.0),),
     "TEC": (("engineer", "工艺工程师", 1.0),),
 }
+# Maintenance technicians at people=1.0 (the department's head comes on top).
+MAINTENANCE_STAFF = 12
 OPERATOR_POSITION = {"WLD": "焊工", "PNT": "喷涂工", "ASM": "装配工", "MCH": "数控操作工"}
 
 
@@ -424,6 +426,15 @@ def build_plant(no: int, scale: Scale, seed: int, start_day: int) -> Plant:
                 else:
                     roster = "D"
                 person(suffix, "", position, role, roster, heads[suffix].no)
+    # The maintenance department (its head is R3's maintenance_lead) comes last and draws from
+    # its own stream, so every other person keeps the number and name they had before it.
+    mrng = py_rng(seed, no, 0, "maintenance")
+    rng_master, rng = rng, mrng
+    mnt_head = person("MNT", "", "部长", "mnt_manager", "D", gm.no)
+    depts.append((f"{code}-MNT", "设备部", "Maintenance", mnt_head.no))
+    for k in range(max(2, round(MAINTENANCE_STAFF * scale.people))):
+        person("MNT", "", "维修班长" if k == 0 else "维修工", "maintenance", "D6", mnt_head.no)
+    rng = rng_master
     oa = 21_000 + no * 1_000
     sf = 0
     for emp in employees:

@@ -168,7 +168,7 @@ class OrderDesk:
             else 0.0
         )
         ship_plan = self._ship_plan(rng, spec, planted, day, cust, urgent, promise, load, lines)
-        self._production(rng, t_audit, day, code, cust, urgent, lines)
+        self._production(rng, t_audit, day, code, cust, urgent, lines, spec.get("late_step_hours"))
         self._purchasing(rng, t_audit, day, code, lines)
 
         shipments = self._group_shipments(ship_plan)
@@ -648,7 +648,11 @@ class OrderDesk:
         cust: Customer,
         urgent: bool,
         lines: list[SoLine],
+        late_step_hours: float | None = None,
     ) -> None:
+        """Production orders per line and routing step. `late_step_hours` (planted, R1):
+        the first step of the first line closes that many hours after its production day
+        ends instead of within two hours of it."""
         ctx = self.ctx
         plant = ctx.plant
         planner = pick(rng, plant.roles["planner"])
@@ -698,6 +702,17 @@ class OrderDesk:
                     t_end = ln.cancelled_at + 1_800
                 else:
                     t_end = max(t_rel + HOUR, (due + 1) * DAY + 8 * HOUR + rng.randint(0, 7_200))
+                if late_step_hours is not None and ln is lines[0] and i == 0:
+                    t_end = (due + 1) * DAY + 8 * HOUR + int(late_step_hours * HOUR)
+                    ctx.planted["late_order_step"] = {
+                        "order": code,
+                        "production_order": mo,
+                        "line_code": plant.line(kind).code,
+                        "planner": planner.no,
+                        "duedate": dstr(due),
+                        "due_at": ts_offset((due + 1) * DAY + 8 * HOUR),
+                        "closed_at": ts_offset(t_end),
+                    }
                 ctx.tl.at(
                     t_end, "erp/production_orders", **row, state="关闭", modifytime=ts_local(t_end)
                 )

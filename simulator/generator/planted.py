@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from simulator.generator.clock import (
     DAY,
     HOUR,
     MINUTE,
+    day_index,
     dstr,
     is_workday_like,
     ts_offset,
@@ -27,13 +29,14 @@ from simulator.generator.context import Ctx, Disruption, Quiet
 FPY_THRESHOLD = 0.925
 # The OA tasks perfchain creates for alerts (doCreateRequest) are handled in the
 # simulator's OA: acknowledged (批准) 60-180 min after creation, archived (归档) 30-120 min
-# later, at offsets fixed by template and scope (`oa_handling_offsets`). The alerts of
-# planted.json's OA_NEVER_HANDLED entries are never handled, so they escalate (SPEC 8.3).
-OA_NEVER_HANDLED = "oa_never_handled"
-OA_NEVER_HANDLED_RULE = "R3"
+# later, at offsets fixed by template and scope (`oa_handling_offsets`). The alert of
+# planted.json's `alerts.never_handled` (NEVER_HANDLED) is never handled, so it escalates
+# (SPEC 8.3).
 LATE_RESPONSE_HOURS = 72
 # Regions whose roads the planted storm closes (the south keeps driving).
 STORM_REGIONS = ("EC", "NC", "CC", "NE")
+# How long after its production day the planted late production step closes (R1).
+LATE_STEP_PLANTED_HOURS = 75.5
 
 
 @dataclass
@@ -103,6 +106,11 @@ def plan(ctx: Ctx) -> Planted:
     )
     order("credit_note", s + 1, lead=7, lines=2, credit_note=True)
     order("past_due_undelivered", s + 2, lead=10, lines=2, never_ship=True)
+    # R1: the first routing step of this order closes 75.5 h after its production day ends
+    # (08:00 the day after its due date; a spare part is awaited), so it is more than 4 h
+    # behind plan from 12:00 and stays open past both escalation timeouts: nobody handles
+    # its task (NEVER_HANDLED), so it reaches level 3 before it resolves.
+    order("late_step_order", s + 6, lead=12, lines=1, late_step_hours=LATE_STEP_PLANTED_HOURS)
 
     # Two deliveries signed either side of local midnight on their promised date: the one
     # four minutes after 00:00 is late by plant date, but a UTC reading would call it on time.
@@ -174,14 +182,8 @@ def plan(ctx: Ctx) -> Planted:
         "date": dstr(fail_day),
         "unplanned_down_count": len(downs),
     }
-    # Its R3 alert's maintenance task is the one OA task nobody handles.
-    ctx.planted[OA_NEVER_HANDLED] = [
-        {
-            "rule_id": OA_NEVER_HANDLED_RULE,
-            "scope_type": "machine",
-            "scope_id": machine.equipment_id,
-        }
-    ]
+    # The moment R3's condition is first met: the third stop starts (private, for `alerts`).
+    ctx.planted["_third_stop"] = fail_day * DAY + int(sorted(downs)[2][0] * HOUR)
     _bad_weeks(ctx)
     return out
 
@@ -228,3 +230,152 @@ def oa_handling_offsets(template: str, scope_type: str, scope_id: str) -> tuple[
     acknowledged = (60 + int(digest[:8], 16) % 121) * MINUTE
     completed = acknowledged + (30 + int(digest[8:16], 16) % 91) * MINUTE
     return acknowledged, completed
+
+
+# ---------------------------------------------------------------- alerts (SPEC 8, issue 21)
+
+# The demo rules of targets.xlsx (sheet alert_rules) and where each fires. R1-R3 fire on
+# their planted days only (the shop floor keeps natural stops and defects below the rules'
+# thresholds, see shopfloor.MAX_NATURAL_*; production steps close and consignments ship
+# within their production day); R4 fires for every complaint case, each recorded here.
+ACK_TIMEOUT_MINUTES = 1440  # level 1 -> 2 and level 2 -> 3 (the rules' default)
+LATE_STEP_HOURS = 4  # R1's threshold
+MAX_STOPS_PER_DAY = 3  # R3's threshold
+
+
+@dataclass(frozen=True)
+class UnhandledAlert:
+    """The one planted alert whose OA task nobody handles, so it escalates to levels 2 and
+    3. The simulator's OA leaves every request perfchain creates for this rule and scope
+    (related order / customer / machine / team = `scope_id`) at node 创建; it handles all
+    others at planted offsets. Read it from a dataset with `never_handled(planted_json)`."""
+
+    rule_id: str
+    scope_type: str
+    template: str
+    planted_key: str  # the planted.json entry naming the scope
+    scope_field: str  # ... and its field holding scope_id
+
+
+NEVER_HANDLED = UnhandledAlert("R1", "order", "交期偏差处理", "late_order_step", "order")
+
+
+def never_handled(planted_json: dict[str, Any]) -> dict[str, str] | None:
+    """`{rule_id, scope_type, scope_id, template}` of the never-handled alert of a
+    dataset's planted.json (None when the dataset is too short to hold it)."""
+    return planted_json.get("alerts", {}).get("never_handled")
+
+
+def alerts(ctx: Ctx) -> dict[str, Any]:
+    """planted.json's `alerts`: every alert the demo rules open in the dataset, when, and
+    the level it reaches by the end of the dataset (docs/planted.md, "Alerts")."""
+    end = ctx.end_day * DAY
+    out: list[dict[str, Any]] = []
+
+    def add(rule: str, scope_type: str, scope_id: str, opened: int, met: int, **extra: Any) -> None:
+        if opened > end:
+            return
+        unhandled = rule == NEVER_HANDLED.rule_id and scope_id == _never_scope(ctx)
+        level = 1
+        if unhandled:
+            # A level is reached when its timeout passes before the dataset ends and while
+            # the alert is still open (SPEC 8.3: an alert resolved first does not escalate).
+            until = min(end, _parse(extra["resolved_at"]) if "resolved_at" in extra else end)
+            level += sum(opened + k * ACK_TIMEOUT_MINUTES * MINUTE <= until for k in (1, 2))
+            for k in range(2, level + 1):
+                extra[f"level{k}_at"] = ts_offset(opened + (k - 1) * ACK_TIMEOUT_MINUTES * MINUTE)
+        out.append(
+            {
+                "rule_id": rule,
+                "scope_type": scope_type,
+                "scope_id": scope_id,
+                "plant_date": dstr(met // DAY),
+                "condition_met_at": ts_offset(met),
+                "opened_at": ts_offset(opened),
+                "level_reached": level,
+                "handled": not unhandled,
+                **extra,
+            }
+        )
+
+    step = ctx.planted.get("late_order_step")
+    if step:
+        due = _parse(step["due_at"])
+        # The hour window ending more than 4 h after the due moment, the step still open.
+        opened = due + LATE_STEP_HOURS * HOUR + HOUR
+        add(
+            "R1",
+            "order",
+            step["order"],
+            opened,
+            opened - HOUR,
+            step="production",
+            production_order=step["production_order"],
+            resolved_at=_hour_end(_parse(step["closed_at"])),
+        )
+    fpy = ctx.planted.get("low_fpy_team")
+    if fpy:
+        day = _day(fpy["date"])
+        last = int(fpy["hours"][-1][:2])
+        opened = day * DAY + (last + 1) * HOUR
+        add("R2", "team", fpy["team"], opened, opened, resolved_at=ts_offset(opened + HOUR))
+    failures = ctx.planted.get("machine_failures")
+    if failures:
+        day = _day(failures["date"])
+        third = ctx.planted.get("_third_stop", day * DAY)
+        add(
+            "R3",
+            "machine",
+            failures["equipment_id"],
+            (day + 1) * DAY,
+            third,
+            stops=failures["unplanned_down_count"],
+        )
+    for case in ctx.planted.get("_complaints", []):
+        created = case["created"]
+        if created >= end:
+            continue
+        opened = created - created % HOUR + HOUR
+        add(
+            "R4",
+            "customer",
+            case["customer"],
+            opened,
+            created,
+            case_number=case["case_number"],
+            escalated=case["escalated"],
+        )
+    out.sort(key=lambda a: (a["opened_at"], a["rule_id"], a["scope_id"]))
+    block: dict[str, Any] = {"alerts": out, "ack_timeout_minutes": ACK_TIMEOUT_MINUTES}
+    scope = _never_scope(ctx)
+    if scope:
+        block["never_handled"] = {
+            "rule_id": NEVER_HANDLED.rule_id,
+            "scope_type": NEVER_HANDLED.scope_type,
+            "scope_id": scope,
+            "template": NEVER_HANDLED.template,
+        }
+    return block
+
+
+def _never_scope(ctx: Ctx) -> str | None:
+    entry = ctx.planted.get(NEVER_HANDLED.planted_key)
+    return entry[NEVER_HANDLED.scope_field] if entry else None
+
+
+def _parse(text: str) -> int:
+    """A ts_offset string back to plant-local seconds."""
+    return (
+        _day(text[:10]) * DAY
+        + int(text[11:13]) * HOUR
+        + int(text[14:16]) * MINUTE
+        + int(text[17:19])
+    )
+
+
+def _day(text: str) -> int:
+    return day_index(date.fromisoformat(text))
+
+
+def _hour_end(t: int) -> str:
+    return ts_offset(t - t % HOUR + HOUR)

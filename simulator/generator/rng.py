@@ -23,6 +23,7 @@ STREAMS: dict[str, int] = {
     "excel": 8,
     "order_detail": 9,
     "crew_pace": 10,
+    "maintenance": 11,
 }
 _DAY_OFFSET = 1_000_000  # keeps pre-period day indexes non-negative for SeedSequence
 

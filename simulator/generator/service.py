@@ -209,6 +209,10 @@ def complaint(
         )
 
     version(created, "New", False, False)
+    # Every complaint opens an R4 alert (docs/planted.md, "Alerts").
+    ctx.planted.setdefault("_complaints", []).append(
+        {"case_number": number, "customer": customer, "created": created, "escalated": escalate}
+    )
     working = created + int(rng.uniform(0.3, 4) * HOUR)
     version(working, "Working", False, False)
     now = working

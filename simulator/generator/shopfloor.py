@@ -43,6 +43,12 @@ BAD_SHIFT_PACE = 0.75  # a bad shift also works slower: output per head drops wi
 # standard, drawn once per team. Routing standards are set so an average crew earns about
 # 0.85-0.9 standard hours per attended hour (the target); the slowest crews sit in yellow.
 CREW_PACE = (0.84, 1.05)
+# The demo's alert rules fire on planted days only (docs/planted.md, "Alerts"): outside
+# them no machine has more than MAX_NATURAL_STOPS unplanned stops in a plant day (R3 wants
+# 3) and no machine-hour loses more than MAX_NATURAL_DEFECT_SHARE of its output at first
+# inspection, so no team-hour falls below 92.5 % first-pass yield (R2 wants two in a row).
+MAX_NATURAL_STOPS = 2
+MAX_NATURAL_DEFECT_SHARE = 0.07
 MEASURES = {
     # kind: (measure_type, unit, mean, sd, lower, upper)
     "WLD": ("weld_strength", "kN", 12.6, 0.32, "11.00", "14.20"),
@@ -97,6 +103,12 @@ class ShopFloor:
             if emp.role == "inspector":
                 self.inspectors[emp.roster].append(emp)
         self._stock: dict[tuple[str, int], WorkOrder] = {}
+        # Unplanned stops already booked per (equipment_id, plant date).
+        self.stops: dict[tuple[str, int], int] = defaultdict(int)
+        if self.failures:
+            # The planted machine-day has its planted stops and no others.
+            key = (self.failures["equipment_id"], self.failures["day"])
+            self.stops[key] = len(self.failures["downs"]) + MAX_NATURAL_STOPS
         pace_rng = py_rng(ctx.seed, ctx.plant.no, 0, "crew_pace")
         self.pace = {team.code: pace_rng.uniform(*CREW_PACE) for team in ctx.plant.teams}
 
@@ -180,6 +192,8 @@ class ShopFloor:
                     if hour_start in fpy_hours:
                         # The planted hours stay below 92.5 % whatever the draw (docs/planted.md).
                         fails = max(fails, math.ceil(produced * 0.1))
+                    else:
+                        fails = min(fails, int(produced * MAX_NATURAL_DEFECT_SHARE))
                     good = produced - fails
                     produced_total += produced
                     good_total += good
@@ -246,12 +260,34 @@ class ShopFloor:
             return segs
         rate = FAIL_RATE[m.kind] * m.reliability * (1 + 2.5 * strain)
         reasons = [r for r in catalog.DOWN_REASONS if m.kind in r[2]]
+        downs = []
         for _ in range(_poisson(rng, rate)):
             t = rng.randint(s, e - 10 * MINUTE)
             dur = int(min(240.0, max(3.0, rng.lognormvariate(math.log(20), 0.8))) * MINUTE)
             code = rng.choice(reasons)[0]
-            segs.append(Seg(t, min(e, t + dur), "unplanned_down", code))
-        return segs
+            downs.append(Seg(t, min(e, t + dur), "unplanned_down", code))
+        return segs + self._within_budget(m, s, e, segs, downs)
+
+    def _within_budget(
+        self, m: Machine, s: int, e: int, segs: list[Seg], downs: list[Seg]
+    ) -> list[Seg]:
+        """The failures drawn, less the last ones while a plant date would get more than
+        MAX_NATURAL_STOPS unplanned stops on the machine. Counted on the painted shift, where
+        a break can cut one failure into two stops (an upper bound on the state records)."""
+        while True:
+            flat = paint(s, e, [(g.start, g.end, g.state, g.code) for g in segs + downs])
+            new: dict[int, int] = defaultdict(int)
+            for seg in flat:
+                if seg.state == "unplanned_down":
+                    new[seg.start // DAY] += 1
+            if all(
+                self.stops[(m.equipment_id, d)] + n <= MAX_NATURAL_STOPS for d, n in new.items()
+            ):
+                break
+            downs = downs[:-1]
+        for d, n in new.items():
+            self.stops[(m.equipment_id, d)] += n
+        return downs
 
     def _states(self, m: Machine, flat: list[Seg], lo: int, hi: int, out: _Out) -> None:
         for seg in flat:

@@ -378,8 +378,8 @@ def _employee_name(sim: SimState, oa_user_id: str) -> str | None:
 def _never_handled_in(path: Path) -> frozenset[tuple[str, str]]:
     if not path.exists():
         return frozenset()
-    entries = json.loads(path.read_text(encoding="utf-8")).get(planted.OA_NEVER_HANDLED) or []
-    return frozenset((str(e["rule_id"]), str(e["scope_id"])) for e in entries)
+    entry = planted.never_handled(json.loads(path.read_text(encoding="utf-8")))
+    return frozenset({(str(entry["rule_id"]), str(entry["scope_id"]))} if entry else ())
 
 
 def never_handled(sim: SimState) -> frozenset[tuple[str, str]]:

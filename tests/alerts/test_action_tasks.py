@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from alerts.tasks import TaskError, ensure_action_tasks, run_action_tasks
 from extractors.contract import entity
 from perfchain.core.settings import SmtpConfig
-from simulator.generator.planted import OA_NEVER_HANDLED, oa_handling_offsets
+from simulator.generator.planted import oa_handling_offsets
 from simulator.server import SimulatorServer
 from tests.extractors.support import client_for, extract
 from tests.simulator.conftest import WeaverClient
@@ -52,9 +52,14 @@ DUE_COLUMNS = (
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Handmade:
     made = write_handmade(tmp_path_factory.mktemp("handmade_tasks"))
     planted = {
-        OA_NEVER_HANDLED: [
-            {"rule_id": "R3", "scope_type": "machine", "scope_id": NEVER_HANDLED_MACHINE}
-        ]
+        "alerts": {
+            "never_handled": {
+                "rule_id": "R3",
+                "scope_type": "machine",
+                "scope_id": NEVER_HANDLED_MACHINE,
+                "template": "技能缺口诊断问卷",
+            }
+        }
     }
     (made.root / "planted.json").write_text(json.dumps(planted), encoding="utf-8")
     return made

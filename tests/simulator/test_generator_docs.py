@@ -16,7 +16,13 @@ def test_dataset_md_field_tables_match_schema() -> None:
 
 def test_targets_workbook_layout(demo_data: Path) -> None:
     wb = openpyxl.load_workbook(demo_data / "excel" / excel.TARGETS, read_only=True)
-    assert wb.sheetnames == ["README", "kpi_targets", "stage_weights", "line_thresholds"]
+    assert wb.sheetnames == [
+        "README",
+        "kpi_targets",
+        "stage_weights",
+        "line_thresholds",
+        "alert_rules",
+    ]
     rows = list(wb["kpi_targets"].iter_rows(values_only=True))
     assert rows[0] == (
         "scope_type",

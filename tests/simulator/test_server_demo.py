@@ -64,28 +64,34 @@ def test_each_protocol_serves_the_demo(simulator, demo_data, http) -> None:  # t
 
 
 def test_demo_oa_handles_created_tasks_except_the_planted_one(simulator, demo_data, http) -> None:  # type: ignore[no-untyped-def]
-    """The generated planted.json names the one task nobody handles: the R3 task of the
-    planted failing machine stays at 创建; a task for any other scope is archived."""
+    """The generated planted.json names the one alert nobody handles (R1 on the planted
+    late order): its task stays at 创建; a task for any other scope is archived."""
     import json
     from datetime import datetime
 
+    from simulator.generator.planted import never_handled
+
     planted = json.loads((demo_data / "planted.json").read_text(encoding="utf-8"))
-    machine = planted["machine_failures"]["equipment_id"]
-    assert planted["oa_never_handled"] == [
-        {"rule_id": "R3", "scope_type": "machine", "scope_id": machine}
-    ]
+    unhandled = never_handled(planted)
+    assert unhandled is not None
+    order = planted["late_order_step"]["order"]
+    assert (unhandled["rule_id"], unhandled["scope_type"], unhandled["scope_id"]) == (
+        "R1",
+        "order",
+        order,
+    )
     with (demo_data / "hr" / "employees.csv").open(encoding="utf-8") as handle:
         assignee = next(row for row in csv.DictReader(handle) if row["oa_user_id"])["oa_user_id"]
-    day = planted["machine_failures"]["date"]
+    day = planted["machine_failures"]["date"]  # any day of the dataset
     simulator.set_as_of(datetime.fromisoformat(f"{day} 18:00:00"))
     client = WeaverClient(http, simulator).login()
     ids = {}
-    for rule, scope_type, scope in (("R3", "machine", machine), ("R2", "team", "other")):
+    for rule, scope_type, scope in (("R1", "order", order), ("R2", "team", "other")):
         main = {"rule_id": rule, "scope_type": scope_type, "scope_id": scope, "assignee": assignee}
         body = client.post(
             "/api/workflow/paService/doCreateRequest",
             workflowId="3001",
-            requestName=f"技能缺口诊断问卷-{scope}",
+            requestName=f"交期偏差处理-{scope}",
             mainData=json.dumps([{"fieldName": k, "fieldValue": v} for k, v in main.items()]),
         ).json()
         assert body["code"] == "SUCCESS", body
@@ -97,4 +103,4 @@ def test_demo_oa_handles_created_tasks_except_the_planted_one(simulator, demo_da
         ]["status"]
         for rule, request_id in ids.items()
     }
-    assert status == {"R3": "创建", "R2": "归档"}
+    assert status == {"R1": "创建", "R2": "归档"}
