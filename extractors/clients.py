@@ -89,9 +89,14 @@ def build_client(
         from extractors.excel import ExcelDropClient
 
         start = options.get("history_start")
+        robots = {
+            channel: [name for name in str(options.get(f"{channel}_robots", "")).split(",") if name]
+            for channel in ("wecom", "dingtalk")
+        }
         return ExcelDropClient(  # the drop folder
             base_url,
             history_start=date.fromisoformat(str(start)) if start else None,
             plant_tz=plant_tz,
+            robots=robots,
         )
     raise KeyError(f"no extractor for source {source!r}")

@@ -42,7 +42,11 @@ def check(environ: dict[str, str] | None = None, as_of: date | None = None) -> l
             click.echo(f"  {source}: {config.base_url} (secrets present)")
     drop = settings.paths.excel_drop
     if drop is not None:
-        problems.extend(f"excel: {problem}" for problem in check_targets(drop))
+        robots = {
+            "wecom": settings.alerts.wecom.robots,
+            "dingtalk": settings.alerts.dingtalk.robots,
+        }
+        problems.extend(f"excel: {problem}" for problem in check_targets(drop, robots=robots))
         if as_of is None:
             as_of = datetime.now(ZoneInfo(settings.plant.timezone)).date() - timedelta(days=1)
         problems.extend(

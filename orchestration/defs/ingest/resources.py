@@ -128,8 +128,13 @@ def build_api_resources(settings: Settings) -> dict[str, dg.ConfigurableResource
             source="excel",
             base_url=str(settings.paths.excel_drop),
             plant_tz=settings.plant.timezone,
-            # Department workbooks owe a month sheet from here on (docs/sources/excel.md).
-            options={"history_start": settings.schedule.history_start.isoformat()},
+            # Department workbooks owe a month sheet from here on (docs/sources/excel.md);
+            # the alert rules may name the robots perfchain.yaml configures (comma lists).
+            options={
+                "history_start": settings.schedule.history_start.isoformat(),
+                "wecom_robots": ",".join(settings.alerts.wecom.robots),
+                "dingtalk_robots": ",".join(settings.alerts.dingtalk.robots),
+            },
         )
     return resources
 
