@@ -119,16 +119,40 @@ shipments as (
 
 ),
 
+crm_cases as (
+
+    select
+        case_number,
+        account_id,
+        created_at,
+        closed_at
+    from {{ ref('stg_crm__cases') }}
+    where case_type = 'Complaint'
+        or coalesce(is_escalated, false)
+
+),
+
+accounts as (
+
+    select
+        account_id,
+        customer_id
+    from {{ ref('stg_crm__accounts') }}
+
+),
+
+-- The signals of SPEC 5.5 (as int_signals_identified, which reads the alerts in turn).
 cases as (
 
     select
-        signal_id,
-        case_number,
-        customer_id,
-        signal_at,
-        closed_at
-    from {{ ref('int_signals_identified') }}
-    where customer_id is not null
+        crm_cases.case_number,
+        accounts.customer_id,
+        crm_cases.created_at as signal_at,
+        crm_cases.closed_at
+    from crm_cases
+    inner join accounts
+        on crm_cases.account_id = accounts.account_id
+    where accounts.customer_id is not null
 
 ),
 
@@ -393,8 +417,8 @@ steps as (
 
 ),
 
--- Each step from the hour it passes the rule's threshold to the hour it is done (that
--- hour's window is its clear window), or to the as-of moment.
+-- Each step from the hour it passes the rule's threshold until it is done (the hour it is
+-- done in is its clear window), or until the as-of moment.
 late_steps as (
 
     select
@@ -430,9 +454,7 @@ late_step_hours as (
         late_steps.*,
         {{ hour_starts_between(
             'late_steps.late_from_at',
-            add_hours(plant_hour_start(
-                'least(coalesce(late_steps.done_at, late_steps.as_of_at), late_steps.as_of_at)'
-            ), 1)
+            'least(coalesce(late_steps.done_at, late_steps.as_of_at), late_steps.as_of_at)'
         ) }} as window_start_at
     from late_steps
 
@@ -495,8 +517,9 @@ order_windows as (
 
 ),
 
--- crm_case_opened: a customer's complaint or escalated case, open from its creation to its
--- closing (the hour it closes is the clear window).
+-- crm_case_opened: a customer's complaint or escalated case counts in the hour it was
+-- opened and in every hour it is still open at the end of; the first hour after that (at
+-- the earliest the hour after its opening) is the clear window.
 open_case_hours as (
 
     select
@@ -509,9 +532,8 @@ open_case_hours as (
         cases.closed_at,
         {{ hour_starts_between(
             'cases.signal_at',
-            add_hours(plant_hour_start(
-                'least(coalesce(cases.closed_at, as_of.as_of_at), as_of.as_of_at)'
-            ), 1)
+            'least(greatest(coalesce(cases.closed_at, as_of.as_of_at), '
+            ~ add_hours(plant_hour_start('cases.signal_at'), 2) ~ '), as_of.as_of_at)'
         ) }} as window_start_at
     from rules
     cross join cases
@@ -533,7 +555,8 @@ case_windows as (
         {{ add_hours('open_case_hours.window_start_at', 1) }} as window_end_at,
         cast(sum(
             case
-                when open_case_hours.closed_at is null
+                when open_case_hours.signal_at >= open_case_hours.window_start_at
+                    or open_case_hours.closed_at is null
                     or open_case_hours.closed_at
                     > {{ add_hours('open_case_hours.window_start_at', 1) }}
                     then 1
