@@ -89,12 +89,12 @@ ack_tasks as (
         on alerts.alert_id = recipients.alert_id
         and rules.level1_role = recipients.role
     where not exists (
-        select 1
-        from tasks
-        where tasks.alert_id = alerts.alert_id
-            and tasks.action_kind = 'oa_task'
-            and tasks.employee_id = alerts.owner_id
-    )
+            select 1
+            from tasks
+            where tasks.alert_id = alerts.alert_id
+                and tasks.action_kind = 'oa_task'
+                and tasks.employee_id = alerts.owner_id
+        )
 
 ),
 

@@ -133,8 +133,8 @@ channels as (
         case
             when split_part(channel_items.item, ':', 1) in ('wecom', 'dingtalk')
                 then coalesce(
-                    nullif(split_part(channel_items.item, ':', 2), ''), '{{ default_robot }}'
-                )
+                        nullif(split_part(channel_items.item, ':', 2), ''), '{{ default_robot }}'
+                    )
         end as robot
     from channel_items
 
@@ -164,8 +164,8 @@ final as (
         case
             when channels.channel = 'email'
                 then replace(
-                    '{{ address_template }}', '{oa_user_id}', level_recipients.oa_user_id
-                )
+                        '{{ address_template }}', '{oa_user_id}', level_recipients.oa_user_id
+                    )
             else level_recipients.oa_user_id
         end as recipient_address,
         alerts.scope_type,

@@ -3,6 +3,7 @@
 {%- set quality_department = var('alert_quality_department', 'QUA') -%}
 {%- set planning_department = var('alert_planning_department', 'PLN') -%}
 {%- set maintenance_departments = var('alert_maintenance_departments', ['MNT', 'EQP', 'MAI']) -%}
+{%- set maintenance_codes = "'" ~ maintenance_departments | join("', '") ~ "'" -%}
 {%- set quality_engineer_position = var('alert_quality_engineer_position', '质量工程师') -%}
 {%- set planner_position = var('alert_planner_position', '计划员') -%}
 -- Who each alert's roles are (SPEC 8.1/8.3, docs/alerts.md "Roles"): one row per alert x
@@ -169,9 +170,7 @@ maintenance_department as (
 
     select min(department_id) as department_id
     from departments_by_code
-    where department_code in (
-        {%- for code in maintenance_departments %}'{{ code }}'{{ ', ' if not loop.last }}{% endfor -%}
-    )
+    where department_code in ({{ maintenance_codes }})
 
 ),
 
@@ -307,13 +306,15 @@ base_roles as (
             when 'quality_manager' then plant_people.quality_manager_id
             when 'maintenance_lead' then plant_people.maintenance_lead_id
             when 'line_quality_engineer'
-                then coalesce(line_quality_engineers.employee_id, plant_people.first_quality_engineer_id)
+                then coalesce(
+                        line_quality_engineers.employee_id, plant_people.first_quality_engineer_id
+                    )
             when 'production_planner'
                 then coalesce(
-                    order_planners.employee_id,
-                    window_planners.employee_id,
-                    plant_people.first_planner_id
-                )
+                        order_planners.employee_id,
+                        window_planners.employee_id,
+                        plant_people.first_planner_id
+                    )
             when 'plant_manager' then plant_people.plant_manager_id
         end as employee_id
     from alerts

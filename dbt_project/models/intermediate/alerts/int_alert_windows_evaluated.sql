@@ -166,12 +166,16 @@ kpi_hours as (
         rules.threshold,
         team_hours_inspected.team_id,
         case
-            when rules.window_grain = 'day' then {{ plant_day_start('team_hours_inspected.hour_at') }}
+            when
+                rules.window_grain = 'day'
+                then {{ plant_day_start('team_hours_inspected.hour_at') }}
             else team_hours_inspected.hour_at
         end as window_start_at,
         case
             when rules.window_grain = 'day'
-                then {{ plant_date_start(add_days(to_plant_date('team_hours_inspected.hour_at'), 1)) }}
+                then {{ plant_date_start(
+                    add_days(to_plant_date('team_hours_inspected.hour_at'), 1)
+                ) }}
             else {{ add_hours('team_hours_inspected.hour_at', 1) }}
         end as window_end_at,
         team_hours_inspected.first_inspected_qty,
@@ -441,7 +445,8 @@ late_steps as (
         and rules.window_grain = 'hour'
         and (
             steps.done_at is null
-            or steps.done_at > {{ add_minutes('steps.planned_at', 'coalesce(rules.threshold, 0) * 60') }}
+            or steps.done_at
+            > {{ add_minutes('steps.planned_at', 'coalesce(rules.threshold, 0) * 60') }}
         )
         and {{ add_minutes('steps.planned_at', 'coalesce(rules.threshold, 0) * 60') }}
         < as_of.as_of_at
@@ -487,7 +492,7 @@ late_step_ranked as (
                 late_step_windows.rule_id,
                 late_step_windows.order_id,
                 late_step_windows.window_start_at
-            order by late_step_windows.hours_behind desc nulls last, late_step_windows.step_id
+            order by late_step_windows.hours_behind desc nulls last, late_step_windows.step_id asc
         ) as step_rank
     from late_step_windows
 
@@ -612,7 +617,9 @@ final as (
         windows.comparator,
         windows.threshold,
         coalesce(
-            {{ alert_compare('windows.observed_value', 'windows.comparator', 'windows.threshold') }},
+            {{ alert_compare(
+                'windows.observed_value', 'windows.comparator', 'windows.threshold'
+            ) }},
             false
         ) as holds,
         windows.reference,
