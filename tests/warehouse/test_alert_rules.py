@@ -54,17 +54,20 @@ class Copy:
 
 
 def _land_rules(db: Path, rules: list[tuple]) -> None:
-    """raw.excel__alert_rules as the Excel extractor lands a sheet: one batch, typed."""
+    """raw.excel__alert_rules as the Excel extractor lands a sheet: one batch, typed, every
+    column of the sheet (ALERTS_DESIGN), the optional ones left empty here."""
     con = duckdb.connect(str(db))
     try:
         con.execute("drop table if exists raw.excel__alert_rules")
         con.execute(
             """
             create table raw.excel__alert_rules (
-                rule_id varchar, name varchar, scope_type varchar, "condition" varchar,
-                kpi_code varchar, comparator varchar, threshold decimal(18,4),
-                "window" varchar, windows bigint, level1_role varchar, cc_role varchar,
-                channels varchar, actions varchar, source_file varchar, source_row bigint,
+                rule_id varchar, name varchar, name_en varchar, scope_type varchar,
+                "condition" varchar, kpi_code varchar, comparator varchar,
+                threshold decimal(18,4), "window" varchar, windows bigint,
+                level1_role varchar, cc_role varchar, ack_timeout_l1_minutes bigint,
+                ack_timeout_l2_minutes bigint, channels varchar, actions varchar,
+                enabled boolean, source_file varchar, source_row bigint,
                 _batch_id varchar, _extracted_at timestamptz
             )
             """
@@ -129,7 +132,17 @@ def test_the_demo_rules_build_and_a_second_build_names_the_same_messages(
 
 
 def test_an_earlier_as_of_moment_bounds_every_window_and_alert(demo_copy: Copy) -> None:
-    run = demo_copy.build("--select", "tag:signals", "--vars", "{as_of_date: '2026-01-20'}")
+    # A replay of an earlier moment over data that reaches further (`run`: the build's
+    # tests refuse an as-of day before the newest event, tests/assert_no_event_after_...).
+    run = run_dbt(
+        demo_copy.path,
+        demo_copy.work,
+        "run",
+        "--select",
+        "int_data_horizons_resolved tag:signals",
+        "--vars",
+        "{as_of_date: '2026-01-20'}",
+    )
     assert run.returncode == 0, run.output[-4000:]
     # The end of plant day 2026-01-20 (Asia/Shanghai) is 2026-01-20 16:00 UTC.
     (latest_window, latest_event, as_of_at) = demo_copy.rows(
