@@ -46,3 +46,11 @@
     where trim(split_part({{ relation }}.{{ column }}, '{{ separator }}', positions.item_position))
         <> ''
 {%- endmacro %}
+
+{#- When a step planned for a plant date is due: the end of that date's production day,
+    var alert_production_day_end_hour (8 = 08:00 plant time the next day). -#}
+{% macro step_due_at(date_column) -%}
+    {{ add_hours(
+        plant_date_start(add_days(date_column, 1)), var('alert_production_day_end_hour', 8)
+    ) }}
+{%- endmacro %}

@@ -76,23 +76,11 @@ production_orders as (
         order_id,
         line_id,
         planner_employee_id,
-        planned_qty,
         due_date,
         production_order_state,
         modified_at
     from {{ ref('stg_erp__production_orders') }}
     where order_id is not null
-
-),
-
-production_counts as (
-
-    select
-        production_order_id,
-        hour_at,
-        good_qty
-    from {{ ref('stg_mes__production_counts') }}
-    where production_order_id is not null
 
 ),
 
@@ -222,22 +210,15 @@ kpi_windows as (
 
 ),
 
--- unplanned_stops: a stop is a change into state unplanned_down (a repeated record of the
--- same state is no new stop).
+-- unplanned_stops: every unplanned_down record is a stop (a change into the state), as
+-- fct_oee_shift.unplanned_stop_count counts them.
 machine_states_flagged as (
 
     select
         equipment.machine_id,
         equipment.line_id,
         machine_states.state_started_at,
-        machine_states.machine_state = 'unplanned_down'
-        and coalesce(
-            lag(machine_states.machine_state) over (
-                partition by machine_states.mtconnect_uuid
-                order by machine_states.state_started_at
-            ),
-            ''
-        ) <> 'unplanned_down' as is_stop
+        machine_states.machine_state = 'unplanned_down' as is_stop
     from machine_states
     inner join equipment
         on machine_states.mtconnect_uuid = equipment.mtconnect_uuid
@@ -303,68 +284,24 @@ stop_windows as (
 
 ),
 
--- order_step_late: an order's production steps (production orders naming it: planned to
--- be done by the end of their due date, done when closed) and shipping steps (its
--- dispatch lists: planned to ship by the end of the list's date, done when the shipment
--- left; owned by the shipment's handler, or the list's clerk while nothing ships).
-production_counts_accumulated as (
-
-    select
-        production_counts.production_order_id,
-        production_counts.hour_at,
-        sum(production_counts.good_qty) over (
-            partition by production_counts.production_order_id
-            order by production_counts.hour_at
-            rows between unbounded preceding and current row
-        ) as good_qty_to_date
-    from production_counts
-
-),
-
--- A production order is done at the end of the hour its good quantity reached the planned
--- quantity, or when it was closed, whichever came first.
-production_orders_produced as (
-
-    select
-        production_orders.production_order_id,
-        min({{ add_hours('production_counts_accumulated.hour_at', 1) }}) as produced_at
-    from production_orders
-    inner join production_counts_accumulated
-        on production_orders.production_order_id
-        = production_counts_accumulated.production_order_id
-        and production_counts_accumulated.good_qty_to_date >= production_orders.planned_qty
-    group by production_orders.production_order_id
-
-),
-
+-- order_step_late: an order's production steps (production orders naming it, done when
+-- closed in ERP) and shipping steps (its dispatch lists, done when the shipment left;
+-- owned by the shipment's handler, or the list's clerk while nothing ships). A step
+-- planned for date D is due at the end of D's production day (08:00 plant time on D + 1,
+-- var alert_production_day_end_hour).
 production_steps as (
 
     select
         production_orders.order_id,
         production_orders.production_order_id as step_id,
         production_orders.line_id,
-        {{ plant_date_start(add_days('production_orders.due_date', 1)) }} as planned_at,
-        least(
-            coalesce(
-                production_orders_produced.produced_at,
-                case
-                    when production_orders.production_order_state = '关闭'
-                        then production_orders.modified_at
-                end
-            ),
-            coalesce(
-                case
-                    when production_orders.production_order_state = '关闭'
-                        then production_orders.modified_at
-                end,
-                production_orders_produced.produced_at
-            )
-        ) as done_at,
+        {{ step_due_at('production_orders.due_date') }} as planned_at,
+        case
+            when production_orders.production_order_state = '关闭'
+                then production_orders.modified_at
+        end as done_at,
         production_orders.planner_employee_id as step_owner_id
     from production_orders
-    left join production_orders_produced
-        on production_orders.production_order_id
-        = production_orders_produced.production_order_id
     where production_orders.due_date is not null
 
 ),
@@ -399,8 +336,7 @@ shipping_steps as (
         consignments_per_list.order_id,
         consignments_per_list.consignment_id as step_id,
         cast(null as {{ dbt.type_string() }}) as line_id,
-        {{ plant_date_start(add_days('consignments_per_list.consignment_date', 1)) }}
-            as planned_at,
+        {{ step_due_at('consignments_per_list.consignment_date') }} as planned_at,
         shipments_per_list.shipped_at as done_at,
         coalesce(
             shipments_per_list.handler_employee_id, consignments_per_list.clerk_employee_id
@@ -522,9 +458,8 @@ order_windows as (
 
 ),
 
--- crm_case_opened: a customer's complaint or escalated case counts in the hour it was
--- opened and in every hour it is still open at the end of; the first hour after that (at
--- the earliest the hour after its opening) is the clear window.
+-- crm_case_opened: a customer's complaint or escalated cases opened in the hour; the hour
+-- after a case's is evaluated too (its clear window unless another case opened then).
 open_case_hours as (
 
     select
@@ -536,9 +471,7 @@ open_case_hours as (
         cases.signal_at,
         cases.closed_at,
         {{ hour_starts_between(
-            'cases.signal_at',
-            'least(greatest(coalesce(cases.closed_at, as_of.as_of_at), '
-            ~ add_hours(plant_hour_start('cases.signal_at'), 2) ~ '), as_of.as_of_at)'
+            'cases.signal_at', add_hours(plant_hour_start('cases.signal_at'), 2)
         ) }} as window_start_at
     from rules
     cross join cases
@@ -561,9 +494,8 @@ case_windows as (
         cast(sum(
             case
                 when open_case_hours.signal_at >= open_case_hours.window_start_at
-                    or open_case_hours.closed_at is null
-                    or open_case_hours.closed_at
-                    > {{ add_hours('open_case_hours.window_start_at', 1) }}
+                    and open_case_hours.signal_at
+                    < {{ add_hours('open_case_hours.window_start_at', 1) }}
                     then 1
                 else 0
             end
