@@ -22,8 +22,10 @@
     A relation from the Excel drop if the extractor has landed it, else an empty relation
     with the same columns, so the project compiles and runs either way. `columns` maps
     column name -> SQL type. The source() call registers the lineage even when absent.
+    `landed=false` for a table perfchain writes itself (schema alerts), which has no
+    landing columns (_batch_id, _extracted_at).
 -#}
-{% macro optional_source(source_name, table_name, columns) -%}
+{% macro optional_source(source_name, table_name, columns, landed=true) -%}
     {%- set declared = source(source_name, table_name) -%}
     {%- set found = none -%}
     {%- if execute -%}
@@ -34,18 +36,22 @@
     {%- if found is not none -%}
         select
             {% for name, type in columns.items() -%}
-            cast({{ name }} as {{ type }}) as {{ name }},
+            cast({{ name }} as {{ type }}) as {{ name }}{{ ',' if landed or not loop.last }}
             {% endfor -%}
+            {%- if landed -%}
             _batch_id,
             _extracted_at
+            {%- endif %}
         from {{ found }}
     {%- else -%}
         select
             {% for name, type in columns.items() -%}
-            cast(null as {{ type }}) as {{ name }},
+            cast(null as {{ type }}) as {{ name }}{{ ',' if landed or not loop.last }}
             {% endfor -%}
+            {%- if landed -%}
             cast(null as varchar) as _batch_id,
             cast(null as timestamptz) as _extracted_at
+            {%- endif %}
         where 1 = 0
     {%- endif -%}
 {%- endmacro %}

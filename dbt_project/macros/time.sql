@@ -133,3 +133,16 @@
 {% macro iso_week_number(date_column) -%}
     weekofyear({{ date_column }})
 {%- endmacro %}
+
+{#- A naive UTC timestamp (the alerts tables Python writes) as an instant. -#}
+{% macro utc_to_instant(column) -%}
+    {{ return(adapter.dispatch('utc_to_instant', 'perfchain')(column)) }}
+{%- endmacro %}
+{% macro default__utc_to_instant(column) -%}
+    timezone('UTC', cast({{ column }} as timestamp))
+{%- endmacro %}
+
+{#- The start (UTC instant) of the plant-local day containing a UTC instant. -#}
+{% macro plant_day_start(column) -%}
+    {{ local_to_utc("date_trunc('day', " ~ to_plant_time(column) ~ ")") }}
+{%- endmacro %}

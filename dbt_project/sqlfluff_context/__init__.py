@@ -74,5 +74,13 @@ class _Dbt:
     def type_bigint() -> str:
         return "bigint"
 
+    @staticmethod
+    def type_boolean() -> str:
+        return "boolean"
+
+    @staticmethod
+    def type_timestamp() -> str:
+        return "timestamp"
+
 
 dbt = _Dbt()

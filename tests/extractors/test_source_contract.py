@@ -13,8 +13,10 @@ from extractors.contract import ENTITIES, SOURCES
 from extractors.excel.schema import EXCEL_ENTITIES, TARGET_SHEETS
 
 STAGING = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "staging"
-# The extraction's own bookkeeping (raw._quarantine), written by the load, not a source.
-BOOKKEEPING = {"extract"}
+# The extraction's own bookkeeping (raw._quarantine), written by the load, and the alerts'
+# working tables (alerts.outbox, alerts.action_tasks), written by the alerts package: not
+# sources.
+BOOKKEEPING = {"extract", "alerts"}
 
 
 def _dbt_sources() -> dict[tuple[str, str], dict[str, object]]:

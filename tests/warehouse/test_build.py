@@ -67,6 +67,11 @@ def test_every_unit_test_names_what_it_proves(warehouse: Warehouse) -> None:
         "contribution_pool_sums_exactly_with_unattributed_stage",
         "oee_rollup_sums_components_instead_of_averaging_ratios",
         "first_pass_yield_with_rework_is_not_the_good_rate",
+        "alert_kpi_windows_count_only_windows_ended_by_the_as_of_moment",
+        "alert_opens_after_n_consecutive_windows_and_resolves_after_one_clear_window",
+        "alert_escalates_at_the_timeouts_unless_acknowledged_or_resolved",
+        "alert_roles_resolve_to_people_from_hr_erp_and_mes",
+        "alert_message_keys_are_the_same_in_every_batch_at_level_3",
     ):
         assert expected in names
 

@@ -1,6 +1,7 @@
--- Internal actions that can answer a signal (SPEC 5.5): OA workflow requests (they name a
--- case, order or customer) and logged MES parameter changes (on a line, sometimes naming
--- a case). An action created by perfchain's own service account is auto-triggered.
+-- Internal actions that can answer a signal (SPEC 5.5, 8.5): OA workflow requests (they
+-- name a case, order or customer), logged MES parameter changes (on a line, sometimes
+-- naming a case) and the tasks perfchain created for its alerts (its action ledger). An
+-- action created by perfchain itself is auto-triggered.
 with
 
 workflow_requests as (
@@ -31,6 +32,17 @@ parameter_changes as (
 
 ),
 
+alert_tasks as (
+
+    select
+        action_key,
+        alert_id,
+        created_at
+    from {{ ref('int_alert_tasks_read_back') }}
+    where created_at is not null
+
+),
+
 workflows as (
 
     select
@@ -41,6 +53,7 @@ workflows as (
         nullif(workflow_requests.related_order_id, '') as related_order_id,
         nullif(workflow_requests.related_customer_id, '') as related_customer_id,
         cast(null as varchar) as line_id,
+        cast(null as {{ dbt.type_string() }}) as related_alert_id,
         coalesce(
             lower(workflow_requests.creator_name) in (
                 {%- for name in var('auto_trigger_creators', ['perfchain']) %}
@@ -68,8 +81,25 @@ parameters as (
         cast(null as varchar) as related_order_id,
         cast(null as varchar) as related_customer_id,
         parameter_changes.line_id,
+        cast(null as {{ dbt.type_string() }}) as related_alert_id,
         false as is_auto_triggered
     from parameter_changes
+
+),
+
+tasks as (
+
+    select
+        'perfchain_task' as action_type,
+        alert_tasks.action_key as action_id,
+        alert_tasks.created_at as action_at,
+        cast(null as {{ dbt.type_string() }}) as related_case_number,
+        cast(null as {{ dbt.type_string() }}) as related_order_id,
+        cast(null as {{ dbt.type_string() }}) as related_customer_id,
+        cast(null as {{ dbt.type_string() }}) as line_id,
+        alert_tasks.alert_id as related_alert_id,
+        true as is_auto_triggered
+    from alert_tasks
 
 ),
 
@@ -78,6 +108,8 @@ final as (
     select * from workflows
     union all
     select * from parameters
+    union all
+    select * from tasks
 
 )
 

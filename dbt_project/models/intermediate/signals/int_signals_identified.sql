@@ -1,6 +1,7 @@
--- External signals (SPEC 5.5): CRM cases that are complaints or were escalated. The signal
--- moment is the case's creation; customer, order and line are what an action may
--- reference to count as the response.
+-- Signals (SPEC 5.5, 8.5): CRM cases that are complaints or were escalated (external; the
+-- signal moment is the case's creation) and perfchain's own alerts (internal; the moment
+-- is the alert's opening). Customer, order and line are what an action may reference to
+-- count as the response; an alert is also answered by a task perfchain created for it.
 with
 
 cases as (
@@ -31,7 +32,20 @@ accounts as (
 
 ),
 
-final as (
+alerts as (
+
+    select
+        alert_id,
+        customer_id,
+        order_id,
+        line_id,
+        opened_at,
+        resolved_at
+    from {{ ref('int_alerts_escalated') }}
+
+),
+
+case_signals as (
 
     select
         cases.case_id as signal_id,
@@ -50,6 +64,33 @@ final as (
     from cases
     left join accounts
         on cases.account_id = accounts.account_id
+
+),
+
+alert_signals as (
+
+    select
+        alerts.alert_id as signal_id,
+        'alert' as signal_type,
+        'perfchain_alert' as signal_source,
+        cast(null as {{ dbt.type_string() }}) as case_number,
+        false as is_complaint,
+        false as is_escalated,
+        cast(null as {{ dbt.type_string() }}) as priority,
+        alerts.customer_id,
+        alerts.order_id,
+        alerts.line_id,
+        alerts.opened_at as signal_at,
+        alerts.resolved_at as closed_at
+    from alerts
+
+),
+
+final as (
+
+    select * from case_signals
+    union all
+    select * from alert_signals
 
 )
 

@@ -1,6 +1,7 @@
--- The first linked internal action after each signal (SPEC 5.5). An action is linked when
--- an OA workflow references the signal's case, order or customer, or a MES parameter
--- change is logged on the affected line or names the case.
+-- The first linked internal action after each signal (SPEC 5.5, 8.5). An action is linked
+-- when an OA workflow references the signal's case, order or customer, a MES parameter
+-- change is logged on the affected line or names the case, or (for an alert) perfchain
+-- created a task for the alert.
 with
 
 signals as (
@@ -87,6 +88,22 @@ linked_by_line as (
 
 ),
 
+linked_by_alert as (
+
+    select
+        signals.signal_id,
+        signals.signal_at,
+        actions.action_type,
+        actions.action_id,
+        actions.action_at,
+        actions.is_auto_triggered,
+        'alert' as link_reason
+    from signals
+    inner join actions
+        on signals.signal_id = actions.related_alert_id
+
+),
+
 linked as (
 
     select * from linked_by_case
@@ -96,6 +113,8 @@ linked as (
     select * from linked_by_customer
     union all
     select * from linked_by_line
+    union all
+    select * from linked_by_alert
 
 ),
 
@@ -109,7 +128,8 @@ ranked as (
                 linked.action_at,
                 -- On a tie the most specific link explains the action best.
                 case linked.link_reason
-                    when 'case' then 1 when 'order' then 2 when 'customer' then 3 else 4
+                    when 'alert' then 0 when 'case' then 1 when 'order' then 2
+                    when 'customer' then 3 else 4
                 end,
                 linked.action_id
         ) as action_rank
