@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.defs.alerts.assets import DISPATCH_KEY, build_dispatch_asset
 from orchestration.defs.as_of import AS_OF_KEY, AsOfResource
 from orchestration.defs.ingest.assets import build_extract_assets
 from orchestration.defs.ingest.resources import build_api_resources, build_warehouse
@@ -56,8 +57,10 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         "plant_tz": settings.plant.timezone,
     }
     checks = build_quality_checks(marts, **quality)
+    dispatched = build_dispatch_asset(settings)
     published = build_publish_asset(
-        list(marts.values()),
+        # After the dispatch: the published alert states are this run's sends.
+        [*marts.values(), DISPATCH_KEY],
         keep=settings.warehouse.published_keep,
         **quality,
     )
@@ -72,9 +75,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         plant_tz=settings.plant.timezone,
     )
     job = build_nightly_job()
-    signals_job = build_signals_job(signals_selection(models, dg.AssetSelection.assets()))
+    signals_job = build_signals_job(
+        signals_selection(models, dg.AssetSelection.assets(DISPATCH_KEY))
+    )
     return dg.Definitions(
-        assets=[*assets, models, published, reports],
+        assets=[*assets, models, dispatched, published, reports],
         asset_checks=checks,
         jobs=[job, build_full_refresh_job(), signals_job],
         schedules=[

@@ -1,10 +1,11 @@
 {#-
     Alerts (SPEC 8, docs/alerts.md). The batch's as-of moment ("now" of every alert model:
-    never the wall clock), read in one place. The nightly's is the end of the as-of plant
-    day (int_data_horizons_resolved.as_of_end_at).
+    never the wall clock), read in one place: int_data_horizons_resolved.as_of_at, the
+    end of the as-of plant day for a nightly build, the batch's moment for a signals
+    micro-batch.
 -#}
 {% macro alert_as_of() -%}
-    select horizons.as_of_end_at as as_of_at
+    select horizons.as_of_at
     from {{ ref('int_data_horizons_resolved') }} as horizons
 {%- endmacro %}
 

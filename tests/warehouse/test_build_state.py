@@ -16,6 +16,7 @@ from orchestration.defs.warehouse.assets import (
     dbt_build_args,
     keep_build_state,
     last_build_state,
+    written_tables,
 )
 from tests.warehouse.conftest import Warehouse, run_dbt
 
@@ -69,7 +70,7 @@ def test_state_stands_only_for_a_warehouse_that_has_its_views(tmp_path: Path) ->
     # Nothing kept yet: a first night builds every view.
     assert last_build_state(runs, PLANT, con) is None
     _manifest(tmp_path / "run1", [("staging", "v1"), ("staging", "v2")])
-    keep_build_state(tmp_path / "run1", runs, PLANT)
+    keep_build_state(tmp_path / "run1", runs, PLANT, written_tables(con))
     state = last_build_state(runs, PLANT, con)
     assert state == tmp_path / "dbt" / "state"
     assert json.loads((state / "manifest.json").read_text())["nodes"].keys() >= {
@@ -77,6 +78,13 @@ def test_state_stands_only_for_a_warehouse_that_has_its_views(tmp_path: Path) ->
     }
     # Other vars (the plant's time zone is compiled into views): no state.
     assert last_build_state(runs, {**PLANT, "plant_tz": "Europe/Berlin"}, con) is None
+    # A table perfchain writes appears (a sheet landed for the first time, an alerts
+    # working table): the views `optional_source` compiled empty over it must be rebuilt.
+    con.execute("create schema raw")
+    con.execute("create table raw.excel__alert_rules (rule_id varchar)")
+    assert last_build_state(runs, PLANT, con) is None
+    keep_build_state(tmp_path / "run1", runs, PLANT, written_tables(con))
+    assert last_build_state(runs, PLANT, con) == state
     # A view of the kept build missing from the warehouse (a new file): no state.
     con.execute("drop view staging.v2")
     assert last_build_state(runs, PLANT, con) is None
@@ -93,8 +101,8 @@ def test_unchanged_views_are_left_out_and_their_tests_still_catch(
     shutil.copytree(warehouse.path.parent / "target", built)
     runs = tmp_path / "dbt" / "runs"
     vars_ = {"plant_id": "P01"}
-    keep_build_state(built, runs, vars_)
     with duckdb.connect(str(db)) as con:
+        keep_build_state(built, runs, vars_, written_tables(con))
         state = last_build_state(runs, vars_, con)
         assert state is not None
         # A grade the ERP does not have, on a customer read through a view.

@@ -19,6 +19,8 @@ from dagster_dbt import (
 )
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from alerts.outbox import ensure_outbox
+from alerts.tasks import ensure_action_tasks
 from expectations.summary import render_build_blocked, write_summary_text
 from orchestration.defs.as_of import (
     AsOfDateError,
@@ -106,15 +108,27 @@ def dbt_build_args(
     return args
 
 
-def _state_key(dbt_vars: dict[str, str]) -> dict[str, object]:
+def _state_key(dbt_vars: dict[str, str], tables: list[str]) -> dict[str, object]:
     """What dbt's state comparison does not see and a view's SQL depends on: the vars (the
-    plant's time zone is compiled into the staging views) and the dbt and adapter releases
-    (their macros write the DDL)."""
+    plant's time zone is compiled into the staging views), the dbt and adapter releases
+    (their macros write the DDL), and which tables perfchain writes exist (`tables`:
+    `optional_source` compiles a view over a table that is not there yet as an empty
+    relation, so the view is rebuilt when the table appears)."""
     return {
         "vars": dbt_vars,
         "dbt-core": version("dbt-core"),
         "dbt-duckdb": version("dbt-duckdb"),
+        "tables": tables,
     }
+
+
+def written_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables perfchain writes outside dbt (raw landing, alerts working tables)."""
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('raw', 'alerts') and table_type = 'BASE TABLE' order by 1"
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def last_build_state(
@@ -127,7 +141,9 @@ def last_build_state(
     manifest_path, key_path = folder / "manifest.json", folder / STATE_KEY
     if not manifest_path.exists() or not key_path.exists():
         return None
-    if json.loads(key_path.read_text(encoding="utf-8")) != _state_key(dbt_vars):
+    if json.loads(key_path.read_text(encoding="utf-8")) != _state_key(
+        dbt_vars, written_tables(con)
+    ):
         return None
     nodes = json.loads(manifest_path.read_text(encoding="utf-8")).get("nodes", {})
     views = {
@@ -145,7 +161,9 @@ def last_build_state(
     return folder if views <= present else None
 
 
-def keep_build_state(target: Path, runs_dir: Path, dbt_vars: dict[str, str]) -> None:
+def keep_build_state(
+    target: Path, runs_dir: Path, dbt_vars: dict[str, str], tables: list[str]
+) -> None:
     """After a successful build of the whole project: its manifest is the next build's
     `--state` (a subset run's is not: the views it left out would pass for built)."""
     manifest = target / "manifest.json"
@@ -156,7 +174,7 @@ def keep_build_state(target: Path, runs_dir: Path, dbt_vars: dict[str, str]) -> 
     # The key goes first: a manifest without its key is never used.
     (folder / STATE_KEY).unlink(missing_ok=True)
     write_whole(folder / "manifest.json", manifest.read_bytes())
-    write_whole(folder / STATE_KEY, json.dumps(_state_key(dbt_vars)).encode("utf-8"))
+    write_whole(folder / STATE_KEY, json.dumps(_state_key(dbt_vars, tables)).encode("utf-8"))
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -261,6 +279,11 @@ def build_dbt_assets(
             # Unchanged views are left out only when the whole project is built: a subset's
             # selection is Dagster's, and its tests follow their models.
             whole = not context.is_subset
+            # The working tables dispatch writes: there before dbt reads them, so the
+            # views over them are never compiled as empty relations.
+            ensure_outbox(con)
+            ensure_action_tasks(con)
+            tables = written_tables(con)
             state = None
             if whole and not config.full_refresh:
                 state = last_build_state(runs_dir, dbt_vars, con)
@@ -295,7 +318,7 @@ def build_dbt_assets(
             raise
         _keep_partial_parse(target, runs_dir)
         if whole:
-            keep_build_state(target, runs_dir, dbt_vars)
+            keep_build_state(target, runs_dir, dbt_vars, tables)
 
     return warehouse_models
 

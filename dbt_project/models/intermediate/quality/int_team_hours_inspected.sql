@@ -1,5 +1,7 @@
 {{
     config(
+        # Read by the alert rules: the signals micro-batch brings it up to its moment.
+        tags=['signals'],
         materialized='incremental',
         unique_key='team_hour_id',
         incremental_strategy='replace_window',

@@ -1,5 +1,7 @@
 {{
     config(
+        # Read by the alert rules: the signals micro-batch brings it up to its moment.
+        tags=['signals'],
         materialized='incremental',
         unique_key='inspection_id',
         incremental_strategy='delete+insert',
