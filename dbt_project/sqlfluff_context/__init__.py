@@ -78,9 +78,5 @@ class _Dbt:
     def type_boolean() -> str:
         return "boolean"
 
-    @staticmethod
-    def type_timestamp() -> str:
-        return "timestamp"
-
 
 dbt = _Dbt()

@@ -4,7 +4,6 @@ the outbox (alerts/dispatch.py), as of the run's moment: a micro-batch's, or the
 nightly run's day. In both jobs; in the nightly one before the publish, so the published
 alert tables hold what this run sent."""
 
-
 from datetime import UTC, timedelta
 
 import dagster as dg

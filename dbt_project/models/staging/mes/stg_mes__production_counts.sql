@@ -1,6 +1,7 @@
+{#- Tagged signals: the alert rules read it, so the signals micro-batch brings it up to its
+    moment (docs/operations.md). -#}
 {{
     config(
-        # Read by the alert rules: the signals micro-batch brings it up to its moment.
         tags=['signals'],
         materialized='incremental',
         unique_key='production_record_id',
