@@ -132,7 +132,10 @@ def queue(
     values = []
     for row in rows:
         subject, body = render(row)
-        expired = expire_before is not None and row["due_at"] < expire_before
+        due_at = row["due_at"]
+        if due_at.tzinfo is not None:  # dbt's instants; the outbox's clock is naive UTC
+            due_at = due_at.astimezone(UTC).replace(tzinfo=None)
+        expired = expire_before is not None and due_at < expire_before
         values.append(
             (
                 row["message_key"],
@@ -148,7 +151,7 @@ def queue(
                 body,
                 "expired" if expired else "pending",
                 (
-                    f"due at {row['due_at']:%Y-%m-%d %H:%M} UTC, before {expire_before:%Y-%m-%d %H:%M} "
+                    f"due at {due_at:%Y-%m-%d %H:%M} UTC, before {expire_before:%Y-%m-%d %H:%M} "
                     "UTC when first queued: not sent (alerts.send_within_hours)"
                 )
                 if expired

@@ -219,6 +219,8 @@ def queue(
 
 
 def _expiry(due_at: datetime, expire_before: datetime | None) -> tuple[str, str | None]:
+    if due_at.tzinfo is not None:  # dbt's instants; the ledger's clock is naive UTC
+        due_at = due_at.astimezone(UTC).replace(tzinfo=None)
     if expire_before is None or due_at >= expire_before:
         return "pending", None
     return "expired", (

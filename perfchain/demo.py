@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
+import requests
 
 from extractors.credentials import SECRET_KEYS, env_name
 from perfchain.core.settings import Settings, SourceSettings, load_settings
@@ -31,19 +32,38 @@ def ensure_demo_data(settings: Settings, scale: str, seed: int) -> Path:
 
 
 def point_at_simulator(settings: Settings, urls: dict[str, str], excel_drop: Path) -> Settings:
-    """The same settings with every source's base URL on the loopback simulator."""
+    """The same settings with every source's base URL, and the alert robots', on the
+    loopback simulator (it serves everything on one port: `<base>/<source>`,
+    `<base>/wecom`, `<base>/dingtalk`)."""
     sources = {
         name: SourceSettings.model_validate({**config.model_dump(), "base_url": urls[name]})
         for name, config in settings.sources.items()
         if name in urls
     }
     paths = settings.paths.model_copy(update={"excel_drop": excel_drop})
-    return settings.model_copy(update={"sources": sources, "paths": paths})
+    update: dict[str, object] = {"sources": sources, "paths": paths}
+    if urls:
+        base = next(iter(urls.values())).rstrip("/").rsplit("/", 1)[0]
+        alerts = settings.alerts
+        update["alerts"] = alerts.model_copy(
+            update={
+                "wecom": alerts.wecom.model_copy(update={"base_url": f"{base}/wecom"}),
+                "dingtalk": alerts.dingtalk.model_copy(update={"base_url": f"{base}/dingtalk"}),
+            }
+        )
+    return settings.model_copy(update=update)
 
 
 def use_demo_credentials() -> None:
     """The simulator's public demo credentials, unless the environment already has values."""
+    from alerts.channels import env_var
     from simulator.server.credentials import Credentials
+    from simulator.server.robots import (
+        DEMO_ROBOTS,
+        demo_dingtalk_secret,
+        demo_dingtalk_token,
+        demo_wecom_key,
+    )
 
     demo = Credentials()
     for source, keys in SECRET_KEYS.items():
@@ -51,14 +71,32 @@ def use_demo_credentials() -> None:
             os.environ.setdefault(
                 env_name(source, key), str(getattr(demo, f"{source}_{key.lower()}"))
             )
+    # The simulator's demo robots (public demo values, like the sources').
+    for robot in DEMO_ROBOTS:
+        os.environ.setdefault(env_var("wecom", "key", robot), demo_wecom_key(robot))
+        os.environ.setdefault(env_var("dingtalk", "token", robot), demo_dingtalk_token(robot))
+        os.environ.setdefault(env_var("dingtalk", "secret", robot), demo_dingtalk_secret(robot))
 
 
 def last_day(manifest: dict) -> date:
     return date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
 
 
+def replay_day(manifest_planted: dict) -> tuple[date, list[datetime]] | None:
+    """The planted day the demo replays micro-batches over, and their moments: the R2
+    episode's (docs/planted.md, "Alerts"), a quarter hour after the hour before it opens,
+    after it opens and after it resolves."""
+    alerts = manifest_planted.get("alerts", {}).get("alerts", [])
+    episode = next((alert for alert in alerts if alert["rule_id"] == "R2"), None)
+    if episode is None:
+        return None
+    opened = datetime.fromisoformat(episode["opened_at"])
+    moments = [opened + timedelta(minutes=minutes) for minutes in (-45, 15, 75)]
+    return opened.date(), moments
+
+
 def run_demo(scale: str = "s", seed: int = 42) -> None:
-    from perfchain.pipeline import print_summary, run_pipeline
+    from perfchain.pipeline import print_signals_summary, print_summary, run_pipeline, run_signals
     from simulator.server import SimulatorServer
 
     settings = load_settings()
@@ -66,13 +104,30 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
     manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
     through = last_day(manifest)
     use_demo_credentials()
+    planted = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))
+    replay = replay_day(planted)
     with SimulatorServer(data_dir, host="127.0.0.1", port=0) as server:
-        server.set_as_of(through)
-        click.echo(f"simulator: {server.base_url} (loopback only), serving as of {through}")
+        click.echo(f"simulator: {server.base_url} (loopback only)")
         demo = point_at_simulator(
             settings, {name: server.url(name) for name in settings.sources}, data_dir / "excel"
         )
+        if replay is not None and not demo.warehouse_path.exists():
+            # A planted day replayed as the plant lives it: the night before, then signals
+            # micro-batches through the day (an alert opens, is sent, resolves).
+            day, moments = replay
+            night = day - timedelta(days=1)
+            server.set_as_of(night)
+            click.echo(f"night of {night}, then signals micro-batches on the planted day {day}:")
+            run_pipeline(demo, [night])
+            for moment in moments:
+                server.set_as_of(moment)
+                click.echo(f"  perfchain signals --at {moment:%Y-%m-%dT%H:%M}")
+                print_signals_summary(run_signals(demo, moment, show_progress=False), demo)
+        server.set_as_of(through)
+        click.echo(f"nightly run as of {through}:")
         summary = run_pipeline(demo, [through])
+        # What the robots accepted (GET /robots/received: without keys or signs).
+        received = len(requests.get(f"{server.base_url}/robots/received", timeout=30).json())
     print_summary(summary, demo)
     click.echo("")
     click.echo("outputs:")
@@ -83,8 +138,13 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
     click.echo(f"  published        {demo.published_path} (open read-only: docs/bi.md)")
     click.echo(f"  report drops     {demo.reports_dir / through.isoformat()} (Excel + PDF, zh)")
     click.echo(f"  quality reports  {demo.home / 'quality'}")
-    example = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))
-    order = example.get("partial_delivery", {}).get("order", "<ORDER_NO>")
+    if received:
+        click.echo(
+            f"  alerts           {received} message(s) the simulator's WeCom/DingTalk robots "
+            "received; published marts.fct_alert, fct_alert_message, fct_action_task "
+            "(docs/alerts.md)"
+        )
+    order = planted.get("partial_delivery", {}).get("order", "<ORDER_NO>")
     click.echo(
         f"  order 360        .venv/bin/perfchain order {order}  (a planted partial delivery)"
     )
