@@ -231,8 +231,11 @@ def _rollback(published_path: Path, logs_dir: Path | None) -> Path:
 def _source(working: duckdb.DuckDBPyConnection | Path) -> tuple[duckdb.DuckDBPyConnection, str]:
     if isinstance(working, Path):
         con = duckdb.connect()
-        con.execute(f"attach {_sql_str(str(working))} as working (read_only)")
-        return con, "working"
+        # Under the name its own connections give it (the file's stem): the views among
+        # the marts name their relations with it.
+        alias = working.stem
+        con.execute(f"attach {_sql_str(str(working))} as {_ident(alias)} (read_only)")
+        return con, alias
     return working, working.execute("select current_database()").fetchone()[0]
 
 

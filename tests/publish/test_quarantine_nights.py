@@ -73,9 +73,12 @@ def test_a_night_of_invalid_fields_then_a_clean_night_publishes_what_a_fault_fre
     after_fault, fault_free = _marts(faulted.published_path), _marts(good_night.published_path)
     assert sorted(after_fault) == sorted(fault_free) and len(fault_free) >= 14
     assert sum(map(len, fault_free.values())) > 1000
+    # What was sent and created when is the log of each home's own nights (the faulted home
+    # dispatched on its first night too): the same alerts, not the same sends.
+    sends = {"fct_alert_message", "fct_action_task"}
     differing = {
         name: (len(after_fault[name] - fault_free[name]), len(fault_free[name] - after_fault[name]))
-        for name in fault_free
+        for name in set(fault_free) - sends
         if after_fault[name] != fault_free[name]
     }
     assert differing == {}

@@ -87,8 +87,9 @@ def dbt_build_args(
     lines are in the run log.
 
     `state` (`last_build_state`): the folder of the manifest of the last successful whole
-    build on this warehouse. dbt then leaves out the views whose definition is the same as
-    in that build (`state:unmodified`, dbt's own comparison of code, config and macros): a
+    build on this warehouse. dbt then leaves out the staging and intermediate views whose
+    definition is the same as in that build (`state:unmodified`, dbt's own comparison of
+    code, config and macros; a mart is always built, since the publish waits for each): a
     view holds no data, so re-creating an unchanged one each night only costs a node (55
     views, ≈ 0.1 s of dbt's work each). A view that is new or changed is built. Their data
     tests still run, since the data under a view changes every night: Dagster selects every
@@ -101,9 +102,9 @@ def dbt_build_args(
     if full_refresh:
         return [*args, "--full-refresh"]
     if partial_tests:
-        # A subset (a signals micro-batch, a selection in the UI) leaves out the tests that
-        # read a model it does not build: one comparing a rebuilt model with one left as
-        # the nightly run built it would compare two moments.
+        # A signals micro-batch leaves out the tests that read a table it does not build:
+        # one comparing a table it rebuilt with one left as the nightly run built it would
+        # compare two moments.
         return [*args, "--exclude", " ".join(partial_tests)]
     if state is not None:
         args += [
@@ -112,18 +113,24 @@ def dbt_build_args(
             "--indirect-selection",
             "empty",
             "--exclude",
-            "config.materialized:view,state:unmodified",
+            # Not the views among the marts: the publish waits for every mart it copies.
+            " ".join(
+                f"config.materialized:view,state:unmodified,path:models/{layer}"
+                for layer in ("staging", "intermediate")
+            ),
         ]
     return args
 
 
 def partial_tests(manifest: dict[str, Any], selected: AbstractSet[dg.AssetKey]) -> list[str]:
-    """The data tests that read a model, seed or snapshot outside `selected`, by name."""
+    """The data tests that read a table (model, seed or snapshot: not a view, always
+    current) outside `selected`, by name."""
     translator = WarehouseTranslator()
     keys = {
         unique_id: translator.get_asset_key(node)
         for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] in ("model", "seed", "snapshot")
+        and node.get("config", {}).get("materialized") not in ("view", "ephemeral")
     }
     return sorted(
         node["name"]
@@ -327,7 +334,7 @@ def build_dbt_assets(
             os.environ.get(LOG_LEVEL_FILE_ENV),
             state,
             partial_tests=()
-            if whole
+            if moment is None
             else partial_tests(
                 json.loads(manifest.read_text(encoding="utf-8")), context.selected_asset_keys
             ),
