@@ -123,7 +123,10 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     views = {
         unique_id
         for unique_id, node in nodes.items()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "view"
+        if node["resource_type"] == "model"
+        and node["config"]["materialized"] == "view"
+        # The views among the marts are built every night (the publish waits for each).
+        and node["fqn"][1] != "marts"
     }
     ran = {r["unique_id"] for r in json.loads((third / "run_results.json").read_text())["results"]}
     assert views and not views & ran
