@@ -179,37 +179,72 @@ def run_signals(
         bar = tqdm(
             total=len(keys), desc=f"signals {moment:%H:%M}", unit="step", disable=not show_progress
         )
-        progress.listen(lambda step, detail: (bar.set_postfix_str(step), bar.update(1)))
-        try:
-            with (
-                open(run_log, "w", encoding="utf-8") as log,
-                redirect_stdout(log),
-                redirect_stderr(log),
-            ):
-                result = job.execute_in_process(
-                    instance=instance,
-                    raise_on_error=False,
-                    run_config={
-                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                        **signals_run_config(moment),
-                    },
-                    tags={SIGNALS_RUN_TAG: moment.isoformat()},
-                )
-        finally:
-            progress.listen(None)
-            bar.close()
-        summary.step_seconds = _step_seconds(instance, result.run_id)
-        summary.run_seconds.append(_run_seconds(instance, result.run_id))
-        for event in result.get_asset_materialization_events():
-            materialization = event.event_specific_data.materialization
-            summary.materializations["/".join(materialization.asset_key.path)] = {
-                key: value.value for key, value in materialization.metadata.items()
-            }
+        result = _execute(
+            job,
+            instance,
+            run_log,
+            bar,
+            run_config=signals_run_config(moment),
+            tags={SIGNALS_RUN_TAG: moment.isoformat()},
+        )
+        _record(summary, instance, result)
         if not result.success:
             raise RunFailed(
                 f"signals batch at {moment.isoformat()} failed: {_failure(result, run_log)}"
             )
     return summary
+
+
+def _execute(
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    run_log: Path,
+    bar: tqdm,
+    *,
+    run_config: dict[str, object],
+    tags: dict[str, str],
+    selection: list[dg.AssetKey] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """One launch of `job` in this process, its progress on `bar`. dbt's console output and
+    Dagster's (a failed step's stack and causes) go to the run log; the terminal keeps the
+    progress bar and, on failure, one line. The full event log is in the Dagster instance
+    (make dev shows it)."""
+    progress.listen(lambda step, detail: (bar.set_postfix_str(step), bar.update(1)))
+    try:
+        with (
+            open(run_log, "w", encoding="utf-8") as log,
+            redirect_stdout(log),
+            redirect_stderr(log),
+        ):
+            result = job.execute_in_process(
+                instance=instance,
+                asset_selection=selection,
+                raise_on_error=False,
+                run_config={
+                    "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                    **run_config,
+                },
+                tags=tags,
+            )
+        if result.success:
+            bar.update(bar.total - bar.n)  # steps that report nothing still finished
+    finally:
+        progress.listen(None)
+        bar.close()
+    return result
+
+
+def _record(
+    summary: RunSummary, instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult
+) -> None:
+    """The run's step and wall times and what each asset it materialised reported."""
+    summary.step_seconds = _step_seconds(instance, result.run_id)
+    summary.run_seconds.append(_run_seconds(instance, result.run_id))
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        summary.materializations["/".join(materialization.asset_key.path)] = {
+            key: value.value for key, value in materialization.metadata.items()
+        }
 
 
 def _job_label(dates: Sequence[date]) -> str:
@@ -233,41 +268,19 @@ def _run_dates(
             "full_refresh_job" if full_refresh and index == 0 else "nightly_job"
         )
         bar = tqdm(total=steps, desc=f"run {run_date}", unit="step", disable=not show_progress)
-        progress.listen(lambda step, detail, bar=bar: (bar.set_postfix_str(step), bar.update(1)))
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
         run_log = settings.logs_dir / f"run-{run_date}-{datetime.now():%Y%m%dT%H%M%S}.log"
         summary.run_logs.append(run_log)
-        try:
-            # dbt's console output and Dagster's (a failed step's stack and causes) go to
-            # the run log; the terminal keeps the progress bar and, on failure, one line.
-            # The full event log is in the Dagster instance (make dev shows it).
-            with (
-                open(run_log, "w", encoding="utf-8") as log,
-                redirect_stdout(log),
-                redirect_stderr(log),
-            ):
-                result = job.execute_in_process(
-                    instance=instance,
-                    asset_selection=selection,
-                    raise_on_error=False,
-                    run_config={
-                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                        **as_of_run_config(run_date),
-                    },
-                    tags={AS_OF_TAG: run_date.isoformat()},
-                )
-            if result.success:
-                bar.update(bar.total - bar.n)  # steps that report nothing still finished
-        finally:
-            progress.listen(None)
-            bar.close()
-        summary.step_seconds = _step_seconds(instance, result.run_id)
-        summary.run_seconds.append(_run_seconds(instance, result.run_id))
-        for event in result.get_asset_materialization_events():
-            materialization = event.event_specific_data.materialization
-            summary.materializations["/".join(materialization.asset_key.path)] = {
-                key: value.value for key, value in materialization.metadata.items()
-            }
+        result = _execute(
+            job,
+            instance,
+            run_log,
+            bar,
+            run_config=as_of_run_config(run_date),
+            tags={AS_OF_TAG: run_date.isoformat()},
+            selection=selection,
+        )
+        _record(summary, instance, result)
         summary.dates.append(run_date)
         if not result.success:
             reason = _failure(result, run_log)
