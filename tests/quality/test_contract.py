@@ -127,3 +127,18 @@ def test_gate_schema_check_fails_on_a_missing_mart() -> None:
     con.execute("create schema marts")
     with pytest.raises(duckdb.CatalogException):
         _schema_check_rows(con, "fct_oee_shift")
+
+
+def test_an_empty_mart_blocks_unless_the_plants_first_days_hold_nothing_in_it() -> None:
+    """A new installation's first nights have no delivered order and may have no signal:
+    those two marts warn when empty; every other mart with a suite blocks."""
+    severity = {
+        mart: next(check.severity for check in contract_checks(mart) if check.name == "not_empty")
+        for mart in SUITES
+    }
+    assert severity["fct_order_contribution"] == severity["fct_signal_response"] == "warning"
+    assert {mart for mart, level in severity.items() if level == "warning"} == {
+        "fct_order_contribution",
+        "fct_signal_response",
+    }
+    assert set(severity.values()) == {"warning", "blocking"}
