@@ -113,16 +113,28 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
         )
         if replay is not None and not demo.warehouse_path.exists():
             # A planted day replayed as the plant lives it: the night before, then signals
-            # micro-batches through the day (an alert opens, is sent, resolves).
+            # micro-batches through the day (an alert opens, is sent, resolves). In a home of
+            # its own, so the demo's published file is one night's, as a plant's first is.
             day, moments = replay
             night = day - timedelta(days=1)
-            server.set_as_of(night)
-            click.echo(f"night of {night}, then signals micro-batches on the planted day {day}:")
-            run_pipeline(demo, [night])
-            for moment in moments:
-                server.set_as_of(moment)
-                click.echo(f"  perfchain signals --at {moment:%Y-%m-%dT%H:%M}")
-                print_signals_summary(run_signals(demo, moment, show_progress=False), demo)
+            home = os.environ.get("PERFCHAIN_HOME")
+            os.environ["PERFCHAIN_HOME"] = str(demo.home / "replay")
+            try:
+                server.set_as_of(night)
+                click.echo(
+                    f"replay ({demo.home / 'replay'}): night of {night}, then signals "
+                    f"micro-batches on the planted day {day}:"
+                )
+                run_pipeline(demo, [night], show_progress=False)
+                for moment in moments:
+                    server.set_as_of(moment)
+                    click.echo(f"  perfchain signals --at {moment:%Y-%m-%dT%H:%M}")
+                    print_signals_summary(run_signals(demo, moment, show_progress=False), demo)
+            finally:
+                if home is None:
+                    os.environ.pop("PERFCHAIN_HOME", None)
+                else:
+                    os.environ["PERFCHAIN_HOME"] = home
         server.set_as_of(through)
         click.echo(f"nightly run as of {through}:")
         summary = run_pipeline(demo, [through])
