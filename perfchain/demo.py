@@ -117,12 +117,12 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
             # its own, so the demo's published file is one night's, as a plant's first is.
             day, moments = replay
             night = day - timedelta(days=1)
-            home = os.environ.get("PERFCHAIN_HOME")
-            os.environ["PERFCHAIN_HOME"] = str(demo.home / "replay")
+            home, replay_home = os.environ.get("PERFCHAIN_HOME"), demo.home / "replay"
+            os.environ["PERFCHAIN_HOME"] = str(replay_home)
             try:
                 server.set_as_of(night)
                 click.echo(
-                    f"replay ({demo.home / 'replay'}): night of {night}, then signals "
+                    f"replay ({replay_home}): night of {night}, then signals "
                     f"micro-batches on the planted day {day}:"
                 )
                 run_pipeline(demo, [night], show_progress=False)
