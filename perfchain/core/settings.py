@@ -182,38 +182,33 @@ def _robot_url(value: str) -> str:
     return value.rstrip("/")
 
 
-class WecomSettings(_Strict):
+class _RobotSettings(_Strict):
+    """A robot channel: its service's base URL and the robots perfchain.yaml names."""
+
+    base_url: str
+    robots: list[str] = []
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _robot_url(value)
+
+    @field_validator("robots")
+    @classmethod
+    def _robot_names(cls, value: list[str]) -> list[str]:
+        return _check_robot_names(value)
+
+
+class WecomSettings(_RobotSettings):
     """WeCom group robots; each robot's key comes from PERFCHAIN_WECOM_KEY_<NAME>."""
 
     base_url: str = "https://qyapi.weixin.qq.com"
-    robots: list[str] = []
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return _robot_url(value)
-
-    @field_validator("robots")
-    @classmethod
-    def _robot_names(cls, value: list[str]) -> list[str]:
-        return _check_robot_names(value)
 
 
-class DingtalkSettings(_Strict):
+class DingtalkSettings(_RobotSettings):
     """DingTalk custom robots; PERFCHAIN_DINGTALK_TOKEN_<NAME> and _SECRET_<NAME> each."""
 
     base_url: str = "https://oapi.dingtalk.com"
-    robots: list[str] = []
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return _robot_url(value)
-
-    @field_validator("robots")
-    @classmethod
-    def _robot_names(cls, value: list[str]) -> list[str]:
-        return _check_robot_names(value)
 
 
 def _check_robot_names(value: list[str]) -> list[str]:
