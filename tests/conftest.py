@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 # else. The shared warehouse build (a few minutes) counts towards the first module that
 # needs it; the modules after the first two keep the other worker busy meanwhile.
 LONGEST_FIRST = (
+    "orchestration/test_signals_batch.py",
     "publish/test_nights_on_the_plant_calendar.py",
     "publish/test_quarantine_nights.py",
     "warehouse/test_incremental.py",
