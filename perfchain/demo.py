@@ -11,7 +11,7 @@ import click
 import requests
 
 from extractors.credentials import SECRET_KEYS, env_name
-from perfchain.core.settings import Settings, SourceSettings, load_settings
+from perfchain.core.settings import Settings, SmtpSettings, SourceSettings, load_settings
 
 
 def demo_data_dir(settings: Settings, scale: str, seed: int) -> Path:
@@ -31,10 +31,13 @@ def ensure_demo_data(settings: Settings, scale: str, seed: int) -> Path:
     return data_dir
 
 
-def point_at_simulator(settings: Settings, urls: dict[str, str], excel_drop: Path) -> Settings:
+def point_at_simulator(
+    settings: Settings, urls: dict[str, str], excel_drop: Path, mail_port: int | None = None
+) -> Settings:
     """The same settings with every source's base URL, and the alert robots', on the
     loopback simulator (it serves everything on one port: `<base>/<source>`,
-    `<base>/wecom`, `<base>/dingtalk`)."""
+    `<base>/wecom`, `<base>/dingtalk`); with `mail_port`, mail (the e-mailed tasks and the
+    report drops) goes to the simulator's SMTP sink."""
     sources = {
         name: SourceSettings.model_validate({**config.model_dump(), "base_url": urls[name]})
         for name, config in settings.sources.items()
@@ -49,6 +52,18 @@ def point_at_simulator(settings: Settings, urls: dict[str, str], excel_drop: Pat
             update={
                 "wecom": alerts.wecom.model_copy(update={"base_url": f"{base}/wecom"}),
                 "dingtalk": alerts.dingtalk.model_copy(update={"base_url": f"{base}/dingtalk"}),
+            }
+        )
+    if mail_port is not None:
+        update["reports"] = settings.reports.model_copy(
+            update={
+                "smtp": SmtpSettings(
+                    host="127.0.0.1",
+                    port=mail_port,
+                    sender="perfchain@plant.local",
+                    recipients=["plant-managers@plant.local"],
+                    starttls=False,
+                )
             }
         )
     return settings.model_copy(update=update)
@@ -106,10 +121,13 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
     use_demo_credentials()
     planted = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))
     replay = replay_day(planted)
-    with SimulatorServer(data_dir, host="127.0.0.1", port=0) as server:
+    with SimulatorServer(data_dir, host="127.0.0.1", port=0, mail=True) as server:
         click.echo(f"simulator: {server.base_url} (loopback only)")
         demo = point_at_simulator(
-            settings, {name: server.url(name) for name in settings.sources}, data_dir / "excel"
+            settings,
+            {name: server.url(name) for name in settings.sources},
+            data_dir / "excel",
+            mail_port=server.mail_port,
         )
         if replay is not None and not demo.warehouse_path.exists():
             # A planted day replayed as the plant lives it: the night before, then signals
@@ -140,6 +158,7 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
         summary = run_pipeline(demo, [through])
         # What the robots accepted (GET /robots/received: without keys or signs).
         received = len(requests.get(f"{server.base_url}/robots/received", timeout=30).json())
+        mailed = server.mail_received()
     print_summary(summary, demo)
     click.echo("")
     click.echo("outputs:")
@@ -155,6 +174,12 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
             f"  alerts           {received} message(s) the simulator's WeCom/DingTalk robots "
             "received; published marts.fct_alert, fct_alert_message, fct_action_task "
             "(docs/alerts.md)"
+        )
+    if mailed:
+        tasks = sum(1 for mail in mailed if "plant-managers@plant.local" not in mail["to"])
+        click.echo(
+            f"  mail             {len(mailed)} message(s) the simulator's SMTP server accepted: "
+            f"{tasks} e-mailed task(s), {len(mailed) - tasks} report drop(s)"
         )
     order = planted.get("partial_delivery", {}).get("order", "<ORDER_NO>")
     click.echo(

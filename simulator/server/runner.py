@@ -16,6 +16,7 @@ from simulator.server import robots
 from simulator.server.app import create_app
 from simulator.server.credentials import Credentials
 from simulator.server.faults import FaultPlan
+from simulator.server.mailbox import MailSink
 from simulator.server.state import DEFAULT_BUFFER_SIZE, LoggedRequest, SimState
 from simulator.server.store import DataStore
 from simulator.server.validate import require_valid
@@ -45,7 +46,9 @@ class SimulatorServer:
         as_of: date | datetime | None = None,
         credentials: Credentials | None = None,
         buffer_size: int = DEFAULT_BUFFER_SIZE,
+        mail: bool = False,
     ) -> None:
+        """`mail`: also serve an SMTP sink on loopback (`mail_port`, `mail_received()`)."""
         _loopback_only(host)
         require_valid(Path(data_dir))  # refuse a dataset the store would serve wrongly
         self.host = host
@@ -58,6 +61,7 @@ class SimulatorServer:
         self.app = create_app(self.store, state=self.state)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.mail = MailSink() if mail else None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -71,9 +75,13 @@ class SimulatorServer:
             target=self._server.serve_forever, name="perfchain-simulator", daemon=True
         )
         self._thread.start()
+        if self.mail is not None:
+            self.mail.start()
         return self
 
     def stop(self) -> None:
+        if self.mail is not None:
+            self.mail.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -105,6 +113,17 @@ class SimulatorServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def mail_port(self) -> int:
+        """The SMTP sink's port (the server was made with `mail=True`)."""
+        if self.mail is None or not self.mail.port:
+            raise RuntimeError("the simulator serves no mail: make it with mail=True and start it")
+        return self.mail.port
+
+    def mail_received(self) -> list[dict[str, object]]:
+        """What the SMTP sink accepted: sender, recipients and subject of each message."""
+        return [] if self.mail is None else self.mail.received()
 
     def url(self, source: str) -> str:
         """The base URL of one source (what perfchain.yaml's sources.<name>.base_url holds)."""
@@ -142,6 +161,8 @@ class SimulatorServer:
     def reset(self) -> None:
         self.state.reset()
         self.app.extensions[robots.STATE_KEY].reset()  # the alert robots' calls and faults
+        if self.mail is not None:
+            self.mail.reset()
 
 
 def serve_forever(
