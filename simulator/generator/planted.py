@@ -323,11 +323,12 @@ def alerts(ctx: Ctx) -> dict[str, Any]:
     if failures:
         day = _day(failures["date"])
         third = ctx.planted.get("_third_stop", day * DAY)
+        # An event count opens when it reaches the threshold: at the third stop.
         add(
             "R3",
             "machine",
             failures["equipment_id"],
-            (day + 1) * DAY,
+            third,
             third,
             stops=failures["unplanned_down_count"],
         )
@@ -335,12 +336,12 @@ def alerts(ctx: Ctx) -> dict[str, Any]:
         created = case["created"]
         if created >= end:
             continue
-        opened = created - created % HOUR + HOUR
+        # A complaint opens its alert when it is created, not when its hour ends.
         add(
             "R4",
             "customer",
             case["customer"],
-            opened,
+            created,
             created,
             case_number=case["case_number"],
             escalated=case["escalated"],

@@ -160,25 +160,35 @@ def unplanned_stops(root: Path) -> dict[tuple[str, date], tuple[int, int]]:
 
 def r3_stops(root: Path) -> list[tuple[str, datetime]]:
     """(equipment_id, opened_at): 3 or more unplanned stops in a plant date, counted as
-    unplanned_down records (state changes, like fct_oee_shift.unplanned_stop_count); the
-    window is the date, so the episode opens at its end."""
+    unplanned_down records (state changes, like fct_oee_shift.unplanned_stop_count). The
+    window is the date; an event count opens when it reaches the threshold, so the episode
+    opens at the third record of its first day."""
     end = period_end(root)
+    equipment = {row["mtconnect_uuid"]: row["equipment_id"] for row in rows(root, "mes/equipment")}
+    down_at: dict[tuple[str, date], list[datetime]] = defaultdict(list)
+    for row in rows(root, "mes/machine_states"):
+        if row["state"] == "unplanned_down":
+            at = local(row["timestamp"])
+            down_at[(equipment[row["mtconnect_uuid"]], at.date())].append(at)
     days: dict[str, set[datetime]] = defaultdict(set)
-    for (machine, day), (_, records) in unplanned_stops(root).items():
+    met: dict[tuple[str, datetime], datetime] = {}
+    for (machine, day), times in down_at.items():
         day_end = datetime.combine(day + timedelta(days=1), datetime.min.time())
-        if records >= MAX_STOPS and day_end <= end:
+        if len(times) >= MAX_STOPS and sorted(times)[MAX_STOPS - 1] < end:
             days[machine].add(day_end)
+            met[(machine, day_end)] = sorted(times)[MAX_STOPS - 1]
     return sorted(
-        (machine, opened)
+        (machine, met[(machine, day_end)])
         for machine, ends in days.items()
-        for opened in episodes(ends, timedelta(days=1))
+        for day_end in episodes(ends, timedelta(days=1))
     )
 
 
 def r4_cases(root: Path) -> dict[tuple[str, datetime], str]:
     """(customer, opened_at) -> case number: a CRM case that is a complaint (from its
-    creation) or escalated (from the first escalated version) opens an episode at the end
-    of that hour, on the account's customer code."""
+    creation) or escalated (from the first escalated version) opens an episode in its hour,
+    on the account's customer code, at the moment of the hour's first such case (an event
+    count opens when it reaches the threshold)."""
     end = period_end(root)
     customers = {row["Id"]: row["AccountNumber"] for row in rows(root, "crm/accounts")}
     first: dict[str, tuple[datetime, str]] = {}
@@ -195,15 +205,16 @@ def r4_cases(root: Path) -> dict[tuple[str, datetime], str]:
         if number not in first or at < first[number][0]:
             first[number] = (at, customers[row["AccountId"]])
     holding: dict[str, set[datetime]] = defaultdict(set)
-    number_at: dict[tuple[str, datetime], str] = {}
+    first_in_hour: dict[tuple[str, datetime], tuple[datetime, str]] = {}
     for number, (at, customer) in first.items():
-        if hour_end(at) <= end:
+        if at < end:
             holding[customer].add(hour_end(at))
-            number_at.setdefault((customer, hour_end(at)), number)
+            key = (customer, hour_end(at))
+            first_in_hour[key] = min(first_in_hour.get(key, (at, number)), (at, number))
     return {
-        (customer, opened): number_at[(customer, opened)]
+        (customer, first_in_hour[(customer, ended)][0]): first_in_hour[(customer, ended)][1]
         for customer, ends in holding.items()
-        for opened in episodes(ends, HOUR)
+        for ended in episodes(ends, HOUR)
     }
 
 

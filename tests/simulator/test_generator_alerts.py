@@ -101,8 +101,12 @@ def test_r3_one_machine_day_with_four_stops_no_other_above_two(dataset: Path) ->
     assert max(records for k, (_, records) in stops.items() if k != key) <= 2
     # Machines still fail: most machine-days with any stop keep one or two.
     assert sum(1 for k, (s, _) in stops.items() if k != key and s == 2) >= 20
-    day_end = datetime.combine(key[1] + timedelta(days=1), datetime.min.time())
-    assert ref.r3_stops(dataset) == [(key[0], day_end)]
+    # The alert opens at the third stop of the day (an event count reaching its threshold),
+    # which planted.json records as the moment the condition is met.
+    (r3,) = (a for a in _planted(dataset)["alerts"]["alerts"] if a["rule_id"] == "R3")
+    third = ref.local(r3["condition_met_at"])
+    assert third.date() == key[1] and r3["opened_at"] == r3["condition_met_at"]
+    assert ref.r3_stops(dataset) == [(key[0], third)]
 
 
 def test_r4_every_complaint_is_listed_with_its_case(dataset: Path) -> None:
@@ -114,7 +118,7 @@ def test_r4_every_complaint_is_listed_with_its_case(dataset: Path) -> None:
     assert ref.r4_cases(dataset) == listed
     late = _planted(dataset)["late_complaint"]
     assert (
-        listed[(late["customer"], ref.hour_end(ref.local(late["case_created_at"])))]
+        listed[(late["customer"], ref.local(late["case_created_at"]))]
         == (late["case_number"])
     )
 

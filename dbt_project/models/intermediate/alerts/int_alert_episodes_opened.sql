@@ -1,6 +1,7 @@
 -- Alert episodes (SPEC 8.2): one row per rule x scope x run of windows where the condition
--- holds, once the run reaches the rule's number of consecutive windows. It opens at the end
--- of the window that completed the condition and resolves at the end of the first full
+-- holds, once the run reaches the rule's number of consecutive windows. It opens when the
+-- condition was met in the window that completed the run (the window's end for a KPI or an
+-- order step; the event that reached the threshold for an event count) and resolves at the end of the first full
 -- window after it where the condition does not hold (null while open). The alert id hashes
 -- rule, scope and the episode's first holding window, so every batch finds the same id.
 with
@@ -117,7 +118,9 @@ final as (
         openings.scope_id,
         openings.run_start_at as episode_start_at,
         openings.window_start_at as opening_window_start_at,
-        openings.window_end_at as opened_at,
+        -- The moment the condition was met in the window that completed the run: its end
+        -- for a KPI, the event that reached the threshold for an event count.
+        coalesce(openings.condition_met_at, openings.window_end_at) as opened_at,
         clear_windows.window_end_at as resolved_at,
         openings.observed_value,
         openings.comparator,

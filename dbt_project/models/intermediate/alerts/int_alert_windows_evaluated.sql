@@ -1,7 +1,12 @@
 -- Every rule evaluated over its windows (SPEC 8.1, docs/alerts.md "Conditions"): one row
 -- per rule x scope x window, the value observed in the window, the rule's threshold and
--- whether the condition holds. Only windows that ended by the batch's as-of moment count:
--- a window still running is not evaluated (a replay of any moment gives the same rows).
+-- whether the condition holds. Windows that ended by the batch's as-of moment count; a
+-- window still running counts only when it already holds a count of events that can only
+-- grow (complaints opened, unplanned stops, with > or >=): a complaint at 10:07 alerts in
+-- the 10:15 batch, not after its hour ends. A KPI window (a ratio that can still move
+-- either way) and an order step's hours behind (judged at the window's end) wait for the
+-- window to end. Events are counted up to the as-of moment only, so a replay of any moment
+-- gives the same rows.
 -- A scope has a window only where there is data to judge it by (a team-hour with first
 -- inspections, a machine on a plant day with state records, an order with a step behind
 -- its plan, a customer with an open complaint): no data is neither a breach nor a clear.
@@ -195,7 +200,9 @@ kpi_windows as (
         cast(null as {{ dbt.type_string() }}) as order_id,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_string() }}) as step_owner_id,
-        kpi_hours.team_id as reference
+        kpi_hours.team_id as reference,
+        false as is_event_count,
+        kpi_hours.window_end_at as first_met_at
     from kpi_hours
     left join teams
         on kpi_hours.team_id = teams.team_id
@@ -234,6 +241,7 @@ machine_state_windows as (
         machine_states_flagged.machine_id,
         machine_states_flagged.line_id,
         machine_states_flagged.is_stop,
+        machine_states_flagged.state_started_at,
         case
             when rules.window_grain = 'day'
                 then {{ plant_day_start('machine_states_flagged.state_started_at') }}
@@ -247,9 +255,29 @@ machine_state_windows as (
         end as window_end_at
     from rules
     cross join machine_states_flagged
+    cross join as_of
     where rules.condition_name = 'unplanned_stops'
         and rules.scope_type = 'machine'
         and rules.window_grain in ('hour', 'day')
+        and machine_states_flagged.state_started_at < as_of.as_of_at
+
+),
+
+-- The running count of stops in each window: the stop that makes the condition hold is
+-- when it was met (an event count can only grow).
+machine_state_windows_counted as (
+
+    select
+        machine_state_windows.*,
+        sum(case when machine_state_windows.is_stop then 1 else 0 end) over (
+            partition by
+                machine_state_windows.rule_id,
+                machine_state_windows.machine_id,
+                machine_state_windows.window_start_at
+            order by machine_state_windows.state_started_at
+            rows between unbounded preceding and current row
+        ) as running_stops
+    from machine_state_windows
 
 ),
 
@@ -271,8 +299,20 @@ stop_windows as (
         cast(null as {{ dbt.type_string() }}) as order_id,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         cast(null as {{ dbt.type_string() }}) as step_owner_id,
-        machine_state_windows.machine_id as reference
-    from machine_state_windows
+        machine_state_windows.machine_id as reference,
+        true as is_event_count,
+        min(
+            case
+                when machine_state_windows.is_stop
+                    and {{ alert_compare(
+                        'machine_state_windows.running_stops',
+                        "coalesce(machine_state_windows.comparator, '>=')",
+                        'machine_state_windows.threshold'
+                    ) }}
+                    then machine_state_windows.state_started_at
+            end
+        ) as first_met_at
+    from machine_state_windows_counted as machine_state_windows
     group by
         machine_state_windows.rule_id,
         machine_state_windows.machine_id,
@@ -452,7 +492,9 @@ order_windows as (
         cast(null as {{ dbt.type_string() }}) as customer_id,
         -- The owner of the step furthest behind.
         late_step_ranked.step_owner_id,
-        late_step_ranked.order_id || ' ' || late_step_ranked.step_id as reference
+        late_step_ranked.order_id || ' ' || late_step_ranked.step_id as reference,
+        false as is_event_count,
+        late_step_ranked.window_end_at as first_met_at
     from late_step_ranked
     where late_step_ranked.step_rank = 1
 
@@ -483,6 +525,38 @@ open_case_hours as (
 
 ),
 
+open_case_hours_counted as (
+
+    select
+        open_case_hours.*,
+        case
+            when open_case_hours.signal_at >= open_case_hours.window_start_at
+                and open_case_hours.signal_at
+                < {{ add_hours('open_case_hours.window_start_at', 1) }}
+                then 1
+            else 0
+        end as in_window
+    from open_case_hours
+
+),
+
+-- The running count of cases in each window, as for stops.
+open_case_hours_running as (
+
+    select
+        open_case_hours_counted.*,
+        sum(open_case_hours_counted.in_window) over (
+            partition by
+                open_case_hours_counted.rule_id,
+                open_case_hours_counted.customer_id,
+                open_case_hours_counted.window_start_at
+            order by open_case_hours_counted.signal_at, open_case_hours_counted.case_number
+            rows between unbounded preceding and current row
+        ) as running_cases
+    from open_case_hours_counted
+
+),
+
 case_windows as (
 
     select
@@ -491,15 +565,7 @@ case_windows as (
         open_case_hours.customer_id as scope_id,
         open_case_hours.window_start_at,
         {{ add_hours('open_case_hours.window_start_at', 1) }} as window_end_at,
-        cast(sum(
-            case
-                when open_case_hours.signal_at >= open_case_hours.window_start_at
-                    and open_case_hours.signal_at
-                    < {{ add_hours('open_case_hours.window_start_at', 1) }}
-                    then 1
-                else 0
-            end
-        ) as double) as observed_value,
+        cast(sum(open_case_hours.in_window) as double) as observed_value,
         coalesce(open_case_hours.comparator, '>') as comparator,
         coalesce(open_case_hours.threshold, 0) as threshold,
         cast(null as {{ dbt.type_string() }}) as line_id,
@@ -508,8 +574,20 @@ case_windows as (
         cast(null as {{ dbt.type_string() }}) as order_id,
         open_case_hours.customer_id,
         cast(null as {{ dbt.type_string() }}) as step_owner_id,
-        open_case_hours.customer_id || ' ' || min(open_case_hours.case_number) as reference
-    from open_case_hours
+        open_case_hours.customer_id || ' ' || min(open_case_hours.case_number) as reference,
+        true as is_event_count,
+        min(
+            case
+                when open_case_hours.in_window = 1
+                    and {{ alert_compare(
+                        'open_case_hours.running_cases',
+                        "coalesce(open_case_hours.comparator, '>')",
+                        'coalesce(open_case_hours.threshold, 0)'
+                    ) }}
+                    then open_case_hours.signal_at
+            end
+        ) as first_met_at
+    from open_case_hours_running as open_case_hours
     group by
         open_case_hours.rule_id,
         open_case_hours.customer_id,
@@ -560,10 +638,33 @@ final as (
         windows.machine_id,
         windows.order_id,
         windows.customer_id,
-        windows.step_owner_id
+        windows.step_owner_id,
+        -- When the condition became true: a KPI or an order step is judged at the window's
+        -- end; an event count (> or >=) by the event that made it reach the threshold, so
+        -- an alert opens when its signal appears, not when its window ends. Null where it
+        -- does not hold.
+        case
+            when not coalesce(
+                {{ alert_compare(
+                    'windows.observed_value', 'windows.comparator', 'windows.threshold'
+                ) }},
+                false
+            )
+                then null
+            when windows.is_event_count and windows.comparator in ('>', '>=')
+                then windows.first_met_at
+            else windows.window_end_at
+        end as condition_met_at
     from windows
     cross join as_of
     where windows.window_end_at <= as_of.as_of_at
+        or (
+            windows.is_event_count
+            and windows.comparator in ('>', '>=')
+            and coalesce({{ alert_compare(
+                'windows.observed_value', 'windows.comparator', 'windows.threshold'
+            ) }}, false)
+        )
 
 )
 
