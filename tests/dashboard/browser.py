@@ -30,7 +30,9 @@ def executables() -> tuple[Path, Path]:
     is missing (the tests fail loudly, never skip)."""
     browser = CHROMIUM if CHROMIUM.exists() else Path(shutil.which("chromium") or CHROMIUM)
     driver = (
-        CHROMEDRIVER if CHROMEDRIVER.exists() else Path(shutil.which("chromedriver") or CHROMEDRIVER)
+        CHROMEDRIVER
+        if CHROMEDRIVER.exists()
+        else Path(shutil.which("chromedriver") or CHROMEDRIVER)
     )
     missing = [str(p) for p in (browser, driver) if not p.exists()]
     assert not missing, f"{', '.join(missing)} missing: {INSTALL_HINT}"
