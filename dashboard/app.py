@@ -39,7 +39,7 @@ from reports.common.style import (
     format_money,
     format_value,
 )
-from reports.labels import LANGS, Lang, kpi_label
+from reports.labels import LANGS, Lang, kpi_label, optional_label
 from reports.order360 import PAIRED, SECTIONS, order_view, published_order_count
 
 # What `dashboard.server` passes to the page process.
@@ -77,6 +77,8 @@ class Ctx:
         if isinstance(value, bool):
             return self.t("value.yes") if value else self.t("value.no")
         if isinstance(value, pd.Timestamp):
+            if value.tzinfo is None and value == value.normalize():
+                return value.date().isoformat()  # a DATE column read through pandas
             value = value.to_pydatetime()
         if isinstance(value, datetime):
             if value.tzinfo is not None:
@@ -272,7 +274,7 @@ def _drilldown(ctx: Ctx, con: duckdb.DuckDBPyConnection, kind: str, start: date,
             st.subheader(ctx.t("drill.period_row"))
             ctx.table(pd.DataFrame([drill.period_row]))
         st.subheader(ctx.t("drill.kpi_rows"))
-        ctx.table(drill.kpi_rows)
+        ctx.table(_kpi_rows(ctx, drill.kpi_rows))
         st.markdown(f"**{ctx.t('drill.source_model')}:** `{drill.source_model}`")
         published = drill.period_row or (
             drill.kpi_rows.iloc[0].to_dict() if len(drill.kpi_rows) == 1 else None
@@ -330,6 +332,40 @@ def _drilldown(ctx: Ctx, con: duckdb.DuckDBPyConnection, kind: str, start: date,
                 mime="text/csv",
                 key=f"download-{source.model}",
             )
+
+
+def _kpi_rows(ctx: Ctx, rows: pd.DataFrame) -> pd.DataFrame:
+    """kpi_daily rows as the reports show them: values in the KPI's unit, statuses named."""
+    shown = rows.copy()
+    for column in ("value", "target", "yellow_threshold", "red_threshold"):
+        shown[column] = [
+            format_value(code, unit, value)
+            for code, unit, value in zip(
+                shown["kpi_code"], shown["unit"], shown[column], strict=True
+            )
+        ]
+    shown["status"] = [
+        t(f"status.{status}", ctx.lang) if status in STATUS_FILL else "—"
+        for status in shown["status"]
+    ]
+    name = "kpi_name" if ctx.lang == "zh" else "kpi_name_en"
+    return shown[
+        [
+            "kpi_date",
+            "scope_type",
+            "scope_id",
+            name,
+            "value",
+            "numerator",
+            "denominator",
+            "target",
+            "yellow_threshold",
+            "red_threshold",
+            "status",
+            "target_source",
+            "kpi_daily_id",
+        ]
+    ].rename(columns={name: "kpi"})
 
 
 # Order 360 and its contribution trace -----------------------------------------------------
@@ -445,8 +481,6 @@ def _trace(
 
 
 def t_stage(stage: str, lang: Lang) -> str:
-    from reports.labels import optional_label
-
     return optional_label(f"stage.{stage}", lang, stage)
 
 
@@ -527,24 +561,21 @@ def page_oee(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         ).reset_index(names="")
     )
     st.subheader(ctx.t("oee.by_line_shift"))
-    rows = []
-    for line_id in lines:
-        for shift_code in shifts:
-            part = data.oee_losses(con, period.start, period.end, line_id, shift_code)
-            if not part["shifts"]:
-                continue
-            rows.append(
-                {
-                    "line_id": line_id,
-                    "shift_code": shift_code,
-                    "planned_busy_minutes": round(part["planned_busy"]),
-                    ctx.t("oee.availability_loss"): round(part["availability_loss"]),
-                    ctx.t("oee.performance_loss"): round(part["performance_loss"]),
-                    ctx.t("oee.quality_loss"): round(part["quality_loss"]),
-                    "oee": format_value("oee", None, part["oee"]),
-                }
-            )
-    ctx.table(pd.DataFrame(rows))
+    by_line = data.oee_losses_by_line_shift(con, period.start, period.end)
+    shown = pd.DataFrame(
+        {
+            "line_id": by_line["line_id"],
+            "shift_code": by_line["shift_code"],
+            ctx.t("oee.busy"): by_line["planned_busy"].round(),
+            ctx.t("oee.availability_loss"): by_line["availability_loss"].round(),
+            ctx.t("oee.performance_loss"): by_line["performance_loss"].round(),
+            ctx.t("oee.quality_loss"): by_line["quality_loss"].round(),
+            ctx.t("oee.productive"): by_line["productive"].round(),
+            "oee": [format_value("oee", None, v) for v in by_line["oee"]],
+        }
+    )
+    with st.container(key="oee-by-line-shift"):
+        ctx.table(shown)
 
 
 # Data quality ------------------------------------------------------------------------------

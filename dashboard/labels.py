@@ -119,6 +119,14 @@ _LABELS: dict[str, tuple[str, str]] = {
     "col.weight": ("权重", "Weight"),
     "col.goal_id": ("目标编号", "Goal"),
     "col.actual": ("实际值", "Actual"),
+    "col.yellow_threshold": ("预警线", "Yellow line"),
+    "col.red_threshold": ("红线", "Red line"),
+    "col.target_source": ("目标来源", "Target source"),
+    "col.kpi_daily_id": ("kpi_daily 键", "kpi_daily key"),
+    "col.stage": ("环节", "Stage"),
+    "col.stage_weight": ("环节权重", "Stage weight"),
+    "col.employee_name": ("员工", "Employee"),
+    "col.recorded_qty": ("记录数量", "Recorded qty"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -128,15 +129,35 @@ def environment(published_path: Path, lang: str, tz: str) -> dict[str, str]:
 
 
 def serve(published_path: Path, *, port: int, lang: str, tz: str) -> int:
-    """Run the dashboard in the foreground until interrupted; returns Streamlit's exit code."""
+    """Run the dashboard in the foreground until interrupted or terminated; returns
+    Streamlit's exit code. The Streamlit process never outlives this one."""
     with tempfile.TemporaryDirectory(prefix="perfchain-dashboard-") as folder:
         script = prepare_folder(Path(folder), port)
+        process = subprocess.Popen(
+            command(script, port), cwd=folder, env=environment(published_path, lang, tz)
+        )
+
+        def stop(signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
         try:
-            return subprocess.call(
-                command(script, port), cwd=folder, env=environment(published_path, lang, tz)
-            )
+            return process.wait()
         except KeyboardInterrupt:
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def free_port() -> int:
@@ -183,9 +204,4 @@ def running(
             wait_until_up(url, process, log)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
