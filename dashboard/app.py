@@ -463,7 +463,9 @@ def _trace(
             alt.Chart(by_stage)
             .mark_bar(color="#2B6CB0")
             .encode(
-                x=alt.X("stage:N", sort=list(by_stage["stage"]), title=None),
+                x=alt.X(
+                    "stage:N", sort=list(by_stage["stage"]), title=None, axis=alt.Axis(labelAngle=0)
+                ),
                 y=alt.Y("points:Q", title=t("col.points", ctx.lang)),
                 tooltip=["stage", alt.Tooltip("points:Q", format=",.2f")],
             )
@@ -543,7 +545,7 @@ def page_oee(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("step:N", sort=list(frame["step"]), title=None),
+            x=alt.X("step:N", sort=list(frame["step"]), title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("start:Q", title=ctx.t("oee.minutes")),
             y2="end:Q",
             color=colour,

@@ -64,7 +64,13 @@ def published(
     """Published as of the day before the last: the last test publishes the last day."""
     path = tmp_path_factory.mktemp("dashboard-home") / "published" / "perfchain.duckdb"
     first = last_day - timedelta(days=1)
-    publish(warehouse.path, path, run_id="dashboard-1", data_through=first, gate=_gate("d1", first))
+    publish(
+        warehouse.path,
+        path,
+        run_id="dashboard-1",
+        data_through=first,
+        gate=_gate("dashboard-1", first),
+    )
     return path
 
 
@@ -137,13 +143,21 @@ def find(browser, selector: str):  # type: ignore[no-untyped-def]
 
 
 def table_rows(browser, container: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
-    """The body rows of the first HTML table in the container, once it has rendered."""
-    rows = find(browser, f"{container} table tbody tr")
-    return [[cell.text for cell in row.find_elements(_by().CSS_SELECTOR, "th, td")] for row in rows]
+    """The body rows of the first HTML table in the container, once it has rendered (read
+    in one script call: a WebDriver round trip per cell is slow)."""
+    find(browser, f"{container} table tbody tr")
+    return browser.execute_script(
+        """
+        const table = document.querySelector(arguments[0] + " table");
+        return Array.from(table.querySelectorAll("tbody tr")).map(
+            row => Array.from(row.querySelectorAll("th, td")).map(cell => cell.innerText.trim()));
+        """,
+        container,
+    )
 
 
 def heading(browser) -> str:  # type: ignore[no-untyped-def]
-    return find(browser, '[data-testid="stMain"] h1')[0].text
+    return find(browser, '[data-testid="stMain"] h2')[0].text
 
 
 def test_every_page_opens_in_chinese_with_the_cjk_font(browser, url: str) -> None:  # type: ignore[no-untyped-def]
@@ -156,7 +170,7 @@ def test_every_page_opens_in_chinese_with_the_cjk_font(browser, url: str) -> Non
         'return document.fonts.check("16px \\"Noto Sans CJK SC\\"", "绩效")'
     )
     family = browser.execute_script(
-        "return getComputedStyle(document.querySelector('[data-testid=\"stMain\"] h1')).fontFamily"
+        "return getComputedStyle(document.querySelector('[data-testid=\"stMain\"] h2')).fontFamily"
     )
     assert family.startswith('"Noto Sans CJK SC"'), family
 
@@ -291,7 +305,7 @@ def test_a_publish_while_serving_shows_on_the_next_load(  # type: ignore[no-unty
         published,
         run_id="dashboard-2",
         data_through=last_day,
-        gate=_gate("d2", last_day),
+        gate=_gate("dashboard-2", last_day),
     )
     assert result.data_through == last_day
     browser.refresh()
