@@ -301,8 +301,8 @@ def _drilldown(ctx: Ctx, con: duckdb.DuckDBPyConnection, kind: str, start: date,
                     {
                         "model": source.model,
                         "side": t("col." + side, ctx.lang),
-                        "published": shown,
-                        "recomputed": recomputed,
+                        "published": _precise(shown),
+                        "recomputed": _precise(recomputed),
                         "check": ctx.t("drill.match") if same else ctx.t("drill.mismatch"),
                         "formula": source.note,
                     }
@@ -332,6 +332,14 @@ def _drilldown(ctx: Ctx, con: duckdb.DuckDBPyConnection, kind: str, start: date,
                 mime="text/csv",
                 key=f"download-{source.model}",
             )
+
+
+def _precise(value: Any) -> str:
+    """Four decimals at most: the published numerator is rounded to six, so two would show
+    320.77 beside a recomputed 320.78 for the same 320.775."""
+    if value is None:
+        return "—"
+    return f"{float(value):,.4f}".rstrip("0").rstrip(".")
 
 
 def _kpi_rows(ctx: Ctx, rows: pd.DataFrame) -> pd.DataFrame:

@@ -313,5 +313,5 @@ def test_a_publish_while_serving_shows_on_the_next_load(  # type: ignore[no-unty
     assert find(browser, ".data-through")[0].get_attribute("data-through") == last_day.isoformat()
     # And the heatmap's default date follows it.
     assert find(browser, '[data-testid="stDateInput"] input')[0].get_attribute("value") == (
-        last_day.strftime("%Y/%m/%d")
+        last_day.isoformat()
     )
