@@ -217,3 +217,13 @@ def test_the_file_identity_changes_when_a_publish_replaces_the_file(tmp_path: Pa
     replacement.write_bytes(b"two!")
     replacement.replace(path)
     assert data.file_identity(path) != before
+
+
+def test_a_missing_browser_fails_saying_how_to_install_it(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.dashboard import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(browser, "CHROMEDRIVER", tmp_path / "chromedriver")
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    with pytest.raises(AssertionError, match="apt-get install -y chromium chromium-driver"):
+        browser.executables()
