@@ -691,7 +691,7 @@ def page_goals(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
             status = "green" if attainment >= 1 else "yellow" if attainment >= 0.9 else "red"
         fill = STATUS_FILL.get(status, NO_DATA_FILL)
         rows.append(
-            f'<tr><td style="padding-left:{6 + depth * 18}px">{_esc(goal["goal_id"])}</td>'
+            f'<tr><td style="padding:3px 8px;padding-left:{8 + depth * 18}px">{_esc(goal["goal_id"])}</td>'
             f"<td>{_esc(goal['owner_type'])} {_esc(goal['owner_id'])}</td>"
             f"<td>{_esc(kpi_label(goal['kpi_code'], ctx.lang) if goal.get('kpi_code') else '—')}</td>"
             f"<td>{_esc(ctx.fmt(goal.get('target')))}</td><td>{_esc(ctx.fmt(goal.get('actual')))}</td>"
@@ -711,7 +711,7 @@ def page_goals(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         )
     )
     _html(
-        f'<table class="goal-tree" style="border-collapse:collapse;font-size:.85rem">'
+        f'<table class="goal-tree" style="border-collapse:collapse;font-size:.9rem;width:100%">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -739,10 +739,27 @@ def page_card(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     columns[0].metric(ctx.t("card.month"), ctx.fmt(card.month)[:7])
     columns[1].metric(ctx.t("card.score"), ctx.fmt(score.get("score")))
     columns[2].metric(ctx.t("card.points"), ctx.fmt(score.get("contribution_points")))
+    explained = card.explained.copy()
+    if not explained.empty:
+        explained["kpi_code"] = [kpi_label(code, ctx.lang) for code in explained["kpi_code"]]
+        explained["attainment"] = [
+            format_value("attainment", None, value) for value in explained["attainment"]
+        ]
+        explained = explained.rename(columns={"kpi_code": "kpi"})
+    badges, capabilities = card.badges, card.capabilities
+    if ctx.lang == "en":  # the English names where the marts have them
+        if not badges.empty:
+            badges = badges.assign(badge_name=badges["badge_name_en"].fillna(badges["badge_name"]))
+        if not capabilities.empty:
+            capabilities = capabilities.assign(
+                skill_name=capabilities["skill_name_en"].fillna(capabilities["skill_name"])
+            )
+    badges = badges.drop(columns=["badge_name_en"], errors="ignore")
+    capabilities = capabilities.drop(columns=["skill_name_en"], errors="ignore")
     for key, frame in (
-        ("card.goals", card.explained),
-        ("card.badges", card.badges),
-        ("card.capabilities", card.capabilities),
+        ("card.goals", explained),
+        ("card.badges", badges),
+        ("card.capabilities", capabilities),
     ):
         st.subheader(ctx.t(key))
         if frame.empty:
