@@ -1,6 +1,6 @@
 """The dashboard's pages (Streamlit). `dashboard.server` runs this module's `main` for each
-page load; every load opens the published file read-only (perfchain.core.published), reads
-what the page shows and closes it, so a publish (a whole new file put in place by
+page load; every load opens the published file read-only (`data.open_latest`), reads what the
+page shows and closes it, so a publish (a whole new file put in place by
 `os.replace`) is seen on the next load and is never blocked by the dashboard.
 
 Navigation is by URL (`?page=heatmap&lang=en&kpi=...`): every heatmap cell, order and page
@@ -29,7 +29,6 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.labels import column_label, t
-from perfchain.core.published import open_published
 from reports.common.periods import PERIODS, period_window
 from reports.common.style import (
     NO_DATA_FILL,
@@ -794,7 +793,7 @@ def main() -> None:
         _sidebar(Ctx(lang, tz, params, None), page, None)  # type: ignore[arg-type]
         st.warning(t("app.no_file", lang, path=published))
         return
-    with open_published(published) as con:
+    with data.open_latest(published) as con:
         info = data.publish_info(con)
         ctx = Ctx(lang, tz, params, info.data_through)  # type: ignore[arg-type]
         _sidebar(ctx, page, info)

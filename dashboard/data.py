@@ -8,6 +8,8 @@ a browser. Nothing here writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,9 +18,39 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from perfchain.core.published import open_published
 from reports.common import queries
 from reports.common.periods import Period, period_window
 from reports.labels import Lang
+
+
+@contextmanager
+def open_latest(published_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the file published now, for one page load.
+
+    `duckdb.connect(path)` shares one database per path within a process while any
+    connection to it is open, so with page loads overlapping, a connect after a publish
+    (a new file moved onto the path) could still read the replaced file. An in-memory
+    database that attaches the path read-only opens the file afresh every time. When
+    another process holds the file read-write, `open_published` reads a private copy.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        quoted = str(published_path).replace("'", "''")
+        con.execute(f"attach '{quoted}' as published (read_only)")
+        con.execute("use published")
+    except duckdb.IOException as error:
+        con.close()
+        if "Could not set lock" not in str(error):
+            raise
+    else:
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    with open_published(published_path) as snapshot:
+        yield snapshot
 
 
 def file_identity(path: Path) -> tuple[int, int, int]:

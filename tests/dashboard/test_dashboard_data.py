@@ -227,3 +227,21 @@ def test_a_missing_browser_fails_saying_how_to_install_it(monkeypatch, tmp_path:
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)
     with pytest.raises(AssertionError, match="apt-get install -y chromium chromium-driver"):
         browser.executables()
+
+
+def test_a_page_load_after_a_publish_reads_the_new_file_while_an_older_one_is_open(
+    tmp_path: Path,
+) -> None:
+    """duckdb.connect would hand the second load the replaced file's database (one per path
+    while a connection is open); open_latest opens the file now on the path."""
+    path = tmp_path / "perfchain.duckdb"
+    for name, through in (("perfchain.duckdb", DAY), (".perfchain-new.tmp", NEXT)):
+        with duckdb.connect(str(tmp_path / name)) as db:
+            db.execute("create schema marts")
+            db.execute("create table marts.kpi_daily as select ?::date as kpi_date", [through])
+    with data.open_latest(path) as first:
+        assert data.publish_info(first).data_through == DAY
+        (tmp_path / ".perfchain-new.tmp").replace(path)  # the publisher's os.replace
+        with data.open_latest(path) as second:
+            assert data.publish_info(second).data_through == NEXT
+        assert data.publish_info(first).data_through == DAY  # the open load is unharmed
