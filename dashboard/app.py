@@ -411,8 +411,8 @@ def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         f'<a href="{_esc(ctx.href("trace", order=order_no))}" target="_self">'
         f"{_esc(ctx.t('order.trace_link'))} →</a>"
     )
-    columns = st.columns(3)
-    for index, (zh, en, fields) in enumerate(SECTIONS):
+    cards = []
+    for zh, en, fields in SECTIONS:
         rows = []
         for label_zh, label_en, column in fields:
             text = ctx.fmt(view.order.get(column))
@@ -423,13 +423,16 @@ def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
                 f'color:#6B7280;padding:2px 8px 2px 0">{_esc(label_zh if ctx.lang == "zh" else label_en)}'
                 f'</th><td class="field-{_esc(column)}" style="padding:2px 0">{_esc(text)}</td></tr>'
             )
-        with columns[index % 3]:
-            _html(
-                f'<div style="border:1px solid #E5E7EB;border-radius:6px;padding:8px;'
-                f'margin-bottom:8px"><div style="font-weight:700;color:#2B6CB0">'
-                f"{_esc(zh if ctx.lang == 'zh' else en)}</div>"
-                f'<table style="font-size:.85rem">{"".join(rows)}</table></div>'
-            )
+        cards.append(
+            f'<div style="border:1px solid #E5E7EB;border-radius:6px;padding:8px">'
+            f'<div style="font-weight:700;color:#2B6CB0">{_esc(zh if ctx.lang == "zh" else en)}</div>'
+            f'<table style="font-size:.85rem">{"".join(rows)}</table></div>'
+        )
+    # One element for all sections (a grid), not one per section: fewer round trips.
+    _html(
+        '<div class="order-360" style="display:grid;grid-template-columns:repeat(auto-fill,'
+        f'minmax(320px,1fr));gap:8px">{"".join(cards)}</div>'
+    )
     _trace(ctx, con, order_no, view.points_pool)
 
 
