@@ -165,6 +165,14 @@ def test_every_page_opens_in_chinese_with_the_cjk_font(browser, url: str) -> Non
     for page in PAGES:
         load(browser, url, f"?page={page}", page)
         assert heading(browser) == t(f"page.{page}", "zh"), page
+        # Everything the page loaded (scripts, styles, fonts, charts) came from the
+        # dashboard itself: nothing from the internet.
+        loaded = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+        assert loaded and all(name.startswith((f"{url}/", "data:", "blob:")) for name in loaded), (
+            sorted(name for name in loaded if not name.startswith(url))
+        )
     # The CJK face served by the dashboard itself (mplfonts) is the one the text uses.
     browser.execute_script("return document.fonts.ready")
     assert browser.execute_script(
