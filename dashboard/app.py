@@ -39,7 +39,13 @@ from reports.common.style import (
     format_value,
 )
 from reports.labels import LANGS, Lang, kpi_label, optional_label
-from reports.order360 import PAIRED, SECTIONS, order_view, published_order_count
+from reports.order360 import (
+    PAIRED,
+    SECTIONS,
+    TOP_PER_STAGE,
+    order_view,
+    published_order_count,
+)
 
 # What `dashboard.server` passes to the page process.
 ENV_PUBLISHED = "PERFCHAIN_DASHBOARD_PUBLISHED"
@@ -433,7 +439,8 @@ def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         '<div class="order-360" style="display:grid;grid-template-columns:repeat(auto-fill,'
         f'minmax(320px,1fr));gap:8px">{"".join(cards)}</div>'
     )
-    _trace(ctx, con, order_no, view.points_pool)
+    # As `perfchain order` prints it: the top contributors of each stage, the rest summed.
+    _trace(ctx, con, order_no, view.points_pool, top=TOP_PER_STAGE)
 
 
 def page_trace(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
@@ -455,7 +462,12 @@ def page_trace(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _trace(
-    ctx: Ctx, con: duckdb.DuckDBPyConnection, order_no: str, pool: Any, chart: bool = False
+    ctx: Ctx,
+    con: duckdb.DuckDBPyConnection,
+    order_no: str,
+    pool: Any,
+    chart: bool = False,
+    top: int | None = None,
 ) -> None:
     st.subheader(f"{ctx.t('page.trace')} · {ctx.t('trace.pool', pool=ctx.fmt(pool))}")
     trace = data.contribution_trace(con, order_no, ctx.lang)
@@ -485,6 +497,20 @@ def _trace(
     shown = trace[
         ["stage", "stage_weight", "employee_id", "employee_name", "recorded_qty", "points"]
     ].copy()
+    if top is not None:
+        kept = []
+        for _, rows in shown.groupby(trace["stage_order"], sort=True):
+            kept.append(rows.head(top))
+            rest = rows.iloc[top:]
+            if len(rest):
+                summary = {c: None for c in shown.columns}
+                summary.update(
+                    stage=rows["stage"].iloc[0],
+                    employee_name=ctx.t("trace.more", count=len(rest)),
+                    points=float(rest["points"].sum()),
+                )
+                kept.append(pd.DataFrame([summary]))
+        shown = pd.concat(kept, ignore_index=True)
     total = {c: None for c in shown.columns}
     total.update(stage=ctx.t("trace.total"), points=float(trace["points"].sum()))
     shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)

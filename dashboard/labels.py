@@ -66,6 +66,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "trace.pool": ("积分池 {pool} 分", "Pool {pool} points"),
     "trace.no_pool": ("订单尚未交付,没有积分池。", "The order is not delivered: no pool yet."),
     "trace.total": ("合计", "Total"),
+    "trace.more": ("… 另 {count} 人", "… {count} more"),
     "trace.by_stage": ("各环节积分", "Points by stage"),
     "oee.busy": ("计划运行时间", "Planned busy time"),
     "oee.availability_loss": ("可用性损失", "Availability loss"),

@@ -17,9 +17,13 @@ import click
 
 from perfchain.core.errors import PerfchainError
 from perfchain.core.published import open_published
-from reports.order360 import PAIRED, SECTIONS, order_view, published_order_count
-
-TOP_PER_STAGE = 5  # contributors listed per stage; the rest are summed on one line
+from reports.order360 import (
+    PAIRED,
+    SECTIONS,
+    TOP_PER_STAGE,
+    order_view,
+    published_order_count,
+)
 
 
 def _fmt(value: Any, tz: ZoneInfo) -> str:

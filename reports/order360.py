@@ -10,6 +10,8 @@ from typing import Any
 
 import duckdb
 
+TOP_PER_STAGE = 5  # contributors listed per stage; the rest are summed on one line
+
 # Each section: (Chinese title, English title, fields); each field: (zh, en, column).
 SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
     (
