@@ -677,8 +677,14 @@ def page_quality(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
 
 def page_alerts(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     st.header(ctx.t("page.alerts"))
-    show_closed = st.checkbox(ctx.t("ctl.show_closed"), key="closed")
+    show_closed = st.checkbox(
+        ctx.t("ctl.show_closed"), value=ctx.params.get("closed") == "1", key="closed"
+    )
     room = data.war_room(con, open_only=not show_closed)
+    if room.alerts.empty and not show_closed:
+        # Nothing open: the room shows the latest alerts rather than an empty page.
+        st.info(ctx.t("alerts.none"))
+        show_closed, room = True, data.war_room(con, open_only=False)
     open_alerts = room.alerts[room.alerts["is_open"].fillna(False).astype(bool)]
     columns = st.columns(4)
     columns[0].metric(ctx.t("alerts.open"), f"{len(open_alerts):,}")
@@ -686,7 +692,7 @@ def page_alerts(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         count = int((open_alerts["level_reached"] == level).sum())
         columns[level].metric(ctx.t("alerts.level", level=level), f"{count:,}")
     if room.alerts.empty:
-        st.info(ctx.t("alerts.none" if not show_closed else "alerts.none_at_all"))
+        st.info(ctx.t("alerts.none_at_all"))
         return
     with st.container(key="alerts-table"):
         ctx.table(room.alerts)

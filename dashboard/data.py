@@ -490,8 +490,12 @@ class WarRoom:
     tasks: pd.DataFrame
 
 
+RECENT_ALERTS = 200  # closed alerts listed at most (open ones: all)
+
+
 def war_room(con: duckdb.DuckDBPyConnection, open_only: bool = True) -> WarRoom:
-    """Alerts (open ones first, most severe first), their messages and action tasks."""
+    """Alerts (open ones first, most severe first; closed ones only the latest), their
+    messages and action tasks."""
     alerts = con.execute(
         f"""
         select alert_id, rule_id, rule_name, level_reached, scope_type, scope_id,
@@ -500,6 +504,7 @@ def war_room(con: duckdb.DuckDBPyConnection, open_only: bool = True) -> WarRoom:
         from marts.fct_alert
         {"where is_open" if open_only else ""}
         order by is_open desc, level_reached desc, opened_at desc, alert_id
+        {"" if open_only else f"limit {RECENT_ALERTS}"}
         """
     ).df()
     ids = list(alerts["alert_id"])
