@@ -52,7 +52,7 @@ ENV_PUBLISHED = "PERFCHAIN_DASHBOARD_PUBLISHED"
 ENV_LANG = "PERFCHAIN_DASHBOARD_LANG"
 ENV_TZ = "PERFCHAIN_DASHBOARD_TZ"
 
-MAX_ROWS = 300  # source rows shown in a table; the CSV download holds them all
+MAX_ROWS = 100  # source rows shown in a table; the CSV download holds them all
 PAGES = ("heatmap", "order", "trace", "oee", "quality", "alerts", "goals", "card")
 
 
