@@ -226,6 +226,41 @@ def order(order_no: str) -> None:
 
 @main.command()
 @click.option(
+    "--port", type=int, default=8501, show_default=True, help="Port on 127.0.0.1 to serve on."
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default=None, help="Default: reports.lang (zh)."
+)
+def dashboard(port: int, lang: str | None) -> None:
+    """Serve the read-only dashboard over the published file on 127.0.0.1 (SPEC 10)."""
+    import importlib.util
+
+    from perfchain.core.settings import load_settings
+
+    if importlib.util.find_spec("streamlit") is None:
+        raise PerfchainError(
+            "the dashboard needs the `dashboard` extra: .venv/bin/pip install -e '.[dashboard]'"
+        )
+    from dashboard.server import HOST, serve
+
+    settings = load_settings()
+    if not settings.published_path.exists():
+        raise PerfchainError(
+            f"{settings.published_path} does not exist yet: run `perfchain run` or `perfchain demo` first"
+        )
+    click.echo(f"dashboard on http://{HOST}:{port} over {settings.published_path} (Ctrl-C stops)")
+    code = serve(
+        settings.published_path,
+        port=port,
+        lang=lang or settings.reports.lang,
+        tz=settings.plant.timezone,
+    )
+    if code:
+        raise PerfchainError(f"the dashboard stopped with exit code {code}")
+
+
+@main.command()
+@click.option(
     "--rollback", is_flag=True, required=True, help="Put the previous published file back."
 )
 def publish(rollback: bool) -> None:

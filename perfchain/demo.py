@@ -186,3 +186,7 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
         f"  order 360        .venv/bin/perfchain order {order}  (a planted partial delivery)"
     )
     click.echo(f"  Dagster UI       make dev (runs are recorded in {demo.home / 'dagster'})")
+    click.echo(
+        "  dashboard        .venv/bin/perfchain dashboard, then open http://127.0.0.1:8501 "
+        "(heatmap, order 360, OEE, data quality, alerts; --lang en for English)"
+    )

@@ -4,7 +4,9 @@ The layers (CONTRIBUTING.md, "Layers"), top to bottom:
 
     perfchain (the app: CLI, pipeline)
     orchestration
-    alerts                                   outbox, channels, dispatch (imports extractors)
+    alerts | dashboard                       alerts: outbox, channels, dispatch (imports
+                                             extractors); dashboard: the read-only web app
+                                             (imports reports)
     extractors | expectations | reports      peers: none imports another
     perfchain.core                           imports no other perfchain package
 
@@ -30,6 +32,7 @@ PACKAGES = (
     "expectations",
     "reports",
     "simulator",
+    "dashboard",
 )
 
 # What each layer may import besides itself.
@@ -40,8 +43,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "reports": frozenset({"core"}),
     # alerts sends through the extractors' HTTP helpers (redaction) and the OA client.
     "alerts": frozenset({"extractors", "core"}),
+    # The dashboard reads the published file: the reports' formatting, labels and queries
+    # and the core reader; nothing that extracts, checks, publishes or sends.
+    "dashboard": frozenset({"reports", "core"}),
     "orchestration": frozenset({"alerts", "extractors", "expectations", "reports", "core"}),
-    "app": frozenset({"orchestration", "alerts", "extractors", "expectations", "reports", "core"}),
+    "app": frozenset(
+        {"orchestration", "alerts", "dashboard", "extractors", "expectations", "reports", "core"}
+    ),
     "simulator": frozenset({"extractors", "core"}),
 }
 RANK = {
@@ -50,6 +58,7 @@ RANK = {
     "expectations": 1,
     "reports": 1,
     "alerts": 2,
+    "dashboard": 2,
     "orchestration": 3,
     "app": 4,
 }
