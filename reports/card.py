@@ -104,7 +104,7 @@ def person_card(con: duckdb.DuckDBPyConnection, employee_id: str, month: date) -
     if person is None:
         raise CardNotFound(f"no employee {employee_id!r} in marts.dim_employee")
     score = con.execute(
-        'select score, goal_count, weight_total, contribution_points from marts.fct_employee_score '
+        "select score, goal_count, weight_total, contribution_points from marts.fct_employee_score "
         'where employee_id = ? and "month" = ?',
         [employee_id, month],
     ).fetchone()

@@ -130,37 +130,76 @@ def _goal_tree(records: list[dict[str, Any]], kpis: Collection[str], sink: _Sink
         if goal_id is None:
             continue
         if goal_id in first_row:
-            sink.bad(sheet, record, "goal_id", f"duplicate goal_id {goal_id!r} (first in row {first_row[goal_id]})")
+            sink.bad(
+                sheet,
+                record,
+                "goal_id",
+                f"duplicate goal_id {goal_id!r} (first in row {first_row[goal_id]})",
+            )
             continue
         first_row[goal_id] = record["source_row"]
         by_id[goal_id] = record
     for record in records:
         owner_type = record.get("owner_type")
         if owner_type is not None and owner_type not in OWNER_TYPES:
-            sink.bad(sheet, record, "owner_type", f"{owner_type!r} is not one of {', '.join(OWNER_TYPES)}")
+            sink.bad(
+                sheet,
+                record,
+                "owner_type",
+                f"{owner_type!r} is not one of {', '.join(OWNER_TYPES)}",
+            )
         period = record.get("period")
         if period is not None and period_bounds(str(period)) is None:
-            sink.bad(sheet, record, "period", f"{period!r} is not a month (YYYY-MM) or quarter (YYYY-Qn)")
+            sink.bad(
+                sheet, record, "period", f"{period!r} is not a month (YYYY-MM) or quarter (YYYY-Qn)"
+            )
         kpi = record.get("kpi_code")
         if kpi is not None and kpi not in kpis:
-            sink.bad(sheet, record, "kpi_code", f"unknown kpi_code {kpi!r} (not in kpi_definitions)")
+            sink.bad(
+                sheet, record, "kpi_code", f"unknown kpi_code {kpi!r} (not in kpi_definitions)"
+            )
         scope = record.get("scope_type")
         if scope is not None and scope not in SCOPE_TYPES:
-            sink.bad(sheet, record, "scope_type", f"unknown scope_type {scope!r} (kpi_daily has {', '.join(SCOPE_TYPES)})")
+            sink.bad(
+                sheet,
+                record,
+                "scope_type",
+                f"unknown scope_type {scope!r} (kpi_daily has {', '.join(SCOPE_TYPES)})",
+            )
         target = record.get("target")
         if target is not None and target <= 0:
-            sink.bad(sheet, record, "target", f"target {target} must be above 0 (attainment divides by it)")
+            sink.bad(
+                sheet,
+                record,
+                "target",
+                f"target {target} must be above 0 (attainment divides by it)",
+            )
         binding = record.get("data_binding")
         if binding is not None and binding not in BINDINGS:
-            sink.bad(sheet, record, "data_binding", f"{binding!r}: a goal reads kpi_daily (leave empty or write kpi_daily)")
+            sink.bad(
+                sheet,
+                record,
+                "data_binding",
+                f"{binding!r}: a goal reads kpi_daily (leave empty or write kpi_daily)",
+            )
         parent = record.get("parent_goal_id")
         if parent is not None:
             if parent not in by_id:
-                sink.bad(sheet, record, "parent_goal_id", f"parent goal {parent!r} does not exist in the sheet")
+                sink.bad(
+                    sheet,
+                    record,
+                    "parent_goal_id",
+                    f"parent goal {parent!r} does not exist in the sheet",
+                )
             elif parent == record.get("goal_id"):
                 sink.bad(sheet, record, "parent_goal_id", "a goal cannot be its own parent")
             elif record.get("value_path") is None:
-                sink.bad(sheet, record, "value_path", "value_path missing: say how this goal serves its parent")
+                sink.bad(
+                    sheet,
+                    record,
+                    "value_path",
+                    "value_path missing: say how this goal serves its parent",
+                )
     # Cycles and depth: walk each goal's parents.
     for goal_id, record in by_id.items():
         seen = [goal_id]
@@ -173,11 +212,18 @@ def _goal_tree(records: list[dict[str, Any]], kpis: Collection[str], sink: _Sink
             if goal_id in seen[seen.index(current) :]:
                 sink.bad(sheet, record, "parent_goal_id", f"goals form a cycle: {cycle}")
         elif current is None and len(seen) - 1 > MAX_DEPTH:
-            sink.bad(sheet, record, "parent_goal_id", f"{len(seen) - 1} levels below its root; at most {MAX_DEPTH}")
+            sink.bad(
+                sheet,
+                record,
+                "parent_goal_id",
+                f"{len(seen) - 1} levels below its root; at most {MAX_DEPTH}",
+            )
 
 
 def _in_force(record: Mapping[str, Any], day: str) -> bool:
-    return record["effective_from"] <= day and (record.get("effective_to") is None or day <= record["effective_to"])
+    return record["effective_from"] <= day and (
+        record.get("effective_to") is None or day <= record["effective_to"]
+    )
 
 
 def _next_day(day: str) -> str:
@@ -190,17 +236,35 @@ def _kpi_weights(records: list[dict[str, Any]], kpis: Collection[str], sink: _Si
     for record in records:
         owner_type = record.get("owner_type")
         if owner_type is not None and owner_type not in OWNER_TYPES:
-            sink.bad(sheet, record, "owner_type", f"{owner_type!r} is not one of {', '.join(OWNER_TYPES)}")
+            sink.bad(
+                sheet,
+                record,
+                "owner_type",
+                f"{owner_type!r} is not one of {', '.join(OWNER_TYPES)}",
+            )
         kpi = record.get("kpi_code")
         if kpi is not None and kpi not in kpis:
-            sink.bad(sheet, record, "kpi_code", f"unknown kpi_code {kpi!r} (not in kpi_definitions)")
+            sink.bad(
+                sheet, record, "kpi_code", f"unknown kpi_code {kpi!r} (not in kpi_definitions)"
+            )
         weight = record.get("weight")
         if weight is not None and not 0 <= weight <= 1:
             sink.bad(sheet, record, "weight", f"weight {weight} is not between 0 and 1")
         start, end = record.get("effective_from"), record.get("effective_to")
         if start is not None and end is not None and end < start:
-            sink.bad(sheet, record, "effective_to", f"effective_to {end} is before effective_from {start}")
-        if not sink.refused(sheet, record) and None not in (owner_type, record.get("owner_id"), kpi, weight, start):
+            sink.bad(
+                sheet,
+                record,
+                "effective_to",
+                f"effective_to {end} is before effective_from {start}",
+            )
+        if not sink.refused(sheet, record) and None not in (
+            owner_type,
+            record.get("owner_id"),
+            kpi,
+            weight,
+            start,
+        ):
             usable.append(record)
     # Overlaps: one weight per owner and KPI on any day.
     by_kpi: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -209,7 +273,10 @@ def _kpi_weights(records: list[dict[str, Any]], kpis: Collection[str], sink: _Si
     for (_, owner_id, kpi), rows in by_kpi.items():
         rows.sort(key=lambda r: (r["effective_from"], r["source_row"]))
         for earlier, later in zip(rows, rows[1:], strict=False):
-            if earlier.get("effective_to") is None or later["effective_from"] <= earlier["effective_to"]:
+            if (
+                earlier.get("effective_to") is None
+                or later["effective_from"] <= earlier["effective_to"]
+            ):
                 sink.bad(
                     sheet,
                     later,
@@ -224,7 +291,8 @@ def _kpi_weights(records: list[dict[str, Any]], kpis: Collection[str], sink: _Si
             by_owner[(record["owner_type"], record["owner_id"])].append(record)
     for (_, owner_id), rows in by_owner.items():
         changes = sorted(
-            {r["effective_from"] for r in rows} | {_next_day(r["effective_to"]) for r in rows if r.get("effective_to")}
+            {r["effective_from"] for r in rows}
+            | {_next_day(r["effective_to"]) for r in rows if r.get("effective_to")}
         )
         for day in changes:
             in_force = [r for r in rows if _in_force(r, day)]
@@ -254,12 +322,22 @@ def _weight_rules(
         rule_id = record.get("rule_id")
         if rule_id is not None:
             if rule_id in first_row:
-                sink.bad(sheet, record, "rule_id", f"duplicate rule_id {rule_id!r} (first in row {first_row[rule_id]})")
+                sink.bad(
+                    sheet,
+                    record,
+                    "rule_id",
+                    f"duplicate rule_id {rule_id!r} (first in row {first_row[rule_id]})",
+                )
             else:
                 first_row[rule_id] = record["source_row"]
         condition = record.get("condition")
         if condition is not None and condition not in WEIGHT_CONDITIONS:
-            sink.bad(sheet, record, "condition", f"{condition!r} is not one of {', '.join(WEIGHT_CONDITIONS)}")
+            sink.bad(
+                sheet,
+                record,
+                "condition",
+                f"{condition!r} is not one of {', '.join(WEIGHT_CONDITIONS)}",
+            )
             continue
         if condition == "key_rush_order":
             factor = record.get("factor")
@@ -272,24 +350,46 @@ def _weight_rules(
         if condition != "new_channel":
             continue
         owner_type, owner_id = record.get("owner_type"), record.get("owner_id")
-        raised, lowered, new = record.get("kpi_raised"), record.get("kpi_lowered"), record.get("new_weight")
-        for name, value in (("owner_type", owner_type), ("owner_id", owner_id), ("kpi_raised", raised), ("kpi_lowered", lowered), ("new_weight", new)):
+        raised, lowered, new = (
+            record.get("kpi_raised"),
+            record.get("kpi_lowered"),
+            record.get("new_weight"),
+        )
+        for name, value in (
+            ("owner_type", owner_type),
+            ("owner_id", owner_id),
+            ("kpi_raised", raised),
+            ("kpi_lowered", lowered),
+            ("new_weight", new),
+        ):
             if value is None:
                 sink.bad(sheet, record, name, f"{name} missing for a new_channel rule")
         if owner_type is not None and owner_type not in OWNER_TYPES:
-            sink.bad(sheet, record, "owner_type", f"{owner_type!r} is not one of {', '.join(OWNER_TYPES)}")
+            sink.bad(
+                sheet,
+                record,
+                "owner_type",
+                f"{owner_type!r} is not one of {', '.join(OWNER_TYPES)}",
+            )
         for name, kpi in (("kpi_raised", raised), ("kpi_lowered", lowered)):
             if kpi is not None and kpi not in kpis:
                 sink.bad(sheet, record, name, f"unknown kpi_code {kpi!r} (not in kpi_definitions)")
         if raised is not None and raised == lowered:
-            sink.bad(sheet, record, "kpi_lowered", "the lowered KPI must differ from the raised one")
+            sink.bad(
+                sheet, record, "kpi_lowered", "the lowered KPI must differ from the raised one"
+            )
         if new is not None and not 0 < new < 1:
             sink.bad(sheet, record, "new_weight", f"new_weight {new} is not between 0 and 1")
         if sink.refused(sheet, record):
             continue
         key = (owner_type, owner_id)
         if key in channel_owner:
-            sink.bad(sheet, record, "owner_id", f"{owner_type} {owner_id} already has a new_channel rule (row {channel_owner[key]})")
+            sink.bad(
+                sheet,
+                record,
+                "owner_id",
+                f"{owner_type} {owner_id} already has a new_channel rule (row {channel_owner[key]})",
+            )
             continue
         channel_owner[key] = record["source_row"]
         # The weights the rule moves must be in force on its first day, and the lowered
@@ -297,19 +397,39 @@ def _weight_rules(
         day = record["from_date"]
         owners = defaultdict(dict)
         for w in weights:
-            if w.get("owner_type") == owner_type and owner_id in ("*", w.get("owner_id")) and w.get("effective_from") and _in_force(w, day):
+            if (
+                w.get("owner_type") == owner_type
+                and owner_id in ("*", w.get("owner_id"))
+                and w.get("effective_from")
+                and _in_force(w, day)
+            ):
                 owners[w["owner_id"]][w["kpi_code"]] = w["weight"]
         if not owners:
-            sink.bad(sheet, record, "owner_id", f"no kpi_weights of {owner_type} {owner_id} in force on {day}")
+            sink.bad(
+                sheet,
+                record,
+                "owner_id",
+                f"no kpi_weights of {owner_type} {owner_id} in force on {day}",
+            )
             continue
         for owner, in_force in sorted(owners.items()):
             if raised not in in_force or lowered not in in_force:
                 missing = raised if raised not in in_force else lowered
-                sink.bad(sheet, record, "kpi_raised" if missing == raised else "kpi_lowered", f"{owner_type} {owner} has no weight for {missing} in force on {day}")
+                sink.bad(
+                    sheet,
+                    record,
+                    "kpi_raised" if missing == raised else "kpi_lowered",
+                    f"{owner_type} {owner} has no weight for {missing} in force on {day}",
+                )
                 break
             left = in_force[lowered] - (new - in_force[raised])
             if left < -WEIGHT_TOLERANCE:
-                sink.bad(sheet, record, "new_weight", f"raising {raised} to {new} would take {lowered} of {owner_type} {owner} below 0 ({left:.4f})")
+                sink.bad(
+                    sheet,
+                    record,
+                    "new_weight",
+                    f"raising {raised} to {new} would take {lowered} of {owner_type} {owner} below 0 ({left:.4f})",
+                )
                 break
 
 
@@ -328,7 +448,11 @@ def binding_problems(
     sink = _Sink(file, {GOAL_TREE: columns})
     for goal in goals:
         bounds = period_bounds(str(goal.get("period") or ""))
-        if bounds is None or None in (goal.get("kpi_code"), goal.get("scope_type"), goal.get("scope_id")):
+        if bounds is None or None in (
+            goal.get("kpi_code"),
+            goal.get("scope_type"),
+            goal.get("scope_id"),
+        ):
             continue
         window_end = bounds[0]
         if first_data_day is not None:
@@ -337,7 +461,11 @@ def binding_problems(
         key = (goal["kpi_code"], goal["scope_type"], goal["scope_id"])
         days = data_days.get(key, [])
         if not any(window_start <= day < window_end for day in days):
-            where = "no such scope in kpi_daily" if not days else f"none from {window_start} to {window_end - timedelta(days=1)}"
+            where = (
+                "no such scope in kpi_daily"
+                if not days
+                else f"none from {window_start} to {window_end - timedelta(days=1)}"
+            )
             sink.bad(
                 GOAL_TREE,
                 goal,

@@ -141,7 +141,14 @@ def goal_sheets(ctx: Ctx) -> GoalSheets:
                     continue
                 out.weights.append(("employee", employee, kpi, weight, first, before_change))
                 out.weights.append(
-                    ("employee", employee, kpi, EMPLOYEE_WEIGHTS_CHANGED[kpi], change.isoformat(), None)
+                    (
+                        "employee",
+                        employee,
+                        kpi,
+                        EMPLOYEE_WEIGHTS_CHANGED[kpi],
+                        change.isoformat(),
+                        None,
+                    )
                 )
     for kpi, weight in PLANT_WEIGHTS.items():
         out.weights.append(("plant", plant.code, kpi, weight, first, None))

@@ -182,7 +182,10 @@ def test_a_binding_without_kpi_data_in_the_30_days_before_is_refused() -> None:
         ("oee", "team", "T1"): [date(2026, 2, 27)],
         ("oee", "team", "T2"): [date(2026, 1, 20)],
     }
-    problems = [str(p) for p in binding_problems(goals, "targets.xlsx", {"scope_id": "H"}, days, date(2026, 1, 1))]
+    problems = [
+        str(p)
+        for p in binding_problems(goals, "targets.xlsx", {"scope_id": "H"}, days, date(2026, 1, 1))
+    ]
     # a: data on 02-27, inside 01-30 .. 02-28. b: its only day 01-20 is before the window.
     # c: January's window is the first 30 days of history, 01-01 .. 01-30: kept.
     assert problems == [
