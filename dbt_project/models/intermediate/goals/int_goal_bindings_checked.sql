@@ -1,5 +1,5 @@
 {#- Max levels below a root; extractors/excel/goals.py MAX_DEPTH refuses deeper goals. -#}
-{%- set max_depth = var('goal_tree_max_depth', 7) -%}
+{%- set max_depth = var('goal_tree_max_depth', 7) | int -%}
 -- One row per goal of the goal tree (SPEC 9.1): its period's first and last day, its depth
 -- below its root, the KPI's direction, and whether kpi_daily holds data for its KPI and
 -- scope in the 30 days before the period (when the warehouse's history begins later, its
@@ -33,7 +33,11 @@ goals as (
 -- cycles and trees deeper than max_depth, so every goal is reached.
 level_0 as (
 
-    select goal_id, 0 as depth from goals where parent_goal_id is null
+    select
+        goal_id,
+        0 as depth
+    from goals
+    where parent_goal_id is null
 
 ),
 {% for depth in range(1, max_depth + 1) %}
@@ -50,8 +54,11 @@ level_{{ depth }} as (
 {% endfor %}
 depths as (
     {% for depth in range(0, max_depth + 1) %}
-    select goal_id, depth from level_{{ depth }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            goal_id,
+            depth
+        from level_{{ depth }}
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
@@ -89,8 +96,8 @@ windows as (
         goals.goal_id,
         case
             when history.first_data_date is not null
-                and {{ dbt.dateadd('day', 30, 'history.first_data_date') }} > goals.period_start
-                then cast({{ dbt.dateadd('day', 30, 'history.first_data_date') }} as date)
+                and {{ dbt.dateadd("day", 30, "history.first_data_date") }} > goals.period_start
+                then cast({{ dbt.dateadd("day", 30, "history.first_data_date") }} as date)
             else goals.period_start
         end as check_until
     from goals
@@ -108,11 +115,11 @@ binding_data as (
         on goals.goal_id = windows.goal_id
     left join kpi_days
         on
-            goals.kpi_code = kpi_days.kpi_code
-            and goals.scope_type = kpi_days.scope_type
-            and goals.scope_id = kpi_days.scope_id
-            and kpi_days.kpi_date < windows.check_until
-            and kpi_days.kpi_date >= cast({{ dbt.dateadd('day', -30, 'windows.check_until') }} as date)
+        goals.kpi_code = kpi_days.kpi_code
+        and goals.scope_type = kpi_days.scope_type
+        and goals.scope_id = kpi_days.scope_id
+        and kpi_days.kpi_date < windows.check_until
+        and kpi_days.kpi_date >= cast({{ dbt.dateadd('day', -30, 'windows.check_until') }} as date)
     group by goals.goal_id
 
 ),
@@ -136,7 +143,8 @@ final as (
         goals.data_binding,
         depths.depth,
         cast({{ dbt.dateadd('day', -30, 'windows.check_until') }} as date) as binding_checked_from,
-        cast({{ dbt.dateadd('day', -1, 'windows.check_until') }} as date) as binding_checked_through,
+        cast({{ dbt.dateadd('day', -1, 'windows.check_until') }} as date)
+            as binding_checked_through,
         binding_data.data_days as binding_data_days,
         binding_data.data_days = 0 or kpis.kpi_code is null as is_refused,
         goals._source_file,

@@ -53,8 +53,8 @@ in_force as (
     from weights
     inner join as_of_dates
         on
-            weights.effective_from <= as_of_dates.as_of_date
-            and (weights.effective_to is null or as_of_dates.as_of_date <= weights.effective_to)
+        weights.effective_from <= as_of_dates.as_of_date
+        and (weights.effective_to is null or as_of_dates.as_of_date <= weights.effective_to)
 
 ),
 
@@ -78,10 +78,10 @@ rules_in_force as (
     from in_force
     inner join channel_rules
         on
-            in_force.owner_type = channel_rules.owner_type
-            and channel_rules.owner_id in (in_force.owner_id, '*')
-            and in_force.kpi_code = channel_rules.kpi_raised
-            and channel_rules.from_date <= in_force.as_of_date
+        in_force.owner_type = channel_rules.owner_type
+        and channel_rules.owner_id in (in_force.owner_id, '*')
+        and in_force.kpi_code = channel_rules.kpi_raised
+        and channel_rules.from_date <= in_force.as_of_date
 
 ),
 
@@ -93,10 +93,10 @@ raised_before as (
     from rules_in_force
     inner join in_force
         on
-            rules_in_force.owner_type = in_force.owner_type
-            and rules_in_force.owner_id = in_force.owner_id
-            and rules_in_force.as_of_date = in_force.as_of_date
-            and rules_in_force.kpi_raised = in_force.kpi_code
+        rules_in_force.owner_type = in_force.owner_type
+        and rules_in_force.owner_id = in_force.owner_id
+        and rules_in_force.as_of_date = in_force.as_of_date
+        and rules_in_force.kpi_raised = in_force.kpi_code
     where rules_in_force.rule_rank = 1
 
 ),
@@ -117,7 +117,7 @@ final as (
             when in_force.kpi_code = raised_before.kpi_raised then raised_before.new_weight
             when in_force.kpi_code = raised_before.kpi_lowered
                 then in_force.base_weight
-                - (raised_before.new_weight - raised_before.raised_base_weight)
+                    - (raised_before.new_weight - raised_before.raised_base_weight)
             else in_force.base_weight
         end as weight,
         case
@@ -132,9 +132,9 @@ final as (
     from in_force
     left join raised_before
         on
-            in_force.owner_type = raised_before.owner_type
-            and in_force.owner_id = raised_before.owner_id
-            and in_force.as_of_date = raised_before.as_of_date
+        in_force.owner_type = raised_before.owner_type
+        and in_force.owner_id = raised_before.owner_id
+        and in_force.as_of_date = raised_before.as_of_date
 
 )
 

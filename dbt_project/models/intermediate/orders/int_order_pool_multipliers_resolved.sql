@@ -61,15 +61,15 @@ order_grades as (
     from sale_orders
     inner join grades
         on
-            sale_orders.customer_id = grades.customer_id
-            and (
-                grades.valid_from_at is null
-                or {{ to_plant_date('grades.valid_from_at') }} <= sale_orders.order_date
-            )
-            and (
-                grades.valid_to_at is null
-                or {{ to_plant_date('grades.valid_to_at') }} > sale_orders.order_date
-            )
+        sale_orders.customer_id = grades.customer_id
+        and (
+            grades.valid_from_at is null
+            or {{ to_plant_date('grades.valid_from_at') }} <= sale_orders.order_date
+        )
+        and (
+            grades.valid_to_at is null
+            or {{ to_plant_date('grades.valid_to_at') }} > sale_orders.order_date
+        )
 
 ),
 
@@ -97,7 +97,7 @@ joined as (
         sale_orders.order_date,
         order_grades.customer_grade,
         {{ dbt.datediff('sale_orders.order_date', 'promises.first_committed_date', 'day') }}
-        as lead_days,
+            as lead_days,
         order_rules.rule_id,
         order_rules.pool_factor,
         order_rules.rule_grade,
@@ -107,12 +107,12 @@ joined as (
         on sale_orders.order_id = promises.order_id
     left join order_grades
         on
-            sale_orders.order_id = order_grades.order_id
-            and order_grades.grade_rank = 1
+        sale_orders.order_id = order_grades.order_id
+        and order_grades.grade_rank = 1
     left join order_rules
         on
-            sale_orders.order_id = order_rules.order_id
-            and order_rules.rule_rank = 1
+        sale_orders.order_id = order_rules.order_id
+        and order_rules.rule_rank = 1
 
 ),
 
@@ -134,7 +134,9 @@ final as (
         end as pool_rule_id,
         cast(
             case
-                when rule_id is not null and customer_grade = rule_grade and lead_days <= max_lead_days
+                when rule_id is not null
+                    and customer_grade = rule_grade
+                    and lead_days <= max_lead_days
                     then pool_factor
                 else 1
             end as decimal(18, 4)

@@ -33,10 +33,10 @@ points as (
     from {{ ref('fct_order_contribution') }} as contribution
     inner join scores
         on
-            contribution.employee_id = scores.employee_id
-            and contribution.delivered_date >= scores.{{ adapter.quote('month') }}
-            and contribution.delivered_date
-            < cast({{ dbt.dateadd('month', 1, 'scores.' ~ adapter.quote('month')) }} as date)
+        contribution.employee_id = scores.employee_id
+        and contribution.delivered_date >= scores.{{ adapter.quote('month') }}
+        and contribution.delivered_date
+        < cast({{ dbt.dateadd('month', 1, 'scores.' ~ adapter.quote('month')) }} as date)
     group by contribution.employee_id, scores.{{ adapter.quote('month') }}
 
 ),
@@ -54,7 +54,7 @@ final as (
 
     select
         {{ concat_key(['scores.employee_id', 'scores.' ~ adapter.quote('month')], '|') }}
-        as employee_score_id,
+            as employee_score_id,
         scores.employee_id,
         scores.{{ adapter.quote('month') }},
         cast(round(scores.score, 6) as double) as score,
@@ -66,8 +66,8 @@ final as (
     from scores
     left join points
         on
-            scores.employee_id = points.employee_id
-            and scores.{{ adapter.quote('month') }} = points.{{ adapter.quote('month') }}
+        scores.employee_id = points.employee_id
+        and scores.{{ adapter.quote('month') }} = points.{{ adapter.quote('month') }}
     left join employees
         on scores.employee_id = employees.employee_id
 

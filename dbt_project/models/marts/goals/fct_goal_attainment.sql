@@ -1,4 +1,4 @@
-{%- set max_depth = var('goal_tree_max_depth', 7) -%}
+{%- set max_depth = var('goal_tree_max_depth', 7) | int -%}
 -- One row per goal x period of the goal tree (SPEC 9.1; a goal has one period): the bound
 -- KPI's actual for the period, attainment against the target (capped at 1.2, inverted for
 -- lower-is-better KPIs), the goal's weight in force on the period's first day, and the
@@ -39,10 +39,10 @@ quarter_actuals as (
     from goals
     inner join {{ ref('kpi_daily') }} as kpi_daily
         on
-            goals.kpi_code = kpi_daily.kpi_code
-            and goals.scope_type = kpi_daily.scope_type
-            and goals.scope_id = kpi_daily.scope_id
-            and kpi_daily.kpi_date between goals.period_start and goals.period_end
+        goals.kpi_code = kpi_daily.kpi_code
+        and goals.scope_type = kpi_daily.scope_type
+        and goals.scope_id = kpi_daily.scope_id
+        and kpi_daily.kpi_date between goals.period_start and goals.period_end
     where goals.goal_period like '%-Q%'
         and kpi_daily.unit = 'ratio'
     group by goals.goal_id
@@ -75,18 +75,18 @@ scored as (
     from goals
     left join month_actuals
         on
-            goals.scope_type = month_actuals.scope_type
-            and goals.scope_id = month_actuals.scope_id
-            and goals.kpi_code = month_actuals.kpi_code
-            and goals.period_start = month_actuals.period_start
+        goals.scope_type = month_actuals.scope_type
+        and goals.scope_id = month_actuals.scope_id
+        and goals.kpi_code = month_actuals.kpi_code
+        and goals.period_start = month_actuals.period_start
     left join quarter_actuals
         on goals.goal_id = quarter_actuals.goal_id
     left join weights
         on
-            goals.owner_type = weights.owner_type
-            and goals.owner_id = weights.owner_id
-            and goals.kpi_code = weights.kpi_code
-            and goals.period_start = weights.as_of_date
+        goals.owner_type = weights.owner_type
+        and goals.owner_id = weights.owner_id
+        and goals.kpi_code = weights.kpi_code
+        and goals.period_start = weights.as_of_date
 
 ),
 
@@ -113,41 +113,44 @@ rolled_{{ max_depth + 1 }} as (
 
 ),
 {% for depth in range(max_depth, -1, -1) %}
-children_of_{{ depth }} as (
+    children_of_{{ depth }} as (
 
-    select
-        parent_goal_id,
-        sum(weight * rolled_up_attainment) / nullif(sum(weight), 0) as weighted_mean,
-        avg(rolled_up_attainment) as plain_mean
-    from rolled_{{ depth + 1 }}
-    where rolled_up_attainment is not null
-    group by parent_goal_id
+        select
+            parent_goal_id,
+            sum(weight * rolled_up_attainment) / nullif(sum(weight), 0) as weighted_mean,
+            avg(rolled_up_attainment) as plain_mean
+        from rolled_{{ depth + 1 }}
+        where rolled_up_attainment is not null
+        group by parent_goal_id
 
-),
+    ),
 
-rolled_{{ depth }} as (
+    rolled_{{ depth }} as (
 
-    select
-        attained.goal_id,
-        attained.parent_goal_id,
-        attained.weight,
-        case
-            when children_of_{{ depth }}.parent_goal_id is null then attained.attainment
-            when children_of_{{ depth }}.weighted_mean is not null
-                then children_of_{{ depth }}.weighted_mean
-            else children_of_{{ depth }}.plain_mean
-        end as rolled_up_attainment
-    from attained
-    left join children_of_{{ depth }}
-        on attained.goal_id = children_of_{{ depth }}.parent_goal_id
-    where attained.depth = {{ depth }}
+        select
+            attained.goal_id,
+            attained.parent_goal_id,
+            attained.weight,
+            case
+                when children_of_{{ depth }}.parent_goal_id is null then attained.attainment
+                when children_of_{{ depth }}.weighted_mean is not null
+                    then children_of_{{ depth }}.weighted_mean
+                else children_of_{{ depth }}.plain_mean
+            end as rolled_up_attainment
+        from attained
+        left join children_of_{{ depth }}
+            on attained.goal_id = children_of_{{ depth }}.parent_goal_id
+        where attained.depth = {{ depth }}
 
-),
+    ),
 {% endfor %}
 rolled as (
     {% for depth in range(0, max_depth + 1) %}
-    select goal_id, rolled_up_attainment from rolled_{{ depth }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            goal_id,
+            rolled_up_attainment
+        from rolled_{{ depth }}
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),
