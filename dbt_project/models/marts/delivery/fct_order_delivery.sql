@@ -184,10 +184,16 @@ final as (
         -- a key rush order's multiplied pool is conserved to the last 0.0001 (SPEC 5.2).
         case
             when is_delivered
+                -- Multiplied in decimals (base and factor exact to 4 places), rounded once:
+                -- no binary-float halfway case moves a pool by 0.0001.
                 then cast(
                         round(
-                            round(net_amount_cny / 1000.0 * {{ var('points_multiplier', 1) }}, 4)
-                            * pool_multiplier,
+                            cast(
+                                round(
+                                    net_amount_cny / 1000.0 * {{ var('points_multiplier', 1) }}, 4
+                                ) as decimal(18, 4)
+                            )
+                            * cast(pool_multiplier as decimal(18, 4)),
                             4
                         )
                         as decimal(18, 4)
