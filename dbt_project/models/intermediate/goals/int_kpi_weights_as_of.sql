@@ -113,13 +113,16 @@ final as (
         in_force.kpi_code,
         in_force.as_of_date,
         in_force.base_weight,
-        case
-            when in_force.kpi_code = raised_before.kpi_raised then raised_before.new_weight
-            when in_force.kpi_code = raised_before.kpi_lowered
-                then in_force.base_weight
-                    - (raised_before.new_weight - raised_before.raised_base_weight)
-            else in_force.base_weight
-        end as weight,
+        round(
+            case
+                when in_force.kpi_code = raised_before.kpi_raised then raised_before.new_weight
+                when in_force.kpi_code = raised_before.kpi_lowered
+                    then in_force.base_weight
+                        - (raised_before.new_weight - raised_before.raised_base_weight)
+                else in_force.base_weight
+            end,
+            6
+        ) as weight,
         case
             when in_force.kpi_code in (raised_before.kpi_raised, raised_before.kpi_lowered)
                 then greatest(in_force.effective_from, raised_before.from_date)
