@@ -3,6 +3,7 @@ reads, from the published file, as text, Excel and PDF in Chinese and English.""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import openpyxl
@@ -113,3 +114,22 @@ def test_the_card_as_excel_and_pdf(warehouse, tmp_path, lang) -> None:  # type: 
     # Same card, same bytes: the workbook carries a fixed creation time.
     again = build_card(card, tmp_path / "again", lang)[0]
     assert again.read_bytes() == xlsx.read_bytes()
+
+
+def test_check_config_refuses_a_binding_without_kpi_data_from_the_published_file(  # type: ignore[no-untyped-def]
+    warehouse, home, tmp_path
+) -> None:
+    from perfchain.checkconfig import check_goal_bindings
+
+    published = home / "published" / "perfchain.duckdb"
+    drop = tmp_path / "drop"
+    shutil.copytree(warehouse.data_dir / "excel", drop)
+    assert check_goal_bindings(drop, published, echo=False) == []
+    workbook = openpyxl.load_workbook(drop / "targets.xlsx")
+    workbook["goal_tree"]["H4"] = "P01-XXX1-A"  # the first team's yield goal, a team nobody has
+    workbook.save(drop / "targets.xlsx")
+    assert check_goal_bindings(drop, published, echo=False) == [
+        "targets.xlsx, sheet 'goal_tree', row 4, column H (scope_id): kpi_daily has no "
+        "first_pass_yield for team P01-XXX1-A in the 30 days before 2026-01 (no such scope in "
+        "kpi_daily)"
+    ]
