@@ -3,8 +3,9 @@
 -- One row per goal of the goal tree (SPEC 9.1): its period's first and last day, its depth
 -- below its root, the KPI's direction, and whether kpi_daily holds data for its KPI and
 -- scope in the 30 days before the period (when the warehouse's history begins later, its
--- first 30 days). A goal without that data is refused (`is_refused`): it is left out of
--- the attainment marts and the data test on this model names its row in the workbook.
+-- first 30 days). A goal without that data is refused (`is_binding_refused`), and so is
+-- every goal under it (`is_refused`): they are left out of the attainment marts, and the
+-- data test on this model names the refused binding's row in the workbook.
 with
 
 goals as (
@@ -26,40 +27,6 @@ goals as (
         _source_file,
         _source_row
     from {{ ref('stg_excel__goal_tree') }}
-
-),
-
--- The tree level by level (no recursive CTE: Spark has none); the extractor refuses
--- cycles and trees deeper than max_depth, so every goal is reached.
-level_0 as (
-
-    select
-        goal_id,
-        0 as depth
-    from goals
-    where parent_goal_id is null
-
-),
-{% for depth in range(1, max_depth + 1) %}
-level_{{ depth }} as (
-
-    select
-        goals.goal_id,
-        {{ depth }} as depth
-    from goals
-    inner join level_{{ depth - 1 }}
-        on goals.parent_goal_id = level_{{ depth - 1 }}.goal_id
-
-),
-{% endfor %}
-depths as (
-    {% for depth in range(0, max_depth + 1) %}
-        select
-            goal_id,
-            depth
-        from level_{{ depth }}
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 
 ),
 
@@ -124,6 +91,58 @@ binding_data as (
 
 ),
 
+checked as (
+
+    select
+        goals.goal_id,
+        goals.parent_goal_id,
+        binding_data.data_days = 0 or kpis.kpi_code is null as is_binding_refused
+    from goals
+    inner join binding_data
+        on goals.goal_id = binding_data.goal_id
+    left join kpis
+        on goals.kpi_code = kpis.kpi_code
+
+),
+
+-- The tree level by level (no recursive CTE: Spark has none); the extractor refuses
+-- cycles and trees deeper than max_depth, so every goal is reached. A goal under a refused
+-- goal is refused too: the published tree stays whole.
+level_0 as (
+
+    select
+        checked.goal_id,
+        0 as depth,
+        checked.is_binding_refused as is_refused
+    from checked
+    where checked.parent_goal_id is null
+
+),
+{% for depth in range(1, max_depth + 1) %}
+level_{{ depth }} as (
+
+    select
+        checked.goal_id,
+        {{ depth }} as depth,
+        checked.is_binding_refused or level_{{ depth - 1 }}.is_refused as is_refused
+    from checked
+    inner join level_{{ depth - 1 }}
+        on checked.parent_goal_id = level_{{ depth - 1 }}.goal_id
+
+),
+{% endfor %}
+depths as (
+    {% for depth in range(0, max_depth + 1) %}
+        select
+            goal_id,
+            depth,
+            is_refused
+        from level_{{ depth }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
 final as (
 
     select
@@ -146,7 +165,8 @@ final as (
         cast({{ dbt.dateadd('day', -1, 'windows.check_until') }} as date)
             as binding_checked_through,
         binding_data.data_days as binding_data_days,
-        binding_data.data_days = 0 or kpis.kpi_code is null as is_refused,
+        checked.is_binding_refused,
+        coalesce(depths.is_refused, true) as is_refused,
         goals._source_file,
         goals._source_row
     from goals
@@ -154,6 +174,8 @@ final as (
         on goals.goal_id = windows.goal_id
     inner join binding_data
         on goals.goal_id = binding_data.goal_id
+    inner join checked
+        on goals.goal_id = checked.goal_id
     left join depths
         on goals.goal_id = depths.goal_id
     left join kpis
