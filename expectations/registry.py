@@ -9,6 +9,9 @@ from expectations import (
     dim_machine,
     dim_product,
     dim_team,
+    fct_employee_score,
+    fct_employee_score_explained,
+    fct_goal_attainment,
     fct_oee_shift,
     fct_order_contribution,
     fct_order_delivery,
@@ -37,5 +40,8 @@ SUITES: dict[str, MartSuite] = {
         kpi_daily,
         kpi_period,
         order_360,
+        fct_goal_attainment,
+        fct_employee_score_explained,
+        fct_employee_score,
     )
 }

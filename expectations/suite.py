@@ -69,6 +69,10 @@ class MartSuite:
 MAY_BE_EMPTY = {
     "fct_order_contribution": "until the first order is delivered (signed and invoiced)",
     "fct_signal_response": "until the first signal (a complaint, an escalation, an alert)",
+    # A plant without the goal sheets of targets.xlsx has no goals (docs/goals.md).
+    "fct_goal_attainment": "until the goal_tree sheet holds a goal",
+    "fct_employee_score_explained": "until the goal_tree sheet holds an employee's goal",
+    "fct_employee_score": "until the goal_tree sheet holds an employee's goal",
 }
 
 

@@ -14,7 +14,7 @@ from alerts.channels import robot_secret_problems
 from extractors._http.client import Window
 from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
-from extractors.excel.client import AlertRulesError
+from extractors.excel.client import AlertRulesError, GoalSheetsError
 from extractors.excel.departments import department_problems
 from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
 from perfchain.core.errors import ConfigError, PerfchainError
@@ -47,6 +47,9 @@ def check(environ: dict[str, str] | None = None, as_of: date | None = None) -> l
             "dingtalk": settings.alerts.dingtalk.robots,
         }
         problems.extend(f"excel: {problem}" for problem in check_targets(drop, robots=robots))
+        problems.extend(
+            f"excel: {problem}" for problem in check_goal_bindings(drop, settings.published_path)
+        )
         if as_of is None:
             as_of = datetime.now(ZoneInfo(settings.plant.timezone)).date() - timedelta(days=1)
         problems.extend(
@@ -85,7 +88,7 @@ def check_targets(
     for entity in TARGET_SHEETS:
         try:
             rows = sum(len(page) for page in client.extract(entity, Window()))
-        except AlertRulesError as error:
+        except (AlertRulesError, GoalSheetsError) as error:
             problems.extend(str(problem) for problem in error.problems)
             continue
         except PerfchainError as error:
@@ -113,3 +116,39 @@ def check_departments(
         for warning in (problem for problem in problems if problem.warning):
             click.secho(f"  ! excel: {warning}", fg="yellow")
     return [str(problem) for problem in problems if not problem.warning]
+
+
+def check_goal_bindings(drop: Path, published_path: Path, *, echo: bool = True) -> list[str]:
+    """The goals whose KPI has no kpi_daily data for their scope in the 30 days before the
+    period, read from the published file when there is one (dbt checks the same on every
+    build: int_goal_bindings_checked). Nothing to check without a published file or a
+    readable goal_tree sheet (check_targets reports that one)."""
+    from extractors.excel.goals import binding_problems
+    from extractors.excel.schema import GOAL_TREE
+    from perfchain.core.published import open_published
+
+    path = drop / TARGETS_FILE
+    if not path.exists() or not Path(published_path).exists():
+        return []
+    client = ExcelDropClient(drop)
+    try:
+        goals = client.goal_sheet(path, GOAL_TREE)
+    except PerfchainError:
+        return []
+    if not goals:
+        return []
+    columns: dict[str, str] = {}
+    client._sheet(path, GOAL_TREE, [], columns)
+    with open_published(Path(published_path)) as con:
+        rows = con.execute(
+            "select kpi_code, scope_type, scope_id, kpi_date from marts.kpi_daily "
+            "where value is not null"
+        ).fetchall()
+    data_days: dict[tuple[str, str, str], list[date]] = {}
+    for kpi, scope_type, scope_id, day in rows:
+        data_days.setdefault((kpi, scope_type, scope_id), []).append(day)
+    first = min((row[3] for row in rows), default=None)
+    problems = binding_problems(goals, path.name, columns, data_days, first)
+    if echo:
+        click.echo(f"  excel: goal_tree bindings checked against {published_path}")
+    return [str(problem) for problem in problems]

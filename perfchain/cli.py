@@ -225,6 +225,58 @@ def order(order_no: str) -> None:
 
 
 @main.command()
+@click.argument("employee_id")
+@click.option("--month", default=None, help="YYYY-MM (default: the newest month with a score).")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default=None, help="Default: reports.lang (zh)."
+)
+@click.option(
+    "--files", is_flag=True, help="Also write the card as Excel and PDF (reports/cards/<month>/)."
+)
+def person(employee_id: str, month: str | None, lang: str | None, files: bool) -> None:
+    """The employee's personal card: goals, weights, actual vs target, attainment, score,
+    contribution points and badges for a month (docs/goals.md)."""
+    from datetime import date
+
+    from perfchain.core.published import open_published
+    from perfchain.core.settings import load_settings
+    from reports.card import CardNotFound, card_text, latest_month, person_card
+    from reports.drop import build_person_cards
+
+    settings = load_settings()
+    lang = lang or settings.reports.lang
+    if not settings.published_path.exists():
+        raise PerfchainError(
+            f"{settings.published_path} does not exist yet: run `perfchain run` or `perfchain demo` first"
+        )
+    chosen = None
+    if month:
+        try:
+            chosen = date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise PerfchainError(f"--month {month!r} is not a month (YYYY-MM)") from None
+    try:
+        with open_published(settings.published_path) as con:
+            chosen = chosen or latest_month(con, employee_id)
+            if chosen is None:
+                raise CardNotFound(f"{employee_id} has no scored month in the published file")
+            card = person_card(con, employee_id, chosen)
+        click.echo(card_text(card, lang))
+        if files:
+            for path in build_person_cards(
+                settings.published_path,
+                settings.reports_dir,
+                [employee_id],
+                chosen,
+                lang=lang,
+                drop_folder=settings.reports.drop_folder,
+            ):
+                click.echo(f"wrote {path}")
+    except CardNotFound as error:
+        raise PerfchainError(str(error)) from None
+
+
+@main.command()
 @click.option(
     "--port", type=int, default=8501, show_default=True, help="Port on 127.0.0.1 to serve on."
 )

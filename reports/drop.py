@@ -152,3 +152,33 @@ def report_command(
         smtp=smtp,
         tz=tz,
     )
+
+
+def build_person_cards(
+    published_path: Path,
+    reports_dir: Path,
+    employee_ids: Sequence[str],
+    month: date | None,
+    *,
+    lang: str = "zh",
+    drop_folder: Path | None = None,
+) -> list[Path]:
+    """The employee personal card variant (SPEC 9.6; reports/card.py): an Excel workbook and
+    a PDF per employee for `month` (default: each one's newest scored month), written to
+    `reports_dir/cards/<YYYY-MM>/` and copied to the drop folder when one is configured."""
+    from reports.card import CardNotFound, build_card, latest_month, person_card
+
+    lang_ = check_lang(lang)
+    files: list[Path] = []
+    with open_published(Path(published_path)) as con:
+        for employee_id in employee_ids:
+            chosen = month or latest_month(con, employee_id)
+            if chosen is None:
+                raise CardNotFound(f"{employee_id} has no scored month in the published file")
+            card = person_card(con, employee_id, chosen)
+            out_dir = Path(reports_dir) / "cards" / f"{card.month:%Y-%m}"
+            files.extend(build_card(card, out_dir, lang_))
+    if drop_folder is not None:
+        for path in files:
+            copy_to_drop_folder([path], Path(drop_folder) / "cards" / path.parent.name)
+    return files

@@ -277,6 +277,38 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The employee's personal card (reports/card.py; SPEC 9.3).
+_LABELS.update(
+    {
+        "card.title": ("员工个人绩效卡", "Employee performance card"),
+        "card.sheet": ("个人绩效卡", "Card"),
+        "card.employee": ("员工", "Employee"),
+        "card.team": ("班组", "Team"),
+        "card.month": ("月份", "Month"),
+        "card.score": ("目标得分 (Σ权重×达成率)", "Goal score (Σ weight × attainment)"),
+        "card.weight_total": ("权重合计", "Weights total"),
+        "card.points": ("本月贡献积分", "Contribution points this month"),
+        "card.col.kpi": ("指标", "KPI"),
+        "card.col.scope": ("数据范围", "Scope"),
+        "card.col.weight": ("权重", "Weight"),
+        "card.col.target": ("目标", "Target"),
+        "card.col.actual": ("实际", "Actual"),
+        "card.col.attainment": ("达成率", "Attainment"),
+        "card.col.contribution": ("得分贡献", "Adds to score"),
+        "card.explain": (
+            "达成率 = 实际 ÷ 目标(越低越好的指标为 目标 ÷ 实际),上限 120%;"
+            "权重为当月第一天生效的权重;得分 = Σ 权重 × 达成率。",
+            "Attainment = actual ÷ target (target ÷ actual when lower is better), capped at "
+            "120 %; weights are those in force on the month's first day; score = Σ weight × "
+            "attainment.",
+        ),
+        "card.badges": ("徽章", "Badges"),
+        "card.badges_none": ("暂无徽章", "No badge yet"),
+        "card.badges_none_published": ("徽章台账尚未发布", "No badge ledger published yet"),
+    }
+)
+
+
 # Short KPI names for narrow columns; the mart's names are used for any code not listed.
 _KPI_SHORT: dict[str, tuple[str, str]] = {
     "otd_rate": ("准时交付率", "OTD"),

@@ -78,5 +78,13 @@ class _Dbt:
     def type_boolean() -> str:
         return "boolean"
 
+    @staticmethod
+    def dateadd(datepart: str, interval: object, from_date_or_timestamp: str) -> str:
+        return f"date_add({from_date_or_timestamp}, interval ({interval}) {datepart})"
+
+    @staticmethod
+    def datediff(first_date: str, second_date: str, datepart: str) -> str:
+        return f"date_diff('{datepart}', {first_date}, {second_date})"
+
 
 dbt = _Dbt()

@@ -16,8 +16,9 @@ from openpyxl.utils import get_column_letter
 from extractors._http.client import Window
 from extractors.contract import Entity
 from extractors.excel.departments import WorkbookProblem, department_problems
+from extractors.excel.goals import GoalProblem, goal_problems
 from extractors.excel.rules import RuleProblem, kpi_codes, rule_problems
-from extractors.excel.schema import ALERT_RULES, DEPARTMENT_ROWS, TARGETS_FILE
+from extractors.excel.schema import ALERT_RULES, DEPARTMENT_ROWS, GOAL_SHEETS, TARGETS_FILE
 from perfchain.core.errors import PerfchainError
 
 WEIGHT_TOLERANCE = 0.001
@@ -87,6 +88,18 @@ class AlertRulesError(PerfchainError):
         )
 
 
+class GoalSheetsError(PerfchainError):
+    """A goal sheet's refused rows, every one of them (extractors/excel/goals.py)."""
+
+    def __init__(self, problems: list[GoalProblem | ExcelCellError]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"{len(problems)} refused row(s) in the goal sheets: "
+            + "; ".join(str(problem) for problem in problems)
+            + ". Fix the cells and run again (docs/goals.md)."
+        )
+
+
 class DepartmentWorkbookError(PerfchainError):
     """Department workbooks that lack what they must hold; lists every problem."""
 
@@ -141,6 +154,9 @@ class ExcelDropClient:
         if entity is ALERT_RULES:
             yield self.alert_rules(path, self.robots)
             return
+        if entity in GOAL_SHEETS:
+            yield self.goal_sheet(path, entity)
+            return
         records = self._sheet(path, entity)
         if entity.name == "stage_weights":
             total = sum(record["weight"] for record in records)
@@ -182,6 +198,47 @@ class ExcelDropClient:
             problems.sort(key=_where)
             raise AlertRulesError(problems)
         return records
+
+    def goal_sheet(self, path: Path, entity: Entity) -> list[dict[str, Any]]:
+        """One goal sheet's rows, typed and checked with the other two (a weight rule
+        names weights of kpi_weights); GoalSheetsError lists every refused row of this
+        sheet at once, and nothing of it lands then. A workbook without the sheet has no
+        goals (a warning, not an error)."""
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        present = set(workbook.sheetnames)
+        workbook.close()
+        if entity.protocol_name not in present:
+            self.warnings.append(
+                f"{path.name}: no sheet {entity.protocol_name!r}, so no goal or weight of it "
+                "is scored (docs/goals.md)"
+            )
+            return []
+        cells: list[ExcelCellError] = []
+        columns: dict[str, dict[str, str]] = {}
+        sheets: dict[str, list[dict[str, Any]]] = {}
+        for sheet in GOAL_SHEETS:
+            if sheet.protocol_name not in present:
+                continue
+            found: list[ExcelCellError] = []
+            columns[sheet.protocol_name] = {}
+            sheets[sheet.protocol_name] = self._sheet(
+                path, sheet, found, columns[sheet.protocol_name]
+            )
+            if sheet is entity:
+                cells = found
+        unreadable = {(entity.protocol_name, int(cell.location[2])) for cell in cells}
+        problems: list[GoalProblem | ExcelCellError] = [
+            *cells,
+            *(
+                problem
+                for problem in goal_problems(sheets, path.name, columns, kpi_codes(), unreadable)
+                if problem.sheet == entity.protocol_name
+            ),
+        ]
+        if problems:
+            problems.sort(key=_where)
+            raise GoalSheetsError(problems)
+        return sheets[entity.protocol_name]
 
     def _sheet(
         self,
@@ -289,7 +346,7 @@ class ExcelDropClient:
                 workbook.close()
 
 
-def _where(problem: RuleProblem | ExcelCellError) -> tuple[int, int, str]:
+def _where(problem: RuleProblem | GoalProblem | ExcelCellError) -> tuple[int, int, str]:
     """Sort key: row, then column (B before AA)."""
     if isinstance(problem, ExcelCellError):
         _, _, row, column = problem.location

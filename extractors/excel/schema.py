@@ -123,5 +123,79 @@ DEPARTMENT_ROWS = Entity(
     "department_rows",
 )
 
-TARGET_SHEETS = (KPI_TARGETS, STAGE_WEIGHTS, LINE_THRESHOLDS, ALERT_RULES)
+# ---- Goals and elastic weights (SPEC 9.1, 9.2; docs/goals.md) ----
+GOAL_TREE = Entity(
+    "excel",
+    "goal_tree",
+    ("goal_id",),
+    "file_modified_at",
+    (
+        F("goal_id", required=True, doc="unique in the sheet"),
+        F("parent_goal_id", doc="the goal this one serves; empty for a root"),
+        F("owner_type", required=True, doc="plant | department | team | employee"),
+        F("owner_id", required=True, doc="plant code, department, team or employee id"),
+        F("period", required=True, doc="YYYY-MM (month) or YYYY-Qn (quarter)"),
+        F("kpi_code", required=True, doc="a kpi_definitions code"),
+        F("scope_type", required=True, doc="the kpi_daily scope the goal reads"),
+        F("scope_id", required=True, doc="the kpi_daily scope id the goal reads"),
+        F("target", "dec", True),
+        F("value_path", doc="how the goal serves its parent; required but for a root"),
+        F("data_binding", doc="kpi_daily (the only binding; empty = kpi_daily)"),
+        *_FILE,
+    ),
+    "Goal tree: each goal bound to a kpi_daily KPI and scope (targets.xlsx, sheet goal_tree).",
+    None,
+    "goal_tree",
+)
+KPI_WEIGHTS = Entity(
+    "excel",
+    "kpi_weights",
+    ("owner_type", "owner_id", "kpi_code", "effective_from"),
+    "file_modified_at",
+    (
+        F("owner_type", required=True, doc="plant | department | team | employee"),
+        F("owner_id", required=True),
+        F("kpi_code", required=True),
+        F("weight", "dec", True),
+        F("effective_from", "date", True),
+        F("effective_to", "date", doc="last day in force; empty = open"),
+        *_FILE,
+    ),
+    "KPI weights per owner, effective-dated (targets.xlsx, sheet kpi_weights); sum to 1.",
+    None,
+    "kpi_weights",
+)
+WEIGHT_RULES = Entity(
+    "excel",
+    "weight_rules",
+    ("rule_id",),
+    "file_modified_at",
+    (
+        F("rule_id", required=True, doc="unique in the sheet"),
+        F("condition", required=True, doc="new_channel | key_rush_order"),
+        F("from_date", "date", True, doc="first day the rule applies"),
+        F("owner_type", doc="new_channel: whose weights move"),
+        F("owner_id", doc="new_channel: the owner, or * for every owner of owner_type"),
+        F("kpi_raised", doc="new_channel: the KPI whose weight rises"),
+        F("kpi_lowered", doc="new_channel: the KPI that gives up the difference"),
+        F("new_weight", "dec", doc="new_channel: the raised KPI's new weight"),
+        F("factor", "dec", doc="key_rush_order: points-pool factor (default 1.5)"),
+        F("customer_grade", doc="key_rush_order: customer grade (default A)"),
+        F("max_lead_days", "int", doc="key_rush_order: longest lead time in days (default 7)"),
+        F("description"),
+        *_FILE,
+    ),
+    "Rules that move weights or multiply points pools (targets.xlsx, sheet weight_rules).",
+    None,
+    "weight_rules",
+)
+GOAL_SHEETS = (GOAL_TREE, KPI_WEIGHTS, WEIGHT_RULES)
+
+TARGET_SHEETS = (
+    KPI_TARGETS,
+    STAGE_WEIGHTS,
+    LINE_THRESHOLDS,
+    ALERT_RULES,
+    *GOAL_SHEETS,
+)
 EXCEL_ENTITIES = (*TARGET_SHEETS, DEPARTMENT_ROWS)

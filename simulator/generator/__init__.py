@@ -111,6 +111,7 @@ def generate(
                 "plant": plant.code,
                 **{k: v for k, v in ctx.planted.items() if not k.startswith("_")},
                 "alerts": planted.alerts(ctx),
+                "goals": planted.goals(ctx),
             }
         excel_inputs.append(ctx)
         ctx.tl = Timeline(sink)  # release pending rows

@@ -218,6 +218,7 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
             "stage_weights: contribution-trace stage weights (SPEC 5.2); they must sum to 1.",
             "line_thresholds: per-line process thresholds (SPEC 5.3): weld-strength CV on welding, VOC over-limit count on painting.",
             "alert_rules: one row per alert rule (SPEC 8.1): condition, window, who gets it, channels, actions.",
+            "goal_tree / kpi_weights / weight_rules: goals bound to kpi_daily, effective-dated weights, weight rules (SPEC 9; docs/goals.md).",
             "  actions: kind:role:template separated by ';' (kinds message, oa_task, email_task).",
             "Sheets and column names are a contract: add rows freely, do not rename columns.",
         )
@@ -337,7 +338,32 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
                 ws.write_number(i, j, value)
             else:
                 ws.write_string(i, j, value)
+    _goal_sheets(wb, ctxs[0], head)
     wb.close()
+
+
+def _goal_sheets(wb: xlsxwriter.Workbook, ctx: Ctx, head: Any) -> None:
+    """goal_tree, kpi_weights and weight_rules (SPEC 9.1, 9.2; simulator/generator/goals.py)."""
+    from simulator.generator.goals import GOAL_COLUMNS, RULE_COLUMNS, WEIGHT_COLUMNS, goal_sheets
+
+    sheets = goal_sheets(ctx)
+    for name, columns, rows in (
+        ("goal_tree", GOAL_COLUMNS, sheets.goals),
+        ("kpi_weights", WEIGHT_COLUMNS, sheets.weights),
+        ("weight_rules", RULE_COLUMNS, sheets.rules),
+    ):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, columns, head)
+        ws.freeze_panes(1, 1)
+        ws.set_column(0, len(columns) - 1, 18)
+        for i, row in enumerate(rows, start=1):
+            for j, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, int | float):
+                    ws.write_number(i, j, value)
+                else:
+                    ws.write_string(i, j, value)
 
 
 # ---------------------------------------------------------------- 生产部月度汇总.xlsx

@@ -380,3 +380,10 @@ def _day(text: str) -> int:
 
 def _hour_end(t: int) -> str:
     return ts_offset(t - t % HOUR + HOUR)
+
+
+def goals(ctx: Ctx) -> dict[str, Any]:
+    """The demo goal tree, the mid-year weight change and the weight rules (docs/planted.md)."""
+    from simulator.generator.goals import goal_sheets
+
+    return goal_sheets(ctx).planted

@@ -133,6 +133,23 @@ select
     2.0 as response_hours,
     i % 2 = 0 as is_auto_triggered,
 from range(0, {days} + 1) as days(i);
+create or replace table marts.fct_goal_attainment as
+select
+    'G1' as goal_id, 'plant' as owner_type, 'P01' as owner_id, '2026-03' as period,
+    date '2026-03-01' as period_start, date '2026-03-31' as period_end,
+    'otd_rate' as kpi_code, 'plant' as scope_type, 'P01' as scope_id,
+    'higher_is_better' as direction, 0.95 as target, 0.95 as actual, 1.0 as attainment,
+    1.0 as weight, 1.0 as rolled_up_attainment, 0 as depth, 2 as source_row;
+create or replace table marts.fct_employee_score_explained as
+select
+    'E01|2026-03-01|G2' as employee_score_goal_id, 'E01' as employee_id,
+    date '2026-03-01' as month, 'G2' as goal_id, 'otd_rate' as kpi_code, 1.0 as weight,
+    0.95 as target, 0.95 as actual, 1.0 as attainment, 1.0 as score_contribution;
+create or replace table marts.fct_employee_score as
+select
+    'E01|2026-03-01' as employee_score_id, 'E01' as employee_id,
+    date '2026-03-01' as month, 1.0 as score, 1 as goal_count, 1 as goals_with_actual,
+    1.0 as weight_total, 0.2 as contribution_points;
 create or replace table marts.kpi_daily as
 select
     (date '{day}' - i::integer)::date as kpi_date, 'plant' as scope_type, 'P01' as scope_id,

@@ -45,6 +45,17 @@ promises as (
 
 ),
 
+-- Key rush orders (SPEC 9.2): the pool's factor from weight_rules, 1 for other orders.
+pool_multipliers as (
+
+    select
+        order_id,
+        is_key_rush_order,
+        pool_multiplier
+    from {{ ref('int_order_pool_multipliers_resolved') }}
+
+),
+
 horizon as (
 
     select as_of_date from {{ ref('int_data_horizons_resolved') }}
@@ -86,6 +97,8 @@ joined as (
         orders_delivered.invoiced_completed_at,
         orders_paid.paid_at,
         orders_paid.received_amount_cny,
+        coalesce(pool_multipliers.is_key_rush_order, false) as is_key_rush_order,
+        coalesce(pool_multipliers.pool_multiplier, 1) as pool_multiplier,
         horizon.as_of_date
     from sale_orders
     inner join orders_delivered
@@ -94,6 +107,8 @@ joined as (
         on sale_orders.order_id = promises.order_id
     left join orders_paid
         on sale_orders.order_id = orders_paid.order_id
+    left join pool_multipliers
+        on sale_orders.order_id = pool_multipliers.order_id
     cross join horizon
 
 ),
@@ -156,10 +171,31 @@ final as (
         net_invoiced_gross_amount_cny,
         received_amount_cny,
         credit_note_count,
+        is_key_rush_order,
+        pool_multiplier,
         case
             when is_delivered
                 then cast(
                         round(net_amount_cny / 1000.0 * {{ var('points_multiplier', 1) }}, 4)
+                        as decimal(18, 4)
+                    )
+        end as base_points_pool,
+        -- The one place the pool is computed: fct_order_contribution splits this value, so
+        -- a key rush order's multiplied pool is conserved to the last 0.0001 (SPEC 5.2).
+        case
+            when is_delivered
+                -- Multiplied in decimals (base and factor exact to 4 places), rounded once:
+                -- no binary-float halfway case moves a pool by 0.0001.
+                then cast(
+                        round(
+                            cast(
+                                round(
+                                    net_amount_cny / 1000.0 * {{ var('points_multiplier', 1) }}, 4
+                                ) as decimal(18, 4)
+                            )
+                            * cast(pool_multiplier as decimal(18, 4)),
+                            4
+                        )
                         as decimal(18, 4)
                     )
         end as points_pool,
