@@ -117,10 +117,7 @@ def test_r4_every_complaint_is_listed_with_its_case(dataset: Path) -> None:
     }
     assert ref.r4_cases(dataset) == listed
     late = _planted(dataset)["late_complaint"]
-    assert (
-        listed[(late["customer"], ref.local(late["case_created_at"]))]
-        == (late["case_number"])
-    )
+    assert listed[(late["customer"], ref.local(late["case_created_at"]))] == (late["case_number"])
 
 
 def test_one_alert_is_never_handled_and_reaches_level_three(dataset: Path) -> None:
