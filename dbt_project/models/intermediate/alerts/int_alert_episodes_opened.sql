@@ -1,8 +1,9 @@
 -- Alert episodes (SPEC 8.2): one row per rule x scope x run of windows where the condition
 -- holds, once the run reaches the rule's number of consecutive windows. It opens when the
 -- condition was met in the window that completed the run (the window's end for a KPI or an
--- order step; the event that reached the threshold for an event count) and resolves at the end of the first full
--- window after it where the condition does not hold (null while open). The alert id hashes
+-- order step; the event that reached the threshold for an event count) and resolves at
+-- the end of the first full window after it where the condition does not hold (null while
+-- open). The alert id hashes
 -- rule, scope and the episode's first holding window, so every batch finds the same id.
 with
 

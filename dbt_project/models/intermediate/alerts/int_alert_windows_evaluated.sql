@@ -644,12 +644,9 @@ final as (
         -- an alert opens when its signal appears, not when its window ends. Null where it
         -- does not hold.
         case
-            when not coalesce(
-                {{ alert_compare(
-                    'windows.observed_value', 'windows.comparator', 'windows.threshold'
-                ) }},
-                false
-            )
+            when not coalesce({{ alert_compare(
+                'windows.observed_value', 'windows.comparator', 'windows.threshold'
+            ) }}, false)
                 then null
             when windows.is_event_count and windows.comparator in ('>', '>=')
                 then windows.first_met_at
