@@ -48,6 +48,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.home / "dbt" / "runs",
         settings.logs_dir,
         history_start=settings.schedule.history_start,
+        platform_freshness=settings.alerts.freshness_expectations(),
     )
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {
