@@ -271,6 +271,8 @@ def queue_failed_run(
     else:
         title = _text("run.title", lang, job=job, what=what)
         text = " ".join(reason.split())
+        if log_path:  # said on its own line
+            text = text.removesuffix(f" Run log: {log_path}")
         if len(text) > REASON_CHARS:
             text = text[: REASON_CHARS - 1] + "…"
         lines.append(f"{_text('reason', lang)}{colon}{text}")

@@ -191,9 +191,8 @@ def run_signals(
         _record(summary, instance, result)
         if not result.success:
             reason = _failure(result, run_log)
-            paged = _page_platform(
-                settings, result.run_id, job.name, moment.isoformat(), reason, run_log
-            )
+            when = f"{moment.astimezone(settings.plant.tz):%Y-%m-%d %H:%M}"
+            paged = _page_platform(settings, result.run_id, job.name, when, reason, run_log)
             raise RunFailed(f"signals batch at {moment.isoformat()} failed: {reason}{paged}")
     return summary
 

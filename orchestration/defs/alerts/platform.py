@@ -24,6 +24,7 @@ platform channel is down; what could not be queued or sent is returned as a line
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -113,7 +114,8 @@ def _queue_and_send(
 
 
 def build_platform_failure_sensor(
-    settings: Settings, jobs: Sequence[dg.JobDefinition | dg.UnresolvedAssetJobDefinition]
+    settings: Settings,
+    jobs: Sequence[Any],  # job definitions, resolved or not (define_asset_job's)
 ) -> dg.SensorDefinition:
     @dg.run_failure_sensor(
         name="platform_failure_sensor",
