@@ -135,8 +135,11 @@ def dispatch(
     http: requests.Session | None = None,
     limiters: Mapping[str, RateLimiter] | None = None,
     channels: Mapping[str, Channel] | None = None,
+    queue_due: bool = True,
 ) -> DispatchResult:
-    """Queue the due messages and send the pending ones as of `as_of_at` (naive UTC)."""
+    """Queue the due messages and send the pending ones as of `as_of_at` (naive UTC).
+    `queue_due=False` only sends what is pending: a failed run's platform alert
+    (alerts/platform.py) goes out without the alert models its run did not build."""
     if as_of_at.tzinfo is not None:  # the warehouse's timestamps are naive UTC
         as_of_at = as_of_at.astimezone(UTC).replace(tzinfo=None)
     environ = os.environ if environ is None else environ
@@ -148,12 +151,16 @@ def dispatch(
     result = DispatchResult()
     try:
         outbox.ensure_outbox(con)
-        result.queued = outbox.queue(
-            con,
-            as_of_at,
-            render=lambda row: render_message(row, lang, tz),
-            address=_address(settings.alerts.email.address_template),
-            expire_before=as_of_at - timedelta(hours=settings.alerts.send_within_hours),
+        result.queued = (
+            0
+            if not queue_due
+            else outbox.queue(
+                con,
+                as_of_at,
+                render=lambda row: render_message(row, lang, tz),
+                address=_address(settings.alerts.email.address_template),
+                expire_before=as_of_at - timedelta(hours=settings.alerts.send_within_hours),
+            )
         )
         used = (
             dict(channels) if channels is not None else build_channels(settings, environ, session)

@@ -218,8 +218,15 @@ def digest_parts(
     `max_bytes`; then as few parts as fit, each with the header and a part number. A
     block is never cut across parts (only a single block longer than a whole message is
     shortened, which no real alert is)."""
+    # A platform alert (level 0) goes to the channel's group, not to a person: no
+    # recipients line.
     blocks = [
-        (entry, f"{entry.body}\n{_recipients_line(entry, channel, lang)}")
+        (
+            entry,
+            f"{entry.body}\n{_recipients_line(entry, channel, lang)}"
+            if any(address or name for address, name in entry.recipients)
+            else entry.body,
+        )
         for entry in entries(rows)
     ]
     count = len(blocks)

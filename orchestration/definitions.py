@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.alerts.assets import DISPATCH_KEY, build_dispatch_asset
+from orchestration.defs.alerts.platform import build_platform_failure_sensor
 from orchestration.defs.as_of import AS_OF_KEY, AsOfResource
 from orchestration.defs.ingest.assets import build_extract_assets
 from orchestration.defs.ingest.resources import build_api_resources, build_warehouse
@@ -48,6 +49,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         settings.home / "dbt" / "runs",
         settings.logs_dir,
         history_start=settings.schedule.history_start,
+        platform_freshness=settings.alerts.freshness_expectations(),
     )
     marts = {key.path[-1]: key for key in models.keys if key.path[0] == "marts"}
     quality = {
@@ -78,10 +80,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     signals_job = build_signals_job(
         signals_selection(models, dg.AssetSelection.assets(DISPATCH_KEY))
     )
+    full_refresh_job = build_full_refresh_job()
     return dg.Definitions(
         assets=[*assets, models, dispatched, published, reports],
+        sensors=[build_platform_failure_sensor(settings, [job, full_refresh_job, signals_job])],
         asset_checks=checks,
-        jobs=[job, build_full_refresh_job(), signals_job],
+        jobs=[job, full_refresh_job, signals_job],
         schedules=[
             build_nightly_schedule(job, settings),
             build_signals_schedule(

@@ -19,6 +19,7 @@ import duckdb
 from tqdm import tqdm
 
 from expectations.summary import render_not_reached, write_summary_text
+from orchestration.defs.alerts.platform import report_failed_run
 from orchestration.defs.as_of import (
     AS_OF_TAG,
     as_of_run_config,
@@ -189,9 +190,10 @@ def run_signals(
         )
         _record(summary, instance, result)
         if not result.success:
-            raise RunFailed(
-                f"signals batch at {moment.isoformat()} failed: {_failure(result, run_log)}"
-            )
+            reason = _failure(result, run_log)
+            when = f"{moment.astimezone(settings.plant.tz):%Y-%m-%d %H:%M}"
+            paged = _page_platform(settings, result.run_id, job.name, when, reason, run_log)
+            raise RunFailed(f"signals batch at {moment.isoformat()} failed: {reason}{paged}")
     return summary
 
 
@@ -295,8 +297,22 @@ def _run_dates(
                     f"\nNothing was published. Failing checks with sample rows: "
                     f"{settings.logs_dir / 'quality-latest.txt'}"
                 )
-            raise RunFailed(f"run for {run_date} failed: {reason}")
+            paged = _page_platform(
+                settings, result.run_id, job.name, str(run_date), reason, run_log
+            )
+            raise RunFailed(f"run for {run_date} failed: {reason}{paged}")
     return summary
+
+
+def _page_platform(
+    settings: Settings, run_id: str, job: str, what: str, reason: str, run_log: Path
+) -> str:
+    """A failed run (a blocked gate included) is a platform alert, sent now (SPEC §8.6):
+    the in-process run is seen by no sensor. Returns the lines to add to the error."""
+    lines = report_failed_run(
+        settings, run_id=run_id, job=job, what=what, reason=reason, log_path=run_log
+    )
+    return "".join(f"\n{line}" for line in lines)
 
 
 def _summary_when_gate_not_reached(

@@ -270,6 +270,23 @@ _LABELS: dict[str, tuple[str, str]] = {
     "brief.points": ("积分", "points"),
     "brief.hour_of_day": ("时段", "Hour of day"),
     "brief.no_data": ("本区间无数据", "No data in this period"),
+    # Response speed per month (SPEC 5.5, 8.5): its sheet and brief page.
+    "sheet.response": ("响应速度", "Response speed"),
+    "note.response": (
+        "每月信号(客诉、升级工单、告警)从发生到首次内部响应的时长:中位数与P90(小时),"
+        "及由 perfchain 自动触发的响应占比;当月为月初至今。",
+        "Per month: hours from each signal (complaint, escalation, alert) to its first "
+        "internal action, median and p90, and the share of responses perfchain triggered; "
+        "the as-of month to date.",
+    ),
+    "brief.response": ("响应速度(按月)", "Response speed by month"),
+    "col.month": ("月份", "Month"),
+    "col.month_end": ("数据截至", "Data through"),
+    "col.signals_raised": ("信号数", "Signals"),
+    "col.signals_answered": ("已响应", "Answered"),
+    "col.response_median": ("响应中位数(小时)", "Median (hours)"),
+    "col.response_p90": ("响应P90(小时)", "p90 (hours)"),
+    "col.auto_share": ("系统触发占比", "Auto-triggered"),
     "mail.subject": ("perfchain 绩效报表 {date}", "perfchain performance reports {date}"),
     "mail.body": (
         "附件为 {date} 的绩效报表({periods})。\n此邮件由 perfchain 自动发送。",

@@ -49,6 +49,7 @@ LONGEST_FIRST = (
     "publish/test_killed_predecessor.py",
     "orchestration/test_nightly_job.py",
     "perfchain/test_cli.py",
+    "alerts/test_platform.py",
 )
 
 

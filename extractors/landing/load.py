@@ -425,7 +425,13 @@ def _record_batch(
     extracted_at = batch.extracted_at
     cursor = json.dumps(manifest.get("cursor")) if manifest.get("cursor") is not None else None
     con.execute(
-        "insert into raw._batches values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp)",
+        """
+        insert into raw._batches (
+            source, entity, batch_id, rows_loaded, rows_quarantined, high_water_mark,
+            cursor, extracted_at, loaded_at, window_until
+        )
+        values (?, ?, ?, ?, ?, ?, ?, ?::timestamptz, current_timestamp, ?::timestamptz)
+        """,
         [
             entity.source,
             entity.name,
@@ -435,6 +441,9 @@ def _record_batch(
             hwm,
             cursor,
             extracted_at,
+            # How far the batch read (the freshness of its source, SPEC §8.6): the end of
+            # the window it asked for, or when it began for a source read whole.
+            batch.window[1] or extracted_at,
         ],
     )
     release_quarantine(con, batch, quarantined)

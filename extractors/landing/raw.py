@@ -43,6 +43,7 @@ create table if not exists raw._batches (
     rows_quarantined bigint, high_water_mark timestamptz, cursor json,
     extracted_at timestamptz, loaded_at timestamptz default current_timestamp
 );
+alter table raw._batches add column if not exists window_until timestamptz;
 create table if not exists raw._watermarks (
     source varchar, entity varchar, high_water_mark timestamptz, cursor json,
     batch_id varchar, updated_at timestamptz default current_timestamp,

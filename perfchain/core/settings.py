@@ -230,6 +230,32 @@ class AlertEmailSettings(_Strict):
     address_template: str = Field("{oa_user_id}@plant.local", pattern=r"\{oa_user_id\}")
 
 
+# Every source perfchain extracts, with how far behind its data may fall before a
+# platform alert says so (SPEC §8.6). MES feeds the alert rules every batch, so it must be
+# current while teams work; the others are read by the nightly run, whose day ends at
+# midnight and which starts at 02:00 (schedule.nightly_cron): a day and the start of the
+# next night's run.
+FRESHNESS_SOURCES = ("crm", "erp", "oa", "mes", "qms", "wms", "hr", "excel")
+DEFAULT_FRESHNESS: dict[str, dict[str, Any]] = {
+    "mes": {"max_lag_minutes": 30, "during": "shifts"},
+    **{
+        source: {"max_lag_minutes": 26 * 60, "during": "always"}
+        for source in FRESHNESS_SOURCES
+        if source != "mes"
+    },
+}
+
+
+class FreshnessSettings(_Strict):
+    """How far behind one source's extracted data may be at a run's as-of moment."""
+
+    # Minutes between the end of the newest extraction window landed and the as-of moment.
+    max_lag_minutes: int = Field(..., ge=1, le=60 * 24 * 31)
+    # `shifts`: judged only while a scheduled shift is running (HR shift schedules);
+    # `always`: at every moment; `never`: the source is not watched.
+    during: Literal["always", "shifts", "never"] = "always"
+
+
 class AlertSettings(_Strict):
     """Signals and alert channels (SPEC §8, docs/alerts.md)."""
 
@@ -247,6 +273,30 @@ class AlertSettings(_Strict):
     wecom: WecomSettings = WecomSettings()
     dingtalk: DingtalkSettings = DingtalkSettings()
     email: AlertEmailSettings = AlertEmailSettings()
+    # Per source (SPEC §8.6); a source left out keeps its default (DEFAULT_FRESHNESS).
+    freshness: dict[str, FreshnessSettings] = {}
+
+    @field_validator("freshness")
+    @classmethod
+    def _known_freshness_sources(
+        cls, value: dict[str, FreshnessSettings]
+    ) -> dict[str, FreshnessSettings]:
+        unknown = sorted(set(value) - set(FRESHNESS_SOURCES))
+        if unknown:
+            raise ValueError(
+                f"alerts.freshness.{unknown[0]}: unknown source "
+                f"(known: {', '.join(FRESHNESS_SOURCES)})"
+            )
+        return value
+
+    def freshness_expectations(self) -> list[dict[str, Any]]:
+        """Every source's expectation, defaults filled in, in FRESHNESS_SOURCES order: the
+        dbt var `platform_freshness` int_platform_sources_freshness reads."""
+        rows = []
+        for source in FRESHNESS_SOURCES:
+            chosen = self.freshness.get(source) or FreshnessSettings(**DEFAULT_FRESHNESS[source])
+            rows.append({"source": source, **chosen.model_dump()})
+        return rows
 
     @property
     def signals_cron(self) -> str:

@@ -123,6 +123,7 @@ def build_brief(
         charts.contribution_flow(queries.top_order_contributions(q), lang_),
     )
     _page_lists(pdf, q, cells, scopes)
+    _page_response(pdf, q)
     pdf.output(str(path))
     return path
 
@@ -302,6 +303,42 @@ def _page_lists(pdf: _Brief, q: queries.Query, cells: pd.DataFrame, scopes: pd.D
         )
     ]
     _table(pdf, headers, order_rows, (30, 54, 26, 26, 20, 30), lang)
+
+
+def _page_response(pdf: _Brief, q: queries.Query) -> None:
+    """Response speed per month (SPEC 5.5, 8.5): median and p90 hours, auto-triggered."""
+    lang = q.lang
+    pdf.add_page()
+    _section(pdf, label("brief.response", lang))
+    frame = queries.response_by_month(q)
+    rows = [
+        [
+            str(month.month),
+            str(month.month_end.date()),
+            str(int(month.signals_raised)),
+            str(int(month.signals_answered)),
+            format_value("response_hours_median", "hours", month.response_hours_median),
+            format_value("response_hours_p90", "hours", month.response_hours_p90),
+            format_value("auto_trigger_share", None, month.auto_trigger_share),
+        ]
+        for month in frame.itertuples()
+    ]
+    headers = [
+        label(key, lang)
+        for key in (
+            "col.month",
+            "col.month_end",
+            "col.signals_raised",
+            "col.signals_answered",
+            "col.response_median",
+            "col.response_p90",
+            "col.auto_share",
+        )
+    ]
+    _table(pdf, headers, rows, (20, 24, 20, 20, 32, 32, 38), lang)
+    pdf.ln(3)
+    pdf.set_font(FONT, size=8)
+    pdf.multi_cell(0, 4.5, label("note.response", lang), new_x="LMARGIN", new_y="NEXT")
 
 
 def _table(

@@ -374,6 +374,71 @@ def signals(q: Query) -> pd.DataFrame:
     )
 
 
+RESPONSE_MONTHS = 6  # the as-of month and the five before it
+RESPONSE_KPIS = ("response_hours_median", "response_hours_p90", "auto_trigger_share")
+
+
+def response_by_month(q: Query) -> pd.DataFrame:
+    """Response speed per plant month (SPEC 5.5, 8.5), the as-of month (to date) and the
+    five before it: the plant's `kpi_period` month rows as published (median and p90
+    response hours, auto-triggered share; answered = their denominator), each month at its
+    last day in the data, with the signals raised in it (`fct_signal_response`)."""
+    start = q.period.end.replace(day=1)
+    for _ in range(RESPONSE_MONTHS - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+    codes = _in_list(RESPONSE_KPIS)
+    return q.frame(
+        f"""
+        with months as (
+            select period_start, max(period_end) as period_end
+            from marts.kpi_period
+            where period_type = 'month' and scope_type = 'plant'
+                and period_start >= $months_start and period_end <= $end
+            group by period_start
+        ),
+        figures as (
+            select
+                months.period_start as month_start,
+                months.period_end as month_end,
+                max(case when kpi.kpi_code = 'response_hours_median' then kpi.value end)
+                    as response_hours_median,
+                max(case when kpi.kpi_code = 'response_hours_p90' then kpi.value end)
+                    as response_hours_p90,
+                max(case when kpi.kpi_code = 'auto_trigger_share' then kpi.value end)
+                    as auto_trigger_share,
+                max(case when kpi.kpi_code = 'response_hours_median' then kpi.denominator end)
+                    as signals_answered
+            from months
+            inner join marts.kpi_period as kpi
+                on kpi.period_type = 'month' and kpi.scope_type = 'plant'
+                and kpi.period_start = months.period_start
+                and kpi.period_end = months.period_end
+                and kpi.kpi_code in ({codes})
+            group by all
+        ),
+        raised as (
+            select date_trunc('month', signal_date)::date as month_start, count(*) as signals
+            from marts.fct_signal_response
+            where signal_date between $months_start and $end
+            group by all
+        )
+        select
+            strftime(figures.month_start, '%Y-%m') as month,
+            figures.month_start,
+            figures.month_end,
+            coalesce(raised.signals, 0) as signals_raised,
+            coalesce(figures.signals_answered, 0) as signals_answered,
+            figures.response_hours_median,
+            figures.response_hours_p90,
+            figures.auto_trigger_share
+        from figures
+        left join raised on raised.month_start = figures.month_start
+        order by figures.month_start
+        """,
+        months_start=start,
+    )
+
+
 def reconciliation_disputes(q: Query) -> pd.DataFrame:
     return q.frame(
         """

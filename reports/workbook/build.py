@@ -90,6 +90,7 @@ def _write(book: xlsxwriter.Workbook, q: queries.Query, note: GateNote) -> None:
         "oee": _oee_sheet(book, formats, q),
         "signals": _signals_sheet(book, formats, q),
     }
+    _response_sheet(book, formats, q)
     _contribution_sheets(book, formats, q)
     _reconciliation_sheet(book, formats, q)
     _completion_sheet(book, formats, q)
@@ -528,6 +529,23 @@ def _signals_sheet(
     return sheet.name, write_table(
         sheet, formats, frame, columns, lang, block_keys=lambda record: ["plant"]
     )
+
+
+def _response_sheet(book: xlsxwriter.Workbook, formats: Formats, q: queries.Query) -> None:
+    """Response speed per month (SPEC 5.5, 8.5): kpi_period's month figures."""
+    lang = q.lang
+    frame = queries.response_by_month(q)
+    sheet = _sheet_with_note(book, formats, q, "response", label("note.response", lang))
+    columns = [
+        Column("month", "col.month"),
+        Column("month_end", "col.month_end", "date"),
+        Column("signals_raised", "col.signals_raised", "int"),
+        Column("signals_answered", "col.signals_answered", "int"),
+        Column("response_hours_median", "col.response_median", "hours"),
+        Column("response_hours_p90", "col.response_p90", "hours"),
+        Column("auto_trigger_share", "col.auto_share", "percent"),
+    ]
+    write_table(sheet, formats, frame, columns, lang)
 
 
 def _contribution_sheets(book: xlsxwriter.Workbook, formats: Formats, q: queries.Query) -> None:

@@ -39,6 +39,15 @@ def test_the_shipped_file_lists_the_plant_robots() -> None:
         ("alerts: {lang: fr}", "alerts.lang"),
         ("alerts: {retry_backoff_minutes: []}", "alerts.retry_backoff_minutes"),
         ("alerts: {platform_channel: sms}", "alerts.platform_channel"),
+        ("alerts: {freshness: {ftp: {max_lag_minutes: 5}}}", "alerts.freshness.ftp"),
+        (
+            "alerts: {freshness: {mes: {max_lag_minutes: 0}}}",
+            "alerts.freshness.mes.max_lag_minutes",
+        ),
+        (
+            "alerts: {freshness: {mes: {max_lag_minutes: 30, during: weekdays}}}",
+            "alerts.freshness.mes.during",
+        ),
         ("alerts: {email: {address_template: '{name}@x'}}", "alerts.email.address_template"),
     ],
 )
@@ -71,3 +80,23 @@ def test_check_config_names_each_robot_variable_that_is_missing(
         "PERFCHAIN_DINGTALK_SECRET_PLANT",
     ]
     assert "set-but-never-printed" not in result.output
+
+
+def test_freshness_defaults_fill_every_source_and_equal_the_dbt_var() -> None:
+    import yaml
+
+    expected = Settings().alerts.freshness_expectations()
+    assert [row["source"] for row in expected] == [
+        "crm", "erp", "oa", "mes", "qms", "wms", "hr", "excel",
+    ]  # fmt: skip
+    assert expected[3] == {"source": "mes", "max_lag_minutes": 30, "during": "shifts"}
+    assert expected[1] == {"source": "erp", "max_lag_minutes": 1560, "during": "always"}
+    project = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
+    assert yaml.safe_load(project.read_text())["vars"]["platform_freshness"] == expected
+    # The shipped file restates the defaults: dbt gets no var of its own (partial parsing).
+    shipped = load_settings(Path(__file__).resolve().parents[2] / "perfchain.yaml")
+    assert shipped.alerts.freshness_expectations() == expected
+    chosen = Settings.model_validate(
+        {"alerts": {"freshness": {"hr": {"max_lag_minutes": 90, "during": "never"}}}}
+    ).alerts.freshness_expectations()
+    assert chosen[6] == {"source": "hr", "max_lag_minutes": 90, "during": "never"}

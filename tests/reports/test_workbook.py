@@ -19,7 +19,7 @@ from reports.workbook.build import HEATMAP_TOP, build_workbook
 from tests.reports.expected import window_figures
 
 SHEETS = [
-    "overview", "kpi", "otd", "quality", "oee", "signals", "contrib_dept", "contrib_emp",
+    "overview", "kpi", "otd", "quality", "oee", "signals", "response", "contrib_dept", "contrib_emp",
     "reconciliation", "completion", "quality_gate",
 ]  # fmt: skip
 FIRST_SCOPE_ROW = HEATMAP_TOP + 3  # 1-based: KPI names, actual/target, then scopes

@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import yaml
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -73,7 +74,7 @@ class WarehouseBuildConfig(dg.Config):
 
 
 def dbt_build_args(
-    dbt_vars: dict[str, str],
+    dbt_vars: dict[str, Any],
     full_refresh: bool,
     log_level_file: str | None = None,
     state: Path | None = None,
@@ -143,7 +144,7 @@ def partial_tests(manifest: dict[str, Any], selected: AbstractSet[dg.AssetKey]) 
     )
 
 
-def _state_key(dbt_vars: dict[str, str], tables: list[str]) -> dict[str, object]:
+def _state_key(dbt_vars: dict[str, Any], tables: list[str]) -> dict[str, object]:
     """What dbt's state comparison does not see and a view's SQL depends on: the vars (the
     plant's time zone is compiled into the staging views), the dbt and adapter releases
     (their macros write the DDL), and which tables perfchain writes exist (`tables`:
@@ -167,7 +168,7 @@ def written_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def last_build_state(
-    runs_dir: Path, dbt_vars: dict[str, str], con: duckdb.DuckDBPyConnection
+    runs_dir: Path, dbt_vars: dict[str, Any], con: duckdb.DuckDBPyConnection
 ) -> Path | None:
     """The folder of the manifest `keep_build_state` kept, when it can stand for what the
     warehouse holds: same vars and dbt releases, and every view it lists is in the
@@ -197,7 +198,7 @@ def last_build_state(
 
 
 def keep_build_state(
-    target: Path, runs_dir: Path, dbt_vars: dict[str, str], tables: list[str]
+    target: Path, runs_dir: Path, dbt_vars: dict[str, Any], tables: list[str]
 ) -> None:
     """After a successful build of the whole project: its manifest is the next build's
     `--state` (a subset run's is not: the views it left out would pass for built)."""
@@ -254,6 +255,12 @@ def _keep_partial_parse(target: Path, runs_dir: Path) -> None:
         write_whole(runs_dir.parent / PARTIAL_PARSE, parsed.read_bytes())
 
 
+def _project_var(name: str) -> Any:
+    """A var's default in dbt_project.yml."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project.get("vars", {}).get(name)
+
+
 def build_dbt_assets(
     plant_id: str,
     plant_tz: str,
@@ -261,12 +268,16 @@ def build_dbt_assets(
     logs_dir: Path | None = None,
     *,
     history_start: date,
+    platform_freshness: list[dict[str, Any]] | None = None,
 ) -> dg.AssetsDefinition:
     """`runs_dir`: where each run's dbt target folder goes (under $PERFCHAIN_HOME/dbt).
     `logs_dir`: where a build stopped by failed data tests writes its quality summary
     (`quality-latest.txt`, expectations/summary.py), the gate not running after it.
-    `history_start`: the first plant date, named by the refusal of an earlier as-of."""
+    `history_start`: the first plant date, named by the refusal of an earlier as-of.
+    `platform_freshness`: alerts.freshness of perfchain.yaml (the dbt var of that name),
+    passed only when it is not dbt_project.yml's default, so partial parsing holds."""
     manifest = parsed_manifest()
+    default_freshness = _project_var("platform_freshness")
 
     @dbt_assets(
         manifest=manifest,
@@ -290,7 +301,9 @@ def build_dbt_assets(
         build leaves them out (dbt's advice for production runs)."""
         # The plant of perfchain.yaml (constant per installation, so partial parsing
         # holds), and the run's date as the KPIs' "as of".
-        dbt_vars = {"plant_id": plant_id, "plant_tz": plant_tz}
+        dbt_vars: dict[str, Any] = {"plant_id": plant_id, "plant_tz": plant_tz}
+        if platform_freshness is not None and platform_freshness != default_freshness:
+            dbt_vars["platform_freshness"] = platform_freshness
         day = as_of.day(plant_tz)
         # A signals micro-batch builds the models tagged `signals` as of its moment; the
         # KPIs' as-of date stays the last nightly run's.
