@@ -78,5 +78,13 @@ class _Dbt:
     def type_boolean() -> str:
         return "boolean"
 
+    @staticmethod
+    def listagg(
+        measure: str, delimiter_text: str = "','", order_by_clause: str | None = None
+    ) -> str:
+        """dbt-duckdb's `duckdb__listagg` without a limit."""
+        order = f" {order_by_clause}" if order_by_clause else ""
+        return f"string_agg({measure}, {delimiter_text}{order})"
+
 
 dbt = _Dbt()

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.slow  # runs dbt parse
 
 CHECKS = Path(__file__).with_name("data_test_checks.txt")
 # Test nodes before the fold: 209; after: 129 (one `column_rules` per model with two rules
-# or more instead of one node per rule); 143 with the alert models (SPEC 8).
-MOST_TEST_NODES = 143
+# or more instead of one node per rule); 143 with the alert models (SPEC 8); 148 with the
+# recognition models (SPEC 9.4-9.5).
+MOST_TEST_NODES = 148
 
 
 def _row(model: str, column: str, rule: str, severity: str) -> str:

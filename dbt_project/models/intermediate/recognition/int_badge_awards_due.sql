@@ -83,8 +83,12 @@ streak_weeks as (
         weeks.shifts_on_target,
         weeks.shift_count,
         weeks.week_end_at,
-        max(case when weeks.week_start = streak_reached.reached_week_start then weeks.week_end_at end)
-            over (partition by weeks.team_id, weeks.badge_code, weeks.badge_level)
+        max(
+            case
+                when weeks.week_start = streak_reached.reached_week_start
+                    then weeks.week_end_at
+            end
+        ) over (partition by weeks.team_id, weeks.badge_code, weeks.badge_level)
             as reached_at
     from weeks
     inner join streak_reached
@@ -92,7 +96,8 @@ streak_weeks as (
         and weeks.badge_code = streak_reached.badge_code
         and weeks.badge_level = streak_reached.badge_level
         and weeks.week_start <= streak_reached.reached_week_start
-        and weeks.week_start > {{ add_days('streak_reached.reached_week_start', '-7 * weeks.streak_weeks') }}
+        and weeks.week_start
+        > {{ add_days('streak_reached.reached_week_start', '-7 * weeks.streak_weeks') }}
 
 ),
 

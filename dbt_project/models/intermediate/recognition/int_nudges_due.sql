@@ -15,6 +15,16 @@ bindings as (
 
 ),
 
+bound_scopes as (
+
+    select distinct
+        kpi_code,
+        scope_type,
+        scope_id
+    from bindings
+
+),
+
 kpi_days as (
 
     select
@@ -31,7 +41,7 @@ kpi_days as (
             rows between {{ baseline_days }} preceding and 1 preceding
         ) as baseline
     from {{ ref('kpi_daily') }} as kpi_daily
-    inner join (select distinct kpi_code, scope_type, scope_id from bindings) as bound
+    inner join bound_scopes as bound
         on kpi_daily.kpi_code = bound.kpi_code
         and kpi_daily.scope_type = bound.scope_type
         and kpi_daily.scope_id = bound.scope_id
@@ -65,8 +75,9 @@ runs as (
     select
         judged.*,
         judged.day_number - row_number() over (
-            partition by judged.scope_type, judged.scope_id, judged.kpi_code,
-            judged.is_below_baseline
+            partition by
+                judged.scope_type, judged.scope_id, judged.kpi_code,
+                judged.is_below_baseline
             order by judged.kpi_date
         ) as run_id
     from judged

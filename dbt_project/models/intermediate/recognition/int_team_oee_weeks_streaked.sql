@@ -137,12 +137,14 @@ final as (
         share_of_shifts,
         is_week_met,
         streak_weeks,
-        case when is_week_met then
-            row_number() over (
-                partition by team_id, badge_code, badge_level, island_start
-                order by week_start
-            )
-        else 0 end as streak_length,
+        case
+            when is_week_met
+                then row_number() over (
+                        partition by team_id, badge_code, badge_level, island_start
+                        order by week_start
+                    )
+            else 0
+        end as streak_length,
         week_end_at
     from islands
 
