@@ -1,6 +1,9 @@
 {#- The KPI and scope each employee's goal binds (SPEC 9.6): targets.xlsx, sheet
-    goal_tree, rows of owner_type employee, latest landing. Read through optional_source
-    so a workbook without the sheet gives an empty model. -#}
+    goal_tree, rows of owner_type employee, latest landing; a warehouse without the landed
+    sheet gives an empty model. The goal_tree entity and its dbt source belong to the goal
+    tree (SPEC 9.1): until they are declared, the raw table is looked up by name here;
+    once `source('excel', 'goal_tree')` exists, read it with optional_source instead
+    (macros/recognition.sql). -#}
 {%- set goal_columns = {
     'goal_id': dbt.type_string(),
     'owner_type': dbt.type_string(),
@@ -14,7 +17,7 @@ with
 
 goal_source as (
 
-    {{ optional_source('excel', 'goal_tree', goal_columns) }}
+    {{ optional_raw_table('excel__goal_tree', goal_columns) }}
 
 ),
 
