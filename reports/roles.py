@@ -23,7 +23,7 @@ import xlsxwriter
 from fpdf import FPDF
 
 from reports.common.fonts import cjk_font_path
-from reports.labels import Lang, check_lang, kpi_label, label
+from reports.labels import Lang, check_lang, kpi_label, label, optional_label
 
 ROLE_VARIANTS = ("war_room", "hr_snapshot")
 WAR_ROOM_ROWS = 18  # per section: the page stays one page; the rest is counted
@@ -172,12 +172,16 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _scope(scope_type: str, scope_id: str, lang: Lang) -> str:
+    return f"{optional_label(f'level.{scope_type}', lang, scope_type)} {scope_id}"
+
+
 def _red_table(room: WarRoom, lang: Lang) -> tuple[list[str], list[list[str]]]:
     head = [label(key, lang) for key in ("col.scope", "col.kpi", "col.value", "col.target")]
     head.append(label("col.red_line", lang))
     rows = [
         [
-            f"{row['scope_type']} {row['scope_id']}",
+            _scope(row["scope_type"], row["scope_id"], lang),
             kpi_label(
                 row["kpi_code"], lang, row["kpi_name"] if lang == "zh" else row["kpi_name_en"]
             ),
@@ -195,7 +199,7 @@ def _alert_table(room: WarRoom, lang: Lang) -> tuple[list[str], list[list[str]]]
     rows = [
         [
             f"{row['rule_id']} {row['rule_name'] or ''}",
-            f"{row['scope_type']} {row.get('reference') or row['scope_id']}",
+            _scope(row["scope_type"], row.get("reference") or row["scope_id"], lang),
             _fmt(row["opened_at"]),
             str(row["level_reached"]),
         ]

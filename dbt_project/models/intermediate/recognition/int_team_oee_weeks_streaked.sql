@@ -38,26 +38,37 @@ team_shifts as (
 
 ),
 
+oee_targets as (
+
+    select
+        scope_type,
+        scope_id,
+        target
+    from {{ ref('int_kpi_targets_resolved') }}
+    where kpi_code = 'oee'
+
+),
+
+team_ids as (
+
+    select distinct team_id from team_shifts
+
+),
+
 targets as (
 
     -- The team's own OEE target if the workbook or seed names one, else the plant default.
     select
-        team_shifts.team_id,
-        min(targets.target) as target
-    from (select distinct team_id from team_shifts) as team_shifts
-    inner join {{ ref('int_kpi_targets_resolved') }} as targets
-        on targets.kpi_code = 'oee'
-        and (
-            (targets.scope_type = 'team' and targets.scope_id = team_shifts.team_id)
-            or (targets.scope_type = '*' and not exists (
-                select 1
-                from {{ ref('int_kpi_targets_resolved') }} as own
-                where own.kpi_code = 'oee'
-                    and own.scope_type = 'team'
-                    and own.scope_id = team_shifts.team_id
-            ))
-        )
-    group by team_shifts.team_id
+        team_ids.team_id,
+        coalesce(min(own.target), min(plant_default.target)) as target
+    from team_ids
+    left join oee_targets as own
+        on own.scope_type = 'team'
+        and team_ids.team_id = own.scope_id
+    left join oee_targets as plant_default
+        on plant_default.scope_type = '*'
+    group by team_ids.team_id
+    having coalesce(min(own.target), min(plant_default.target)) is not null
 
 ),
 
