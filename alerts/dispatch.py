@@ -44,6 +44,7 @@ from alerts.channels import (
 from alerts.channels.dingtalk import DingtalkRobot
 from alerts.channels.email import EmailChannel
 from alerts.channels.wecom import WecomRobot
+from alerts.nudges import queue_nudges
 from alerts.render import Lang, digest_parts, render_message
 from extractors._http.errors import redact
 from perfchain.core.settings import Settings, smtp_config
@@ -161,6 +162,14 @@ def dispatch(
                 address=_address(settings.alerts.email.address_template),
                 expire_before=as_of_at - timedelta(hours=settings.alerts.send_within_hours),
             )
+        )
+        # Nudges (SPEC 9.6) share the outbox: one key each, queued once (alerts/nudges.py).
+        result.queued += queue_nudges(
+            con,
+            as_of_at,
+            lang=lang,
+            address=_address(settings.alerts.email.address_template),
+            expire_before=as_of_at - timedelta(hours=settings.alerts.send_within_hours),
         )
         used = (
             dict(channels) if channels is not None else build_channels(settings, environ, session)

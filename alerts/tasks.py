@@ -34,6 +34,21 @@ from perfchain.core.errors import PerfchainError
 from perfchain.core.settings import SmtpConfig
 
 DUE_ACTIONS = "intermediate.int_alert_actions_due"
+# Micro-feedback tasks (SPEC 9.4, docs/recognition.md): the same shape, the same ledger.
+DUE_FEEDBACK = "intermediate.int_feedback_tasks_due"
+_DUE_COLUMNS = (
+    "action_key",
+    "alert_id",
+    "rule_id",
+    "kind",
+    "template",
+    "assignee_id",
+    "assignee_oa_user_id",
+    "scope_type",
+    "scope_id",
+    "reference",
+    "due_at",
+)
 DUE_MESSAGES = "intermediate.int_alert_messages_due"
 OA_KINDS = ("oa_task", "ack_task")
 EMAIL_KIND = "email_task"
@@ -154,6 +169,15 @@ def _scope_sql(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
+def _due_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The alerts' due actions, and the due micro-feedback tasks when dbt built them."""
+    columns = ", ".join(_DUE_COLUMNS)
+    sql = f"select {columns} from ({_scope_sql(con)}) as alert_actions"
+    if set(_DUE_COLUMNS) <= _columns(con, DUE_FEEDBACK):
+        sql += f" union all select {columns} from {DUE_FEEDBACK}"
+    return sql
+
+
 def request_name(template: str, reference: str | None, scope_id: str | None) -> str:
     """The OA request's title: what to do, and on what (e-cology lists show only this)."""
     return f"{template}-{reference or scope_id or ''}".rstrip("-")
@@ -170,7 +194,7 @@ def queue(
         con.execute(
             f"""
             select due.*
-            from ({_scope_sql(con)}) as due
+            from ({_due_sql(con)}) as due
             where due.due_at <= ?
                 and not exists (
                     select 1 from alerts.action_tasks as task

@@ -876,6 +876,25 @@ HR = (
         None,
         "attendance",
     ),
+    Entity(
+        "hr",
+        "training_records",
+        ("record_id",),
+        "updated_at",
+        (
+            F("record_id", required=True),
+            F("employee_no", required=True),
+            F("course_code", required=True, doc="e.g. MES-FAULT-101 (the MES fault-code course)"),
+            F("course_name"),
+            F("status", doc="completed | enrolled"),
+            F("completed_on", "date", doc="the day the course was passed"),
+            F("score", "dec"),
+            _TS,
+        ),
+        "Training records: who took which course, and when it was passed (SPEC 9.5 badges).",
+        None,
+        "training-records",
+    ),
 )
 
 ENTITIES: tuple[Entity, ...] = CRM + ERP + OA + MES + QMS + WMS + HR

@@ -16,6 +16,7 @@ from extractors.credentials import missing_secrets
 from extractors.excel import ExcelDropClient
 from extractors.excel.client import AlertRulesError, GoalSheetsError
 from extractors.excel.departments import department_problems
+from extractors.excel.recognition import RecognitionSheetError
 from extractors.excel.schema import TARGET_SHEETS, TARGETS_FILE
 from perfchain.core.errors import ConfigError, PerfchainError
 from perfchain.core.settings import Settings, load_settings
@@ -89,6 +90,9 @@ def check_targets(
         try:
             rows = sum(len(page) for page in client.extract(entity, Window()))
         except (AlertRulesError, GoalSheetsError) as error:
+            problems.extend(str(problem) for problem in error.problems)
+            continue
+        except RecognitionSheetError as error:
             problems.extend(str(problem) for problem in error.problems)
             continue
         except PerfchainError as error:

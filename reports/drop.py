@@ -22,6 +22,7 @@ from perfchain.core.settings import SmtpConfig
 from reports.brief.build import build_brief
 from reports.common.periods import PERIODS
 from reports.labels import check_lang, label
+from reports.roles import ROLE_VARIANTS, build_role_reports
 from reports.workbook.build import build_workbook
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ def build_drop(
     drop_folder: Path | None = None,
     smtp: SmtpConfig | None = None,
     tz: str = "Asia/Shanghai",
+    roles: Sequence[str] = (),
 ) -> list[Path]:
-    """Build the workbook and the brief for each period ending `as_of`; return the files
+    """Build the workbook and the brief for each period ending `as_of`, and the role
+    views named in `roles` (reports/roles.py: war_room, hr_snapshot); return the files
     written under `reports_dir/<as_of>/` (copies in `drop_folder` are not listed)."""
     lang_ = check_lang(lang)
     kinds = (periods,) if isinstance(periods, str) else tuple(periods)
@@ -60,6 +63,8 @@ def build_drop(
             options = {"out_dir": out_dir, "tz": tz}
             files.append(build_workbook(con, as_of, lang_, kind, **options))
             files.append(build_brief(con, as_of, lang_, kind, **options))
+        # Role views (SPEC 9.6), once per drop, not per period.
+        files.extend(build_role_reports(con, as_of, lang_, out_dir, roles))
     log.info(
         "report drop for %s: %d files in %.1f s", as_of, len(files), time.perf_counter() - started
     )
@@ -151,6 +156,7 @@ def report_command(
         drop_folder=drop_folder,
         smtp=smtp,
         tz=tz,
+        roles=ROLE_VARIANTS if period is None else (),
     )
 
 

@@ -368,3 +368,49 @@ def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
         raise ValueError(f"unknown report language {lang!r}: use one of {', '.join(LANGS)}")
     return lang  # type: ignore[return-value]
+
+
+# ---- role views (SPEC 9.6): HR capability snapshot and manager war room (reports/roles.py)
+_LABELS.update(
+    {
+        "roles.war_room.title": ("经理作战室", "Manager war room"),
+        "roles.war_room.red": ("红色指标", "Red KPI items"),
+        "roles.war_room.alerts": ("未关闭预警", "Open alerts"),
+        "roles.war_room.none_red": ("今日无红色指标。", "No red KPI item today."),
+        "roles.war_room.none_alerts": ("没有未关闭的预警。", "No open alert."),
+        "roles.war_room.more": ("另有 {count} 项未列出", "{count} more not listed"),
+        "roles.hr.title": ("HR 能力快照", "HR capability snapshot"),
+        "roles.hr.profile": ("能力画像", "Capability profile"),
+        "roles.hr.badges": ("徽章", "Badges"),
+        "roles.hr.score": ("得分解释", "Score explained"),
+        "roles.hr.no_score": (
+            "尚无个人得分(目标树未发布 fct_employee_score_explained)。",
+            "No personal score yet (the goal tree has not published fct_employee_score_explained).",
+        ),
+        "roles.hr.none": ("暂无记录。", "Nothing recorded yet."),
+        "col.scope": ("范围", "Scope"),
+        "level.machine": ("设备", "Machine"),
+        "level.line": ("产线", "Line"),
+        "level.order": ("订单", "Order"),
+        "level.customer": ("客户", "Customer"),
+        "col.kpi": ("指标", "KPI"),
+        "col.value": ("实际", "Actual"),
+        "col.target": ("目标", "Target"),
+        "col.red_line": ("红线", "Red line"),
+        "col.rule": ("规则", "Rule"),
+        "col.opened_at": ("开启时间", "Opened"),
+        "col.level": ("级别", "Level"),
+        "col.employee": ("员工", "Employee"),
+        "col.team": ("班组", "Team"),
+        "col.skill": ("技能", "Skill"),
+        "col.evidence_count": ("证据数", "Evidence"),
+        "col.last_evidence": ("最近证据", "Last evidence"),
+        "col.badge": ("徽章", "Badge"),
+        "col.awarded_at": ("授予时间", "Awarded"),
+        "col.evidence": ("依据", "Evidence"),
+        "col.goal": ("目标", "Goal"),
+        "col.weight": ("权重", "Weight"),
+        "col.attainment": ("达成率", "Attainment"),
+        "col.contribution": ("得分贡献", "Contribution"),
+    }
+)

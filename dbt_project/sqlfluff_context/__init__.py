@@ -86,5 +86,13 @@ class _Dbt:
     def datediff(first_date: str, second_date: str, datepart: str) -> str:
         return f"date_diff('{datepart}', {first_date}, {second_date})"
 
+    @staticmethod
+    def listagg(
+        measure: str, delimiter_text: str = "','", order_by_clause: str | None = None
+    ) -> str:
+        """dbt-duckdb's `duckdb__listagg` without a limit."""
+        order = f" {order_by_clause}" if order_by_clause else ""
+        return f"string_agg({measure}, {delimiter_text}{order})"
+
 
 dbt = _Dbt()

@@ -17,8 +17,21 @@ from extractors._http.client import Window
 from extractors.contract import Entity
 from extractors.excel.departments import WorkbookProblem, department_problems
 from extractors.excel.goals import GoalProblem, goal_problems
+from extractors.excel.recognition import (
+    RecognitionSheetError,
+    SheetProblem,
+    badge_problems,
+    feedback_problems,
+)
 from extractors.excel.rules import RuleProblem, kpi_codes, rule_problems
-from extractors.excel.schema import ALERT_RULES, DEPARTMENT_ROWS, GOAL_SHEETS, TARGETS_FILE
+from extractors.excel.schema import (
+    ALERT_RULES,
+    BADGE_RULES,
+    DEPARTMENT_ROWS,
+    FEEDBACK_RULES,
+    GOAL_SHEETS,
+    TARGETS_FILE,
+)
 from perfchain.core.errors import PerfchainError
 
 WEIGHT_TOLERANCE = 0.001
@@ -156,6 +169,8 @@ class ExcelDropClient:
             return
         if entity in GOAL_SHEETS:
             yield self.goal_sheet(path, entity)
+        if entity in (FEEDBACK_RULES, BADGE_RULES):
+            yield self.recognition_rules(path, entity)
             return
         records = self._sheet(path, entity)
         if entity.name == "stage_weights":
@@ -239,6 +254,47 @@ class ExcelDropClient:
             problems.sort(key=_where)
             raise GoalSheetsError(problems)
         return sheets[entity.protocol_name]
+
+    def recognition_rules(self, path: Path, entity: Entity) -> list[dict[str, Any]]:
+        """The feedback_rules or badge_rules rows, typed (extractors/excel/recognition.py);
+        RecognitionSheetError lists every bad cell at once. A workbook without the sheet
+        has no such rules: a warning, no rows."""
+        workbook = openpyxl.load_workbook(path, read_only=True)
+        sheets = set(workbook.sheetnames)
+        workbook.close()
+        if entity.protocol_name not in sheets:
+            self.warnings.append(
+                f"{path.name}: no sheet {entity.protocol_name!r}, so no "
+                f"{entity.protocol_name.replace('_', ' ')} apply (docs/recognition.md)"
+            )
+            return []
+        cells: list[SheetProblem | ExcelCellError] = []
+        columns: dict[str, str] = {}
+        records = self._sheet(path, entity, cells, columns)
+        unreadable = {
+            problem.location[2:] for problem in cells if isinstance(problem, ExcelCellError)
+        }
+        if entity is FEEDBACK_RULES:
+            alert_rule_ids = None
+            if ALERT_RULES.protocol_name in sheets:
+                try:
+                    alert_rule_ids = {
+                        record["rule_id"]
+                        for record in self._sheet(path, ALERT_RULES, [], {})
+                        if record.get("rule_id")
+                    }
+                except PerfchainError:
+                    alert_rule_ids = None  # alert_rules' own check names its problem
+            found = feedback_problems(records, path.name, columns, alert_rule_ids)
+        else:
+            found = badge_problems(records, path.name, columns)
+        problems = cells + [
+            problem for problem in found if (problem.row, problem.column) not in unreadable
+        ]
+        if problems:
+            problems.sort(key=_where)
+            raise RecognitionSheetError(entity.protocol_name, problems)
+        return records
 
     def _sheet(
         self,
@@ -346,7 +402,7 @@ class ExcelDropClient:
                 workbook.close()
 
 
-def _where(problem: RuleProblem | GoalProblem | ExcelCellError) -> tuple[int, int, str]:
+def _where(problem: RuleProblem | GoalProblem | SheetProblem | ExcelCellError) -> tuple[int, int, str]:
     """Sort key: row, then column (B before AA)."""
     if isinstance(problem, ExcelCellError):
         _, _, row, column = problem.location

@@ -191,11 +191,62 @@ WEIGHT_RULES = Entity(
 )
 GOAL_SHEETS = (GOAL_TREE, KPI_WEIGHTS, WEIGHT_RULES)
 
+# ---- recognition (SPEC 9.4-9.5): feedback_rules, badge_rules; checks in recognition.py
+FEEDBACK_RULES = Entity(
+    "excel",
+    "feedback_rules",
+    ("rule_id",),
+    "file_modified_at",
+    (
+        F("rule_id", required=True, doc="F1, F2, ...; unique in the sheet"),
+        F("name", required=True, doc="Chinese name"),
+        F("name_en"),
+        F("event", required=True, doc="alert_task | crm_renewal_won"),
+        F("alert_rule_id", doc="alert_task: the alert_rules rule whose OA task it is"),
+        F("role", doc="crm_renewal_won: who answers (account_owner)"),
+        F("template", required=True, doc="the OA task's template (its title)"),
+        F("minutes", "int", doc="how long answering takes, as the task says"),
+        F("questions", doc="the template's short questions, ; separated"),
+        F("skill_code", required=True, doc="the skill a completed answer is evidence for"),
+        F("skill_name", required=True),
+        F("skill_name_en"),
+        F("enabled", "bool", doc="default true"),
+        *_FILE,
+    ),
+    "Micro-feedback event rules (targets.xlsx, sheet feedback_rules; SPEC 9.4).",
+    None,
+    "feedback_rules",
+)
+BADGE_RULES = Entity(
+    "excel",
+    "badge_rules",
+    ("badge_code", "level"),
+    "file_modified_at",
+    (
+        F("badge_code", required=True, doc="lowercase letters, digits, _"),
+        F("level", "int", True, doc="1, 2, ...; one award per employee and level"),
+        F("badge_name", required=True, doc="Chinese name"),
+        F("badge_name_en"),
+        F("condition", required=True, doc="training_completed | team_oee_streak"),
+        F("course_code", doc="training_completed: the HR training course"),
+        F("share_of_shifts", "dec", doc="team_oee_streak: share of shifts on target (0.95)"),
+        F("weeks", "int", doc="team_oee_streak: consecutive weeks (3)"),
+        F("skill_code", doc="the skill the badge is evidence for"),
+        F("enabled", "bool", doc="default true"),
+        *_FILE,
+    ),
+    "Badge rules (targets.xlsx, sheet badge_rules; SPEC 9.5).",
+    None,
+    "badge_rules",
+)
+
 TARGET_SHEETS = (
     KPI_TARGETS,
     STAGE_WEIGHTS,
     LINE_THRESHOLDS,
     ALERT_RULES,
     *GOAL_SHEETS,
+    FEEDBACK_RULES,
+    BADGE_RULES,
 )
 EXCEL_ENTITIES = (*TARGET_SHEETS, DEPARTMENT_ROWS)

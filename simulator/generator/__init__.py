@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from simulator.generator import excel, planted
+from simulator.generator import excel, planted, recognition
 from simulator.generator.clock import DAY, TZ_NAME, day_index
 from simulator.generator.config import SCALES
 from simulator.generator.context import Ctx
@@ -96,6 +96,8 @@ def generate(
             ctx.tl.flush((day + 1) * DAY)
             ctx.book.prune(day)
             bar.update(1)
+        if plant_no == 1:
+            ctx.planted["training"] = recognition.training_records(ctx)
         # Whatever is still pending happens after the period: not in this dataset.
         plants_meta.append(
             {

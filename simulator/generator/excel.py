@@ -339,6 +339,7 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
             else:
                 ws.write_string(i, j, value)
     _goal_sheets(wb, ctxs[0], head)
+    _recognition_sheets(wb, head)
     wb.close()
 
 
@@ -364,6 +365,122 @@ def _goal_sheets(wb: xlsxwriter.Workbook, ctx: Ctx, head: Any) -> None:
                     ws.write_number(i, j, value)
                 else:
                     ws.write_string(i, j, value)
+
+
+
+# ---------------------------------------------------------------- recognition (SPEC 9.4-9.5)
+# The demo feedback and badge rules (docs/recognition.md); header = the *_COLUMNS tuples.
+FEEDBACK_RULE_COLUMNS = (
+    "rule_id",
+    "name",
+    "name_en",
+    "event",
+    "alert_rule_id",
+    "role",
+    "template",
+    "minutes",
+    "questions",
+    "skill_code",
+    "skill_name",
+    "skill_name_en",
+    "enabled",
+)
+FEEDBACK_RULES: tuple[tuple[Any, ...], ...] = (
+    (
+        "F1",
+        "设备停机后的技能缺口诊断",
+        "Skill-gap check after repeated stops",
+        "alert_task",
+        "R3",
+        None,
+        "技能缺口诊断问卷",
+        3,
+        "停机的直接原因是什么?; 哪一步最难判断?; 需要哪种培训?",
+        "equipment_diagnosis",
+        "设备故障诊断",
+        "Equipment fault diagnosis",
+        True,
+    ),
+    (
+        "F2",
+        "续约赢单后的成功经验萃取",
+        "Success story after a renewal won",
+        "crm_renewal_won",
+        None,
+        "account_owner",
+        "成功经验萃取",
+        3,
+        "客户为什么续约?; 哪个动作最关键?; 可复用给谁?",
+        "customer_success",
+        "客户成功经营",
+        "Customer success",
+        True,
+    ),
+)
+BADGE_RULE_COLUMNS = (
+    "badge_code",
+    "level",
+    "badge_name",
+    "badge_name_en",
+    "condition",
+    "course_code",
+    "share_of_shifts",
+    "weeks",
+    "skill_code",
+    "enabled",
+)
+BADGE_RULES: tuple[tuple[Any, ...], ...] = (
+    (
+        "equipment_translator",
+        1,
+        "设备语言翻译官",
+        "Equipment language translator",
+        "training_completed",
+        "MES-FAULT-101",
+        None,
+        None,
+        "equipment_diagnosis",
+        True,
+    ),
+    (
+        "lean_pioneer",
+        1,
+        "精益先锋",
+        "Lean pioneer",
+        "team_oee_streak",
+        None,
+        0.95,
+        3,
+        "lean_operations",
+        True,
+    ),
+)
+
+
+def _rows(ws: Any, rows: tuple[tuple[Any, ...], ...]) -> None:
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(i, j, value)
+            elif isinstance(value, int | float):
+                ws.write_number(i, j, value)
+            else:
+                ws.write_string(i, j, value)
+
+
+def _recognition_sheets(wb: xlsxwriter.Workbook, head: Any) -> None:
+    """Sheets feedback_rules and badge_rules of targets.xlsx (SPEC 9.4, 9.5)."""
+    for name, columns, rows in (
+        ("feedback_rules", FEEDBACK_RULE_COLUMNS, FEEDBACK_RULES),
+        ("badge_rules", BADGE_RULE_COLUMNS, BADGE_RULES),
+    ):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, columns, head)
+        ws.freeze_panes(1, 1)
+        ws.set_column(0, len(columns), 18)
+        _rows(ws, rows)
 
 
 # ---------------------------------------------------------------- 生产部月度汇总.xlsx

@@ -25,6 +25,8 @@ def test_targets_workbook_layout(demo_data: Path) -> None:
         "goal_tree",
         "kpi_weights",
         "weight_rules",
+        "feedback_rules",
+        "badge_rules",
     ]
     rows = list(wb["kpi_targets"].iter_rows(values_only=True))
     assert rows[0] == (

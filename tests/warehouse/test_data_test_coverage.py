@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow  # runs dbt parse
 CHECKS = Path(__file__).with_name("data_test_checks.txt")
 # Test nodes before the fold: 209; after: 129 (one `column_rules` per model with two rules
 # or more instead of one node per rule); 143 with the alert models (SPEC 8); 150 with the
-# goal models (SPEC 9.1-9.3).
-MOST_TEST_NODES = 150
+# goal models (SPEC 9.1-9.3); 155 with the recognition models (SPEC 9.4-9.5).
+MOST_TEST_NODES = 155
 
 
 def _row(model: str, column: str, rule: str, severity: str) -> str:

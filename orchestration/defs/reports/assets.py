@@ -15,6 +15,7 @@ from orchestration.defs.quality.checks import run_data_through
 from perfchain.core.settings import SmtpConfig
 from reports.common.periods import PERIODS
 from reports.drop import build_drop
+from reports.roles import ROLE_VARIANTS
 
 REPORTS_KEY = dg.AssetKey(["reports", "drop"])
 
@@ -55,6 +56,7 @@ def build_reports_asset(
             drop_folder=Path(drop_folder) if drop_folder else None,
             smtp=smtp,
             tz=plant_tz,
+            roles=ROLE_VARIANTS,
         )
         return dg.MaterializeResult(
             metadata={
