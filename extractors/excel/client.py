@@ -169,6 +169,7 @@ class ExcelDropClient:
             return
         if entity in GOAL_SHEETS:
             yield self.goal_sheet(path, entity)
+            return
         if entity in (FEEDBACK_RULES, BADGE_RULES):
             yield self.recognition_rules(path, entity)
             return
@@ -402,7 +403,9 @@ class ExcelDropClient:
                 workbook.close()
 
 
-def _where(problem: RuleProblem | GoalProblem | SheetProblem | ExcelCellError) -> tuple[int, int, str]:
+def _where(
+    problem: RuleProblem | GoalProblem | SheetProblem | ExcelCellError,
+) -> tuple[int, int, str]:
     """Sort key: row, then column (B before AA)."""
     if isinstance(problem, ExcelCellError):
         _, _, row, column = problem.location

@@ -367,7 +367,6 @@ def _goal_sheets(wb: xlsxwriter.Workbook, ctx: Ctx, head: Any) -> None:
                     ws.write_string(i, j, value)
 
 
-
 # ---------------------------------------------------------------- recognition (SPEC 9.4-9.5)
 # The demo feedback and badge rules (docs/recognition.md); header = the *_COLUMNS tuples.
 FEEDBACK_RULE_COLUMNS = (
