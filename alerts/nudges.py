@@ -41,6 +41,11 @@ def render_nudge(row: Mapping[str, Any], lang: str = "zh") -> tuple[str, str]:
             f"{row['run_start_date']} (latest / baseline: {shown}).\n"
             f"Three things to try:\n{row.get('suggestions_en') or ''}"
         )
+        if row.get("is_to_supervisor"):
+            body = (
+                f"(To the supervisor: {row.get('employee_name') or row['employee_id']} has "
+                "no OA account.)\n" + body
+            )
         return subject, body
     subject = f"[perfchain] 您的指标「{kpi}」连续 2 天低于基线"
     body = (
@@ -48,6 +53,11 @@ def render_nudge(row: Mapping[str, Any], lang: str = "zh") -> tuple[str, str]:
         f"{row['scope_id']} 的「{kpi}」自 {row['run_start_date']} 起连续低于基线"
         f"（最新值 / 基线：{shown}）。\n可以试试这三件事：\n{row.get('suggestions') or ''}"
     )
+    if row.get("is_to_supervisor"):
+        body = (
+            f"（{row.get('employee_name') or row['employee_id']} 没有 OA 账号，"
+            "此提醒发给其直属上级。）\n" + body
+        )
     return subject, body
 
 
@@ -102,7 +112,12 @@ def queue_nudges(
                 None,
                 row["employee_id"],
                 row.get("employee_name"),
-                address({"channel": NUDGE_CHANNEL, "recipient_address": row.get("oa_user_id")}),
+                address(
+                    {
+                        "channel": NUDGE_CHANNEL,
+                        "recipient_address": row.get("recipient_oa_user_id"),
+                    }
+                ),
                 subject,
                 body,
                 "expired" if expired else "pending",

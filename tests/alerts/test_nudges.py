@@ -15,6 +15,8 @@ ROW = {
     "employee_id": "E001",
     "employee_name": "张三",
     "oa_user_id": "22001",
+    "recipient_oa_user_id": "22001",
+    "is_to_supervisor": False,
     "kpi_code": "first_pass_yield",
     "kpi_name": "一次合格率",
     "scope_type": "team",
@@ -65,3 +67,22 @@ def test_the_english_nudge() -> None:
     subject, body = render_nudge(ROW, "en")
     assert subject == "[perfchain] first_pass_yield below your baseline for 2 days"
     assert "since 2026-01-05" in body and body.endswith("1. a\n2. b\n3. c")
+
+
+def test_an_employee_without_an_oa_account_is_nudged_through_the_supervisor() -> None:
+    # int_nudges_due gives such a nudge the supervisor's OA account (an operator on the
+    # line has none): it is addressed to them and says why.
+    con = duckdb.connect()
+    operator = {
+        **ROW,
+        "oa_user_id": None,
+        "recipient_oa_user_id": "21007",
+        "is_to_supervisor": True,
+    }
+    _due(con, [operator])
+    address = lambda row: f"{row['recipient_address']}@plant.local"  # noqa: E731
+    assert queue_nudges(con, AS_OF, address=address) == 1
+    recipient, body = con.execute("select recipient_address, body from alerts.outbox").fetchone()  # type: ignore[misc]
+    assert recipient == "21007@plant.local"
+    assert body.startswith("（张三 没有 OA 账号，此提醒发给其直属上级。）")
+    assert render_nudge(operator, "en")[1].startswith("(To the supervisor: 张三 has no OA")

@@ -133,8 +133,25 @@ employees as (
     select
         employee_id,
         employee_name,
-        oa_user_id
+        oa_user_id,
+        manager_employee_id
     from {{ ref('stg_hr__employees') }}
+
+),
+
+-- Who receives the nudge: the employee, or, for one without an OA account (an operator on
+-- the line has none), the direct supervisor, who coaches them. Never a message without an
+-- address retried batch after batch.
+recipients as (
+
+    select
+        employees.employee_id,
+        coalesce(employees.oa_user_id, managers.oa_user_id) as recipient_oa_user_id,
+        employees.oa_user_id is null and managers.oa_user_id is not null
+            as is_to_supervisor
+    from employees
+    left join employees as managers
+        on employees.manager_employee_id = managers.employee_id
 
 ),
 
@@ -152,6 +169,8 @@ final as (
         bindings.employee_id,
         employees.employee_name,
         employees.oa_user_id,
+        recipients.recipient_oa_user_id,
+        coalesce(recipients.is_to_supervisor, false) as is_to_supervisor,
         triggered.kpi_code,
         triggered.kpi_name,
         triggered.scope_type,
@@ -172,6 +191,8 @@ final as (
         and triggered.scope_id = bindings.scope_id
     left join employees
         on bindings.employee_id = employees.employee_id
+    left join recipients
+        on bindings.employee_id = recipients.employee_id
     left join suggestions
         on triggered.kpi_code = suggestions.kpi_code
 
