@@ -176,10 +176,10 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
             "(docs/alerts.md)"
         )
     if mailed:
-        tasks = sum(1 for mail in mailed if "plant-managers@plant.local" not in mail["to"])
+        drops = sum(1 for mail in mailed if "plant-managers@plant.local" in mail["to"])
         click.echo(
             f"  mail             {len(mailed)} message(s) the simulator's SMTP server accepted: "
-            f"{tasks} e-mailed task(s), {len(mailed) - tasks} report drop(s)"
+            f"{len(mailed) - drops} to people (e-mailed tasks, nudges), {drops} report drop(s)"
         )
     order = planted.get("partial_delivery", {}).get("order", "<ORDER_NO>")
     click.echo(
