@@ -87,6 +87,17 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment
 
 
+def platform_configured(settings: Settings) -> bool:
+    """Whether the platform channel has somewhere to go: a robot of that channel in
+    perfchain.yaml, or a recipient of the report mailer for e-mail. A plant that set none
+    gets no platform alert rather than a failed one at every run."""
+    channel = settings.alerts.platform_channel
+    if channel == "email":
+        smtp = settings.reports.smtp
+        return bool(smtp and smtp.recipients)
+    return bool(getattr(settings.alerts, channel).robots)
+
+
 def _target(settings: Settings) -> tuple[str, str | None, str | None]:
     """(channel, robot, address) of the platform channel: the channel's first robot (the
     dispatch picks it when robot is null), or the report mailer's first recipient."""

@@ -192,8 +192,8 @@ def run_signals(
         if not result.success:
             reason = _failure(result, run_log)
             when = f"{moment.astimezone(settings.plant.tz):%Y-%m-%d %H:%M}"
-            paged = _page_platform(settings, result.run_id, job.name, when, reason, run_log)
-            raise RunFailed(f"signals batch at {moment.isoformat()} failed: {reason}{paged}")
+            _page_platform(settings, result.run_id, job.name, when, reason, run_log)
+            raise RunFailed(f"signals batch at {moment.isoformat()} failed: {reason}")
     return summary
 
 
@@ -297,22 +297,21 @@ def _run_dates(
                     f"\nNothing was published. Failing checks with sample rows: "
                     f"{settings.logs_dir / 'quality-latest.txt'}"
                 )
-            paged = _page_platform(
-                settings, result.run_id, job.name, str(run_date), reason, run_log
-            )
-            raise RunFailed(f"run for {run_date} failed: {reason}{paged}")
+            _page_platform(settings, result.run_id, job.name, str(run_date), reason, run_log)
+            raise RunFailed(f"run for {run_date} failed: {reason}")
     return summary
 
 
 def _page_platform(
     settings: Settings, run_id: str, job: str, what: str, reason: str, run_log: Path
-) -> str:
+) -> None:
     """A failed run (a blocked gate included) is a platform alert, sent now (SPEC §8.6):
-    the in-process run is seen by no sensor. Returns the lines to add to the error."""
-    lines = report_failed_run(
+    the in-process run is seen by no sensor. What was sent goes to the terminal on its own
+    line, after the run's error (click's stderr); the error itself stays the run's."""
+    for line in report_failed_run(
         settings, run_id=run_id, job=job, what=what, reason=reason, log_path=run_log
-    )
-    return "".join(f"\n{line}" for line in lines)
+    ):
+        click.echo(line, err=True)
 
 
 def _summary_when_gate_not_reached(

@@ -197,7 +197,10 @@ def _failing_settings(robots: Robots, home: Path) -> Settings:
 
 
 def test_a_failed_micro_batch_sends_one_message(
-    robots: Robots, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    robots: Robots,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     home = tmp_path / "home"
     (home / "excel").mkdir(parents=True)
@@ -212,8 +215,9 @@ def test_a_failed_micro_batch_sends_one_message(
     with pytest.raises(RunFailed) as failed:
         run_signals(settings, at, show_progress=False)
 
-    message = str(failed.value)
-    assert "platform alert (wecom): 1 queued, 1 sent in 1 message(s)" in message
+    # The error stays the run's; what the platform channel got is its own line after it.
+    assert "platform alert" not in str(failed.value)
+    assert "platform alert (wecom): 1 queued, 1 sent in 1 message(s)" in capsys.readouterr().err
     (text,) = _texts(robots)
     assert "### 【平台告警】运行失败：signals_job（" in text
     assert "> 原因：raw__" in text and "source unreachable" in text, text
@@ -272,3 +276,11 @@ def test_a_blocked_gate_sends_one_message_naming_the_failing_check(
         assert con.execute(
             "select message_key, rule_id, state from alerts.outbox where level = 0"
         ).fetchall() == [(platform_key("run", run_id), GATE_RULE, "sent")]
+
+
+def test_without_a_platform_robot_a_failed_run_pages_no_one() -> None:
+    raw = load_settings().model_dump(mode="json")
+    raw["alerts"]["wecom"]["robots"] = []
+    settings = Settings.model_validate(raw)
+    assert settings.alerts.platform_channel == "wecom"
+    assert report_failed_run(settings, run_id="r1", job="nightly_job", what="x", reason="y") == []

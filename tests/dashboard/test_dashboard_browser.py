@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 
 from dashboard.app import MAX_ROWS
@@ -291,11 +292,27 @@ def test_data_quality_shows_the_failing_check_and_its_sample_rows(browser, url: 
     assert "M07-SAMPLE" in main.text and "1.31" in main.text
 
 
-def test_goal_pages_say_plainly_that_goals_are_not_configured(browser, url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_goal_tree_and_a_personal_card_show_the_published_goals(  # type: ignore[no-untyped-def]
+    browser, url: str, published: Path
+) -> None:
+    # The demo workbook carries a goal tree (docs/planted.md, "Goals and weights"); a file
+    # without one says so plainly (tests/dashboard/test_dashboard_data.py).
+    with duckdb.connect(str(published), read_only=True) as con:
+        roots = {
+            goal_id
+            for (goal_id,) in con.execute(
+                "select goal_id from marts.fct_goal_attainment where parent_goal_id is null"
+            ).fetchall()
+        }
+        (employee,) = con.execute(
+            "select min(employee_id) from marts.fct_employee_score"
+        ).fetchone()  # type: ignore[misc]
+    assert roots and employee
     load(browser, url, "?page=goals", "goals")
-    assert find(browser, ".st-key-goals-not-configured")[0].text.startswith("尚未配置目标")
-    load(browser, url, "?page=card&lang=en", "card", "en")
-    assert "Goals are not configured" in find(browser, ".st-key-card-not-configured")[0].text
+    tree = find(browser, "table.goal-tree")[0].text
+    assert any(root in tree for root in roots), tree[:400]
+    load(browser, url, f"?page=card&employee={employee}&lang=en", "card", "en")
+    assert f"({employee})" in browser.find_element("tag name", "main").text
 
 
 def test_a_publish_while_serving_shows_on_the_next_load(  # type: ignore[no-untyped-def]

@@ -139,7 +139,10 @@ def test_dagster_asset_runs_after_publish(published: Path, as_of: date, tmp_path
     steps = [event.step_key for event in result.all_events if event.is_step_success]
     assert steps.index("published__perfchain") < steps.index("reports__drop")
     written = sorted(path.name for path in (home / "reports" / as_of.isoformat()).iterdir())
-    assert len(written) == 6 and all(
+    # Day, week and month, and the two role views (war room, HR snapshot): Excel + PDF each.
+    kinds = {name.removeprefix("perfchain-").split("-")[0] for name in written}
+    assert kinds == {"day", "week", "month", "war_room", "hr_snapshot"}
+    assert len(written) == 10 and all(
         name.endswith(f"{as_of}-zh.xlsx") or name.endswith(f"{as_of}-zh.pdf") for name in written
     )
     materialization = result.asset_materializations_for_node("reports__drop")[0]

@@ -29,7 +29,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from alerts.platform import queue_failed_run, send_now
+from alerts.platform import platform_configured, queue_failed_run, send_now
 from expectations.results import load_gate_result
 from orchestration.defs.as_of import AS_OF_TAG
 from orchestration.defs.quality.checks import quality_run_dir
@@ -64,6 +64,8 @@ def report_failed_run(
     `hold_writer`: take the warehouse writer lock first (the sensor, outside any run);
     `perfchain run` already holds it."""
     moment = at or datetime.now(UTC)
+    if not platform_configured(settings):
+        return []
     try:
         checks = failing_checks(settings, run_id)
         if hold_writer:

@@ -2,7 +2,9 @@
 -- met the team's OEE target, the share, whether the week counts (share >= the badge's
 -- share_of_shifts) and how long the run of counting weeks is up to this one. A shift's
 -- OEE is ideal x good / (busy x produced) over the team's machines in that shift (as
--- int_oee_kpis_computed); a week without shifts breaks the run. One row per team x week x
+-- int_oee_kpis_computed); a week without shifts breaks the run. Only weeks that ended by the
+-- as-of day are judged: a week still running could meet the share on its first shifts and
+-- miss it by Sunday, and the ledger never takes an award back. One row per team x week x
 -- streak badge rule.
 with
 
@@ -72,6 +74,12 @@ targets as (
 
 ),
 
+horizon as (
+
+    select as_of_date from {{ ref('int_data_horizons_resolved') }}
+
+),
+
 rules as (
 
     select
@@ -114,6 +122,8 @@ judged as (
             as is_week_met
     from weeks
     cross join rules
+    cross join horizon
+    where {{ add_days('weeks.week_start', 6) }} <= horizon.as_of_date
 
 ),
 
