@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks._simulator import SimulatorProcess
+from benchmarks._simulator import SimulatorProcess, factory
 from extractors._http.session import RetryPolicy
 from extractors.clients import REST_PAGE_SIZE
 from extractors.contract import ENTITIES
@@ -70,12 +70,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    data = args.data or ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}"
-    if not (data / "manifest.json").exists():
-        from simulator.generator import generate
-
-        print(f"generating scale {args.scale} into {data} ...", flush=True)
-        generate(data, scale=args.scale, seed=args.seed, progress=True)
+    data = args.data or factory(args.scale, args.seed)
     manifest = json.loads((data / "manifest.json").read_text())
     through = date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
 

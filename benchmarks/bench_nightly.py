@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks._simulator import ROOT, SimulatorProcess
+from benchmarks._simulator import ROOT, SimulatorProcess, factory
 from orchestration.defs.warehouse.assets import PARTIAL_PARSE
 from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
@@ -110,12 +110,7 @@ def main() -> None:
 
     # A year that ends before today: a run can be as of yesterday at the latest.
     start = date(2025, 10, 1)
-    data = ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}-{start}"
-    if not (data / "manifest.json").exists():
-        from simulator.generator import generate
-
-        print(f"generating scale {args.scale} into {data} ...", flush=True)
-        generate(data, scale=args.scale, seed=args.seed, start=start, progress=True)
+    data = factory(args.scale, args.seed, start)
     manifest = json.loads((data / "manifest.json").read_text())
     last = date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
     rows = sum(manifest["row_counts"].values())

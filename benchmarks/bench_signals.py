@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import requests
 
-from benchmarks._simulator import ROOT, SimulatorProcess
+from benchmarks._simulator import ROOT, SimulatorProcess, factory
 from benchmarks.bench_nightly import keep_starting_point, restore
 from perfchain.core.settings import Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
@@ -131,12 +131,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = date(2025, 10, 1)
-    data = ROOT / "var" / "bench" / f"factory-{args.scale}-seed{args.seed}-{start}"
-    if not (data / "manifest.json").exists():
-        from simulator.generator import generate
-
-        print(f"generating scale {args.scale} into {data} ...", flush=True)
-        generate(data, scale=args.scale, seed=args.seed, start=start, progress=True)
+    data = factory(args.scale, args.seed, start)
     manifest = json.loads((data / "manifest.json").read_text())
     last = date.fromisoformat(manifest["start"]) + timedelta(days=int(manifest["days"]) - 1)
 
