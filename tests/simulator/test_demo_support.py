@@ -1,4 +1,5 @@
-"""The simulator's SMTP sink: what the demo's e-mailed tasks and report drops go to."""
+"""The simulator's SMTP sink (what the demo's e-mailed tasks and report drops go to) and
+the demo factory's fit with the source contract."""
 
 from __future__ import annotations
 
@@ -48,3 +49,17 @@ def test_without_mail_the_simulator_says_so(tmp_path: Path) -> None:
     made = write_handmade(tmp_path / "handmade")
     with SimulatorServer(made.root) as server, pytest.raises(RuntimeError, match="mail=True"):
         _ = server.mail_port
+
+
+def test_a_demo_factory_older_than_the_source_contract_is_refused_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfchain.core.errors import PerfchainError
+    from perfchain.demo import ensure_demo_data
+
+    monkeypatch.setenv("PERFCHAIN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PERFCHAIN_CONFIG", raising=False)
+    made = write_handmade(tmp_path / "home" / "demo" / "factory-s-seed42")
+    (made.root / "hr" / "training_records.csv").unlink()  # an entity added since
+    with pytest.raises(PerfchainError, match=r"hr/training_records.csv.*`make clean`"):
+        ensure_demo_data(load_settings(), "s", 42)
