@@ -340,8 +340,12 @@ def _card_pdf(card: PersonCard, out_dir: Path, lang: Lang) -> Path:
     pdf.set_font("cjk", size=16)
     pdf.cell(0, 10, label("card.title", lang), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=10)
-    for key, value in card_header(card, lang):
-        pdf.cell(40, 6, key)
+    header = card_header(card, lang)
+    # The label column as wide as its longest label ("Goal score (Σ weight × attainment)"),
+    # so no value is printed over its label.
+    key_width = max(pdf.get_string_width(key) for key, _ in header) + 4
+    for key, value in header:
+        pdf.cell(key_width, 6, key)
         pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     widths = (44, 36, 16, 18, 18, 22, 26)
