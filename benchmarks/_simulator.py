@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -42,6 +43,7 @@ class SimulatorProcess:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/perfchain"),
@@ -52,14 +54,16 @@ class SimulatorProcess:
                 str(self.port),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            # A file, not a pipe: nobody reads a pipe while the benchmark runs, and a full
+            # one would stall the simulator at its next log line.
+            stderr=self._log,
         )
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 # It stopped (a dataset it refuses, a port taken): say why, do not wait.
-                raise RuntimeError(f"the simulator exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
+                self._log.seek(0)
+                raise RuntimeError(f"the simulator exited: {self._log.read()[-2000:]}")
             try:
                 if requests.get(self.base_url + "/_sim/health", timeout=1).ok:
                     return
@@ -85,3 +89,4 @@ class SimulatorProcess:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+        self._log.close()
