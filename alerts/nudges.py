@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from alerts.outbox import ensure_outbox
+from alerts.outbox import ensure_outbox, insert_messages
 
 DUE_NUDGES = "intermediate.int_nudges_due"
 NUDGE_RULE = "NUDGE"
@@ -129,16 +129,4 @@ def queue_nudges(
                 as_of_at,
             )
         )
-    con.executemany(
-        """
-        insert into alerts.outbox (
-            message_key, alert_id, rule_id, level, channel, robot, recipient_id,
-            recipient_name, recipient_address, subject, body, state, last_error, attempts,
-            created_at, next_attempt_at, batch_at
-        )
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-        on conflict do nothing
-        """,
-        values,
-    )
-    return len(values)
+    return insert_messages(con, values)

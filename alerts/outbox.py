@@ -161,6 +161,14 @@ def queue(
                 as_of_at,
             )
         )
+    return insert_messages(con, values)
+
+
+def insert_messages(con: duckdb.DuckDBPyConnection, values: list[tuple[object, ...]]) -> int:
+    """Insert outbox rows (message_key, alert_id, rule_id, level, channel, robot,
+    recipient_id, recipient_name, recipient_address, subject, body, state, last_error,
+    created_at, next_attempt_at, batch_at), none attempted yet; a key already there is
+    left as it is. Returns how many rows were offered."""
     con.executemany(
         """
         insert into alerts.outbox (
