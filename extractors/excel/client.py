@@ -16,10 +16,10 @@ from openpyxl.utils import get_column_letter
 from extractors._http.client import Window
 from extractors.contract import Entity
 from extractors.excel.departments import WorkbookProblem, department_problems
-from extractors.excel.goals import GoalProblem, goal_problems
+from extractors.excel.goals import goal_problems
+from extractors.excel.problems import SheetProblem
 from extractors.excel.recognition import (
     RecognitionSheetError,
-    SheetProblem,
     badge_problems,
     feedback_problems,
 )
@@ -104,7 +104,7 @@ class AlertRulesError(PerfchainError):
 class GoalSheetsError(PerfchainError):
     """A goal sheet's refused rows, every one of them (extractors/excel/goals.py)."""
 
-    def __init__(self, problems: list[GoalProblem | ExcelCellError]) -> None:
+    def __init__(self, problems: list[SheetProblem | ExcelCellError]) -> None:
         self.problems = problems
         super().__init__(
             f"{len(problems)} refused row(s) in the goal sheets: "
@@ -243,7 +243,7 @@ class ExcelDropClient:
             if sheet is entity:
                 cells = found
         unreadable = {(entity.protocol_name, int(cell.location[2])) for cell in cells}
-        problems: list[GoalProblem | ExcelCellError] = [
+        problems: list[SheetProblem | ExcelCellError] = [
             *cells,
             *(
                 problem
@@ -404,7 +404,7 @@ class ExcelDropClient:
 
 
 def _where(
-    problem: RuleProblem | GoalProblem | SheetProblem | ExcelCellError,
+    problem: RuleProblem | SheetProblem | ExcelCellError,
 ) -> tuple[int, int, str]:
     """Sort key: row, then column (B before AA)."""
     if isinstance(problem, ExcelCellError):

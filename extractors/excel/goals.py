@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+from extractors.excel.problems import SheetProblem
 
 GOAL_TREE = "goal_tree"
 KPI_WEIGHTS = "kpi_weights"
@@ -41,24 +42,6 @@ BINDING_LOOKBACK_DAYS = 30
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-@dataclass(frozen=True)
-class GoalProblem:
-    """One refused row of a goal sheet, and the cell that refuses it."""
-
-    file: str
-    sheet: str
-    row: int
-    column: str  # the column letter
-    header: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}, sheet {self.sheet!r}, row {self.row}, column {self.column} "
-            f"({self.header}): {self.message}"
-        )
 
 
 def period_bounds(period: str) -> tuple[date, date] | None:
@@ -83,7 +66,7 @@ class _Sink:
     def __init__(self, file: str, columns: Mapping[str, Mapping[str, str]]) -> None:
         self.file = file
         self.columns = columns
-        self.problems: list[GoalProblem] = []
+        self.problems: list[SheetProblem] = []
         self._refused: set[tuple[str, int]] = set()
 
     def bad(self, sheet: str, record: Mapping[str, Any], name: str, message: str) -> None:
@@ -92,7 +75,7 @@ class _Sink:
             return
         self._refused.add((sheet, row))
         letter = self.columns.get(sheet, {}).get(name, "?")
-        self.problems.append(GoalProblem(self.file, sheet, row, letter, name, message))
+        self.problems.append(SheetProblem(self.file, sheet, row, letter, name, message))
 
     def refused(self, sheet: str, record: Mapping[str, Any]) -> bool:
         return (sheet, int(record["source_row"])) in self._refused
@@ -104,7 +87,7 @@ def goal_problems(
     columns: Mapping[str, Mapping[str, str]],
     kpis: Collection[str],
     refused_rows: Collection[tuple[str, int]] = (),
-) -> list[GoalProblem]:
+) -> list[SheetProblem]:
     """Every refused row of the typed goal sheets (`goal_tree`, `kpi_weights`,
     `weight_rules`; a sheet absent from `sheets` is not checked). `columns` maps sheet ->
     header -> column letter; `refused_rows` are (sheet, row) pairs already refused for an
@@ -439,7 +422,7 @@ def binding_problems(
     columns: Mapping[str, str],
     data_days: Mapping[tuple[str, str, str], list[date]],
     first_data_day: date | None,
-) -> list[GoalProblem]:
+) -> list[SheetProblem]:
     """The goals whose KPI has no kpi_daily data for their scope in the 30 days before the
     period. `data_days` maps (kpi_code, scope_type, scope_id) to the dates kpi_daily holds
     a value for. When the warehouse's history begins later than 30 days before a period,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from extractors.excel.problems import SheetProblem
 from extractors.excel.rules import ROLES
 from perfchain.core.errors import PerfchainError
 
@@ -30,24 +30,6 @@ FEEDBACK_EVENTS = ("alert_task", "crm_renewal_won")
 FEEDBACK_ROLES = ("account_owner",)
 BADGE_CONDITIONS = ("training_completed", "team_oee_streak")
 _CODE = re.compile(r"^[a-z0-9_]+$")
-
-
-@dataclass(frozen=True)
-class SheetProblem:
-    """One bad cell of a recognition sheet, where it is."""
-
-    file: str
-    sheet: str
-    row: int
-    column: str  # the column letter
-    header: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}, sheet {self.sheet!r}, row {self.row}, column {self.column} "
-            f"({self.header}): {self.message}"
-        )
 
 
 class RecognitionSheetError(PerfchainError):
