@@ -130,6 +130,8 @@ def test_nightly_build_pins_the_date_runs_data_tests_only_and_keeps_the_parse(
     }
     ran = {r["unique_id"] for r in json.loads((third / "run_results.json").read_text())["results"]}
     assert views and not views & ran
+    seeds = {unique_id for unique_id in nodes if unique_id.startswith("seed.")}
+    assert seeds and not seeds & ran
     assert {unique_id for unique_id in nodes if unique_id.startswith("test.")} <= ran
     assert (settings.home / "dbt" / "state" / "manifest.json").exists()
 

@@ -1,7 +1,7 @@
-"""The nightly build leaves out the views that are the same as in the last successful
-whole build (dbt's `--state` and `state:unmodified`), and still runs their data tests: the
-data under a view changes every night. A warehouse without those views, other vars or
-another dbt release build every view."""
+"""The nightly build leaves out the views and seeds that are the same as in the last
+successful whole build (dbt's `--state` and `state:unmodified`), and still runs their data
+tests: the data under a view changes every night. A warehouse without those views or seed
+tables, other vars or another dbt release build every view and seed."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def test_state_adds_dbt_state_selection_and_full_refresh_ignores_it(tmp_path: Pa
         "empty",
         "--exclude",
         "config.materialized:view,state:unmodified,path:models/staging "
-        "config.materialized:view,state:unmodified,path:models/intermediate",
+        "config.materialized:view,state:unmodified,path:models/intermediate "
+        "resource_type:seed,state:unmodified",
     ]
     refresh = dbt_build_args(PLANT, full_refresh=True, state=tmp_path)
     assert "--state" not in refresh and "--full-refresh" in refresh
@@ -58,13 +59,22 @@ def _manifest(target: Path, views: list[tuple[str, str]]) -> None:
         "alias": "t",
         "config": {"materialized": "table"},
     }
+    nodes["seed.perfchain.s"] = {
+        "resource_type": "seed",
+        "schema": "config",
+        "name": "s",
+        "alias": "s",
+        "config": {"materialized": "seed"},
+    }
     target.mkdir(parents=True, exist_ok=True)
     (target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
 
 
-def test_state_stands_only_for_a_warehouse_that_has_its_views(tmp_path: Path) -> None:
+def test_state_stands_only_for_a_warehouse_that_has_its_views_and_seeds(tmp_path: Path) -> None:
     runs = tmp_path / "dbt" / "runs"
     con = duckdb.connect()
+    con.execute("create schema config")
+    con.execute("create table config.s as select 1 as a")
     con.execute("create schema staging")
     con.execute("create view staging.v1 as select 1 as a")
     con.execute("create view staging.v2 as select 2 as a")
@@ -85,6 +95,11 @@ def test_state_stands_only_for_a_warehouse_that_has_its_views(tmp_path: Path) ->
     con.execute("create table raw.excel__alert_rules (rule_id varchar)")
     assert last_build_state(runs, PLANT, con) is None
     keep_build_state(tmp_path / "run1", runs, PLANT, written_tables(con))
+    assert last_build_state(runs, PLANT, con) == state
+    # A seed of the kept build missing from the warehouse: no state (dbt loads it again).
+    con.execute("drop table config.s")
+    assert last_build_state(runs, PLANT, con) is None
+    con.execute("create table config.s as select 1 as a")
     assert last_build_state(runs, PLANT, con) == state
     # A view of the kept build missing from the warehouse (a new file): no state.
     con.execute("drop view staging.v2")
@@ -125,6 +140,9 @@ def test_unchanged_views_are_left_out_and_their_tests_still_catch(
     models = {u for u in ran if u.startswith("model.")}
     assert marts and marts <= models
     assert views - marts and not (views - marts) & models, sorted((views - marts) & models)
+    # No seed was loaded again: none changed.
+    seeds = {unique_id for unique_id in nodes if unique_id.startswith("seed.")}
+    assert seeds and not seeds & ran
     # Every data test of the whole build ran, those on the views too.
     tests = {r["unique_id"] for r in warehouse.build.results if r["unique_id"].startswith("test.")}
     assert tests <= ran
