@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/perfchain demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q
+	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q --durations=15
 
 # The Dagster UI on 127.0.0.1:3000 with the same instance `perfchain run` records into.
 # Set the PERFCHAIN_<SOURCE>_<KEY> secrets first (see .env.example).
