@@ -5,8 +5,7 @@ page shows and closes it, so a publish (a whole new file put in place by
 
 Navigation is by URL (`?page=heatmap&lang=en&kpi=...`): every heatmap cell, order and page
 is a plain link a manager can bookmark or send, and the browser tests follow the same
-links a user clicks. Tables the tests read are real HTML tables (`st.table`, `st.html`),
-not the canvas data grid.
+links a user clicks. Tables are real HTML tables (`st.html`), not the canvas data grid.
 """
 
 from __future__ import annotations
@@ -101,12 +100,30 @@ class Ctx:
         return str(value)
 
     def table(self, frame: pd.DataFrame, *, limit: int = MAX_ROWS) -> None:
-        """A frame as an HTML table with translated headers and report number formats."""
+        """A frame as an HTML table with translated headers and report number formats.
+
+        One `st.html` element of plain markup (pandas' `to_html`, escaped), not `st.table`:
+        the browser lays out a plain table at once, where `st.table` builds every cell as
+        a styled React component, ≈ 1–2 ms a cell on the plant PC, seconds for a page of
+        a few tables."""
         shown = frame.head(limit)
         pretty = pd.DataFrame(
             {column_label(c, self.lang): [self.fmt(v) for v in shown[c]] for c in shown.columns}
         )
-        st.table(pretty)
+        markup = pretty.to_html(
+            index=False, border=0, escape=True, classes="data-table", na_rep="—"
+        )
+        _html(f'<div class="data-table-wrap">{markup}</div>')
+
+
+# The look of `Ctx.table`'s tables (st.table's: thin rules, grey headers), once a page.
+TABLE_STYLE = """<style>
+.data-table-wrap{overflow-x:auto;margin-bottom:1rem}
+table.data-table{border-collapse:collapse;font-size:.85rem;width:100%}
+table.data-table th{color:#6B7280;font-weight:600;text-align:left !important;
+  border-bottom:1px solid #D1D5DB;padding:.25rem .5rem;white-space:nowrap}
+table.data-table td{border-bottom:1px solid #E5E7EB;padding:.25rem .5rem;vertical-align:top}
+</style>"""
 
 
 def _html(markup: str) -> None:
@@ -402,21 +419,31 @@ def _order_input(ctx: Ctx, page: str, con: duckdb.DuckDBPyConnection) -> str:
     return current
 
 
-def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
-    st.header(ctx.t("page.order"))
-    order_no = _order_input(ctx, "order", con)
-    if not order_no:
-        return
+def _found_order(ctx: Ctx, con: duckdb.DuckDBPyConnection, order_no: str, other: str) -> Any:
+    """The order's 360 view and a link to its `other` page (order 360 <-> its trace), or a
+    warning saying how many orders the file holds when it has no such order."""
     view = order_view(con, order_no)
     if view is None:
         st.warning(
             ctx.t("order.not_found", order=order_no, count=f"{published_order_count(con):,}")
         )
-        return
+        return None
+    text = f"{ctx.t('order.trace_link')} →" if other == "trace" else f"← {ctx.t('order.360_link')}"
     _html(
-        f'<a href="{_esc(ctx.href("trace", order=order_no))}" target="_self">'
-        f"{_esc(ctx.t('order.trace_link'))} →</a>"
+        f'<a class="{other}-link" href="{_esc(ctx.href(other, order=order_no))}" '
+        f'target="_self">{_esc(text)}</a>'
     )
+    return view
+
+
+def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+    st.header(ctx.t("page.order"))
+    order_no = _order_input(ctx, "order", con)
+    if not order_no:
+        return
+    view = _found_order(ctx, con, order_no, "trace")
+    if view is None:
+        return
     cards = []
     for zh, en, fields in SECTIONS:
         rows = []
@@ -448,16 +475,9 @@ def page_trace(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     order_no = _order_input(ctx, "trace", con)
     if not order_no:
         return
-    view = order_view(con, order_no)
+    view = _found_order(ctx, con, order_no, "order")
     if view is None:
-        st.warning(
-            ctx.t("order.not_found", order=order_no, count=f"{published_order_count(con):,}")
-        )
         return
-    _html(
-        f'<a href="{_esc(ctx.href("order", order=order_no))}" target="_self">'
-        f"← {_esc(ctx.t('order.360_link'))}</a>"
-    )
     _trace(ctx, con, order_no, view.points_pool, chart=True)
 
 
@@ -699,7 +719,8 @@ def page_alerts(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     st.subheader(ctx.t("alerts.messages"))
     ctx.table(room.messages)
     st.subheader(ctx.t("alerts.tasks"))
-    ctx.table(room.tasks)
+    with st.container(key="alerts-tasks"):
+        ctx.table(room.tasks)
 
 
 # Goal tree and personal card (issue 22) ---------------------------------------------------
@@ -796,10 +817,11 @@ def page_card(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         ("card.capabilities", capabilities),
     ):
         st.subheader(ctx.t(key))
-        if frame.empty:
-            st.caption(ctx.t("card.none"))
-        else:
-            ctx.table(frame)
+        with st.container(key=key.replace(".", "-")):
+            if frame.empty:
+                st.caption(ctx.t("card.none"))
+            else:
+                ctx.table(frame)
 
 
 RENDER: dict[str, Callable[[Ctx, duckdb.DuckDBPyConnection], None]] = {
@@ -822,6 +844,7 @@ def main() -> None:
     page = params.get("page", "heatmap")
     page = page if page in RENDER else "heatmap"
     st.set_page_config(page_title=t("app.title", lang), layout="wide")
+    _html(TABLE_STYLE)
     published = Path(os.environ.get(ENV_PUBLISHED, "var/published/perfchain.duckdb"))
     tz = os.environ.get(ENV_TZ, "Asia/Shanghai")
     if not published.exists():
