@@ -18,7 +18,7 @@ under 2 s per page on the demo).
 The figures only count on an idle machine: the load average at the start is printed
 beside them.
 
-    .venv/bin/python -m benchmarks.bench_dashboard [--published PATH] [--repeats 5]
+    .venv/bin/python -m benchmarks.bench_dashboard [--published PATH] [--repeats 5] [--only NAME]
 """
 
 from __future__ import annotations
@@ -44,14 +44,17 @@ BAR_SECONDS = 2.0
 TIMEOUT = 60.0
 
 # What shows each page's data; a page is rendered when every one of its markers is.
-CHART = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 SOURCE_ROWS = '[class*="st-key-source-rows-"] table tbody tr'
 MARKERS: dict[str, tuple[str, ...]] = {
     "heatmap": ("table.heatmap a.cell",),
     "drill": (".st-key-drilldown table tbody tr", SOURCE_ROWS),
     "order": ("td.field-delivered_at", ".st-key-trace-table table tbody tr"),
-    "trace": (".st-key-trace-table table tbody tr", CHART),
-    "oee": ('[data-testid="stMetric"]', CHART, ".st-key-oee-by-line-shift table tbody tr"),
+    "trace": (".st-key-trace-table table tbody tr", ".trace-chart .bar"),
+    "oee": (
+        '[data-testid="stMetric"]',
+        ".oee-chart .bar",
+        ".st-key-oee-by-line-shift table tbody tr",
+    ),
     "quality": ('[data-testid="stExpander"] table.data-table tbody tr',),
     "alerts": (".st-key-alerts-table table tbody tr", ".st-key-alerts-tasks table"),
     "goals": ("table.goal-tree tbody tr",),
@@ -235,6 +238,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--published", type=Path, default=None, help="default: the demo's")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", default=None, help="time only the pages whose name contains this")
     args = parser.parse_args()
     load = os.getloadavg()
     published = published_file(args.published)
@@ -266,7 +270,7 @@ def main() -> None:
                 "Page.addScriptToEvaluateOnNewDocument",
                 {"source": RECORDER % json.dumps(selectors)},
             )
-            plan = steps(url, subject)
+            plan = [s for s in steps(url, subject) if not args.only or args.only in s.name]
             first = {step.name: measure(driver, step) for step in plan}
             rounds: dict[str, list[float]] = {step.name: [] for step in plan}
             for _ in range(args.repeats):
