@@ -8,8 +8,9 @@ the publisher never waits for the dashboard. While the file stays the same, a pa
 has been seen before (the heatmap of the day, a drill-down opened again in the morning
 meeting) is answered from memory without opening the file at all; the file is attached only
 when a read misses (`Reader.con`). A publish landing between a load's stat and its attach
-files the new file's answers under the old identity; no later load asks for that identity
-again (the path's file has the new one), so nothing old is ever shown as new or the reverse.
+files the new file's answers under the old identity: that one load may mix reads of the two
+publishes, and no later load asks for the old identity again (the path's file has the new
+one), so from the next load on only the new publish is read.
 
 Why `st.cache_data` rather than a dictionary of our own: it is the framework's cache for
 exactly this (shared by every session of the server process, bounded, thread-safe, returns
