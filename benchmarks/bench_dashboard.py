@@ -47,7 +47,8 @@ TIMEOUT = 60.0
 SOURCE_ROWS = '[class*="st-key-source-rows-"] table tbody tr'
 MARKERS: dict[str, tuple[str, ...]] = {
     "heatmap": ("table.heatmap a.cell",),
-    "drill": (".st-key-drilldown table tbody tr", SOURCE_ROWS),
+    # The drill-down (kpi_daily rows, facts, source rows) and the heatmap under it.
+    "drill": (".st-key-drilldown table tbody tr", SOURCE_ROWS, "table.heatmap a.cell"),
     "order": ("td.field-delivered_at", ".st-key-trace-table table tbody tr"),
     "trace": (".st-key-trace-table table tbody tr", ".trace-chart .bar"),
     "oee": (
