@@ -43,6 +43,7 @@ from reports.order360 import (
     PAIRED,
     SECTIONS,
     TOP_PER_STAGE,
+    OrderView,
     order_view,
     published_order_count,
 )
@@ -105,8 +106,8 @@ class Ctx:
 
         One `st.html` element of plain markup (pandas' `to_html`, escaped), not `st.table`:
         the browser lays out a plain table at once, where `st.table` builds every cell as
-        a styled React component, ≈ 1–2 ms a cell on the plant PC, seconds for a page of
-        a few tables."""
+        a styled React component, ≈ 1–2 ms a cell on a busy 2-core machine: seconds for a
+        page of a few tables."""
         shown = frame.head(limit)
         pretty = pd.DataFrame(
             {column_label(c, self.lang): [self.fmt(v) for v in shown[c]] for c in shown.columns}
@@ -420,7 +421,7 @@ def _order_input(ctx: Ctx, page: str, db: Reader) -> str:
     return current
 
 
-def _found_order(ctx: Ctx, db: Reader, order_no: str, other: str) -> Any:
+def _found_order(ctx: Ctx, db: Reader, order_no: str, other: str) -> OrderView | None:
     """The order's 360 view and a link to its `other` page (order 360 <-> its trace), or a
     warning saying how many orders the file holds when it has no such order."""
     view = db.get(order_view, order_no)
