@@ -80,5 +80,12 @@ bench-reports: $(STAMP)
 bench-dead-source: $(STAMP)
 	$(PY) -m benchmarks.bench_dead_source
 
+# Every dashboard page and drill-down in Debian's headless chromium over the demo's published
+# file (built by `perfchain demo` when missing): seconds until each page's data is rendered,
+# median and max of 5 rounds, against the 2 s bar, with the load average (docs/dashboard.md).
+.PHONY: bench-dashboard
+bench-dashboard: $(STAMP)
+	$(PY) -m benchmarks.bench_dashboard
+
 clean:
 	rm -rf var .pytest_cache .ruff_cache dbt_project/target

@@ -1,12 +1,12 @@
 """The dashboard's pages (Streamlit). `dashboard.server` runs this module's `main` for each
-page load; every load opens the published file read-only (`data.open_latest`), reads what the
-page shows and closes it, so a publish (a whole new file put in place by
-`os.replace`) is seen on the next load and is never blocked by the dashboard.
+page load; every load reads what the page shows through `dashboard.reader.Reader`: cached
+by the published file's identity, the file opened read-only (`data.open_latest`) only when
+a read misses and closed at the end of the load, so a publish (a whole new file put in
+place by `os.replace`) is seen on the next load and is never blocked by the dashboard.
 
 Navigation is by URL (`?page=heatmap&lang=en&kpi=...`): every heatmap cell, order and page
 is a plain link a manager can bookmark or send, and the browser tests follow the same
-links a user clicks. Tables the tests read are real HTML tables (`st.table`, `st.html`),
-not the canvas data grid.
+links a user clicks. Tables are real HTML tables (`st.html`), not the canvas data grid.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import altair as alt
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.charts import Bar, bars_html
 from dashboard.labels import column_label, t
+from dashboard.reader import Reader
 from reports.common.periods import PERIODS, period_window
 from reports.common.style import (
     NO_DATA_FILL,
@@ -43,6 +43,7 @@ from reports.order360 import (
     PAIRED,
     SECTIONS,
     TOP_PER_STAGE,
+    OrderView,
     order_view,
     published_order_count,
 )
@@ -101,12 +102,30 @@ class Ctx:
         return str(value)
 
     def table(self, frame: pd.DataFrame, *, limit: int = MAX_ROWS) -> None:
-        """A frame as an HTML table with translated headers and report number formats."""
+        """A frame as an HTML table with translated headers and report number formats.
+
+        One `st.html` element of plain markup (pandas' `to_html`, escaped), not `st.table`:
+        the browser lays out a plain table at once, where `st.table` builds every cell as
+        a styled React component, ≈ 1–2 ms a cell on a busy 2-core machine: seconds for a
+        page of a few tables."""
         shown = frame.head(limit)
         pretty = pd.DataFrame(
             {column_label(c, self.lang): [self.fmt(v) for v in shown[c]] for c in shown.columns}
         )
-        st.table(pretty)
+        markup = pretty.to_html(
+            index=False, border=0, escape=True, classes="data-table", na_rep="—"
+        )
+        _html(f'<div class="data-table-wrap">{markup}</div>')
+
+
+# The look of `Ctx.table`'s tables (st.table's: thin rules, grey headers), once a page.
+TABLE_STYLE = """<style>
+.data-table-wrap{overflow-x:auto;margin-bottom:1rem}
+table.data-table{border-collapse:collapse;font-size:.85rem;width:100%}
+table.data-table th{color:#6B7280;font-weight:600;text-align:left !important;
+  border-bottom:1px solid #D1D5DB;padding:.25rem .5rem;white-space:nowrap}
+table.data-table td{border-bottom:1px solid #E5E7EB;padding:.25rem .5rem;vertical-align:top}
+</style>"""
 
 
 def _html(markup: str) -> None:
@@ -149,11 +168,11 @@ def _sidebar(ctx: Ctx, page: str, info: data.PublishInfo | None) -> None:
 # KPI health heatmap ------------------------------------------------------------------------
 
 
-def _period_controls(ctx: Ctx, page: str, con: duckdb.DuckDBPyConnection) -> tuple[str, date]:
+def _period_controls(ctx: Ctx, page: str, db: Reader) -> tuple[str, date]:
     kind = ctx.params.get("period", "day")
     if kind not in PERIODS:
         kind = "day"
-    bounds = con.execute("select min(kpi_date), max(kpi_date) from marts.kpi_daily").fetchone()
+    bounds = db.get(data.kpi_date_bounds)
     latest = ctx.through or bounds[1] or date.today()
     try:
         as_of = date.fromisoformat(ctx.params.get("date", ""))
@@ -184,17 +203,17 @@ def _period_controls(ctx: Ctx, page: str, con: duckdb.DuckDBPyConnection) -> tup
     return kind, as_of
 
 
-def page_heatmap(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_heatmap(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.heatmap"))
-    kind, as_of = _period_controls(ctx, "heatmap", con)
-    hm = data.heatmap(con, as_of, kind, ctx.lang)
+    kind, as_of = _period_controls(ctx, "heatmap", db)
+    hm = db.get(data.heatmap, as_of, kind, ctx.lang)
     period = hm.period
     st.caption(
         f"{ctx.t('period.window')}: {period.start} – {period.end} "
         f"({ctx.t('period.' + kind + '.note')}) · {ctx.t('heatmap.legend')}"
     )
     if ctx.params.get("kpi"):
-        _drilldown(ctx, con, kind, period.start, period.end)
+        _drilldown(ctx, db, kind, period.start, period.end)
     if hm.cells.empty:
         st.info(ctx.t("drill.no_rows"))
         return
@@ -256,13 +275,13 @@ def page_heatmap(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     st.caption(ctx.t("heatmap.rollup"))
 
 
-def _drilldown(ctx: Ctx, con: duckdb.DuckDBPyConnection, kind: str, start: date, end: date) -> None:
+def _drilldown(ctx: Ctx, db: Reader, kind: str, start: date, end: date) -> None:
     kpi, scope_type, scope_id = (
         ctx.params.get("kpi", ""),
         ctx.params.get("scope_type", ""),
         ctx.params.get("scope_id", ""),
     )
-    drill = data.drilldown(con, kpi, scope_type, scope_id, start, end, kind)
+    drill = db.get(data.drilldown, kpi, scope_type, scope_id, start, end, kind)
     with st.container(border=True, key="drilldown"):
         close = ctx.href("heatmap", period=kind, date=end.isoformat())
         _html(
@@ -384,7 +403,7 @@ def _kpi_rows(ctx: Ctx, rows: pd.DataFrame) -> pd.DataFrame:
 # Order 360 and its contribution trace -----------------------------------------------------
 
 
-def _order_input(ctx: Ctx, page: str, con: duckdb.DuckDBPyConnection) -> str:
+def _order_input(ctx: Ctx, page: str, db: Reader) -> str:
     current = ctx.params.get("order", "")
     typed = st.text_input(
         ctx.t("ctl.order"), value=current, help=ctx.t("ctl.order_help"), key=f"order-{page}"
@@ -393,7 +412,7 @@ def _order_input(ctx: Ctx, page: str, con: duckdb.DuckDBPyConnection) -> str:
         st.query_params["order"] = typed
         current = typed
     if not current:
-        recent = data.sample_orders(con, 12)
+        recent = db.get(data.sample_orders, 12)
         links = " · ".join(
             f'<a class="order-link" href="{_esc(ctx.href(page, order=o))}" target="_self">{_esc(o)}</a>'
             for o in recent
@@ -402,21 +421,31 @@ def _order_input(ctx: Ctx, page: str, con: duckdb.DuckDBPyConnection) -> str:
     return current
 
 
-def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
-    st.header(ctx.t("page.order"))
-    order_no = _order_input(ctx, "order", con)
-    if not order_no:
-        return
-    view = order_view(con, order_no)
+def _found_order(ctx: Ctx, db: Reader, order_no: str, other: str) -> OrderView | None:
+    """The order's 360 view and a link to its `other` page (order 360 <-> its trace), or a
+    warning saying how many orders the file holds when it has no such order."""
+    view = db.get(order_view, order_no)
     if view is None:
         st.warning(
-            ctx.t("order.not_found", order=order_no, count=f"{published_order_count(con):,}")
+            ctx.t("order.not_found", order=order_no, count=f"{db.get(published_order_count):,}")
         )
-        return
+        return None
+    text = f"{ctx.t('order.trace_link')} →" if other == "trace" else f"← {ctx.t('order.360_link')}"
     _html(
-        f'<a href="{_esc(ctx.href("trace", order=order_no))}" target="_self">'
-        f"{_esc(ctx.t('order.trace_link'))} →</a>"
+        f'<a class="{other}-link" href="{_esc(ctx.href(other, order=order_no))}" '
+        f'target="_self">{_esc(text)}</a>'
     )
+    return view
+
+
+def page_order(ctx: Ctx, db: Reader) -> None:
+    st.header(ctx.t("page.order"))
+    order_no = _order_input(ctx, "order", db)
+    if not order_no:
+        return
+    view = _found_order(ctx, db, order_no, "trace")
+    if view is None:
+        return
     cards = []
     for zh, en, fields in SECTIONS:
         rows = []
@@ -440,37 +469,30 @@ def page_order(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         f'minmax(320px,1fr));gap:8px">{"".join(cards)}</div>'
     )
     # As `perfchain order` prints it: the top contributors of each stage, the rest summed.
-    _trace(ctx, con, order_no, view.points_pool, top=TOP_PER_STAGE)
+    _trace(ctx, db, order_no, view.points_pool, top=TOP_PER_STAGE)
 
 
-def page_trace(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_trace(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.trace"))
-    order_no = _order_input(ctx, "trace", con)
+    order_no = _order_input(ctx, "trace", db)
     if not order_no:
         return
-    view = order_view(con, order_no)
+    view = _found_order(ctx, db, order_no, "order")
     if view is None:
-        st.warning(
-            ctx.t("order.not_found", order=order_no, count=f"{published_order_count(con):,}")
-        )
         return
-    _html(
-        f'<a href="{_esc(ctx.href("order", order=order_no))}" target="_self">'
-        f"← {_esc(ctx.t('order.360_link'))}</a>"
-    )
-    _trace(ctx, con, order_no, view.points_pool, chart=True)
+    _trace(ctx, db, order_no, view.points_pool, chart=True)
 
 
 def _trace(
     ctx: Ctx,
-    con: duckdb.DuckDBPyConnection,
+    db: Reader,
     order_no: str,
     pool: Any,
     chart: bool = False,
     top: int | None = None,
 ) -> None:
     st.subheader(f"{ctx.t('page.trace')} · {ctx.t('trace.pool', pool=ctx.fmt(pool))}")
-    trace = data.contribution_trace(con, order_no, ctx.lang)
+    trace = db.get(data.contribution_trace, order_no, ctx.lang)
     if trace.empty:
         st.info(ctx.t("trace.no_pool"))
         return
@@ -481,18 +503,24 @@ def _trace(
             .sum()
             .astype({"points": float})
         )
-        st.altair_chart(
-            alt.Chart(by_stage)
-            .mark_bar(color="#2B6CB0")
-            .encode(
-                x=alt.X(
-                    "stage:N", sort=list(by_stage["stage"]), title=None, axis=alt.Axis(labelAngle=0)
-                ),
-                y=alt.Y("points:Q", title=t("col.points", ctx.lang)),
-                tooltip=["stage", alt.Tooltip("points:Q", format=",.2f")],
+        _html(
+            '<div class="trace-chart">'
+            + bars_html(
+                [
+                    Bar(
+                        row["stage"],
+                        0.0,
+                        row["points"],
+                        "#2B6CB0",
+                        f"{row['points']:,.2f}",
+                    )
+                    for row in by_stage.to_dict("records")
+                ],
+                height=260,
+                title=ctx.t("trace.by_stage"),
+                axis=t("col.points", ctx.lang),
             )
-            .properties(height=260, title=ctx.t("trace.by_stage")),
-            width="stretch",
+            + "</div>"
         )
     shown = trace[
         ["stage", "stage_weight", "employee_id", "employee_name", "recorded_qty", "points"]
@@ -525,17 +553,17 @@ def t_stage(stage: str, lang: Lang) -> str:
 # OEE loss waterfall ------------------------------------------------------------------------
 
 
-def page_oee(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_oee(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.oee"))
-    kind, as_of = _period_controls(ctx, "oee", con)
+    kind, as_of = _period_controls(ctx, "oee", db)
     period = period_window(as_of, kind)
-    lines, shifts = data.lines_and_shifts(con)
+    lines, shifts = db.get(data.lines_and_shifts)
     every = ctx.t("ctl.all")
     left, right = st.columns(2)
     line = left.selectbox(ctx.t("ctl.line"), [every, *lines], key="line")
     shift = right.selectbox(ctx.t("ctl.shift"), [every, *shifts], key="shift")
-    losses = data.oee_losses(
-        con,
+    losses = db.get(
+        data.oee_losses,
         period.start,
         period.end,
         None if line == every else line,
@@ -552,43 +580,19 @@ def page_oee(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         ("oee.productive", losses["productive"], "total"),
     ]
     bars, level = [], 0.0
-    for order, (key, amount, kind_) in enumerate(steps):
+    for key, amount, kind_ in steps:
         if kind_ == "total":
             start, end, level = 0.0, amount, amount
         else:
             start, end = level, level + amount
             level = end
-        bars.append(
-            {
-                "order": order,
-                "step": ctx.t(key),
-                "start": start,
-                "end": end,
-                "minutes": abs(amount),
-                "kind": kind_,
-            }
-        )
-    frame = pd.DataFrame(bars)
-    colour = alt.Color(
-        "kind:N",
-        scale=alt.Scale(
-            domain=["total", "loss"], range=[STATUS_STRONG["green"], STATUS_STRONG["red"]]
-        ),
-        legend=None,
-    )
+        colour = STATUS_STRONG["green"] if kind_ == "total" else STATUS_STRONG["red"]
+        bars.append(Bar(ctx.t(key), start, end, colour, f"{abs(amount):,.0f}"))
     st.metric(ctx.t("oee.value"), format_value("oee", None, losses["oee"]))
-    st.altair_chart(
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("step:N", sort=list(frame["step"]), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("start:Q", title=ctx.t("oee.minutes")),
-            y2="end:Q",
-            color=colour,
-            tooltip=["step", alt.Tooltip("minutes:Q", format=",.0f")],
-        )
-        .properties(height=320),
-        width="stretch",
+    _html(
+        '<div class="oee-chart">'
+        + bars_html(bars, height=320, axis=ctx.t("oee.minutes"))
+        + "</div>"
     )
     ctx.table(
         pd.DataFrame(
@@ -599,7 +603,7 @@ def page_oee(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         ).reset_index(names="")
     )
     st.subheader(ctx.t("oee.by_line_shift"))
-    by_line = data.oee_losses_by_line_shift(con, period.start, period.end)
+    by_line = db.get(data.oee_losses_by_line_shift, period.start, period.end)
     shown = pd.DataFrame(
         {
             "line_id": by_line["line_id"],
@@ -619,9 +623,9 @@ def page_oee(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
 # Data quality ------------------------------------------------------------------------------
 
 
-def page_quality(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_quality(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.quality"))
-    runs = data.gate_runs(con)
+    runs = db.get(data.gate_runs)
     if not runs:
         st.info(ctx.t("quality.no_runs"))
         return
@@ -675,16 +679,16 @@ def page_quality(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
 # Alerts war room ---------------------------------------------------------------------------
 
 
-def page_alerts(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_alerts(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.alerts"))
     show_closed = st.checkbox(
         ctx.t("ctl.show_closed"), value=ctx.params.get("closed") == "1", key="closed"
     )
-    room = data.war_room(con, open_only=not show_closed)
+    room = db.get(data.war_room, not show_closed)
     if room.alerts.empty and not show_closed:
         # Nothing open: the room shows the latest alerts rather than an empty page.
         st.info(ctx.t("alerts.none"))
-        show_closed, room = True, data.war_room(con, open_only=False)
+        show_closed, room = True, db.get(data.war_room, False)
     open_alerts = room.alerts[room.alerts["is_open"].fillna(False).astype(bool)]
     columns = st.columns(4)
     columns[0].metric(ctx.t("alerts.open"), f"{len(open_alerts):,}")
@@ -699,21 +703,22 @@ def page_alerts(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     st.subheader(ctx.t("alerts.messages"))
     ctx.table(room.messages)
     st.subheader(ctx.t("alerts.tasks"))
-    ctx.table(room.tasks)
+    with st.container(key="alerts-tasks"):
+        ctx.table(room.tasks)
 
 
 # Goal tree and personal card (issue 22) ---------------------------------------------------
 
 
-def page_goals(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_goals(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.goals"))
-    if not data.goals_configured(con):
+    if not db.get(data.goals_configured):
         with st.container(key="goals-not-configured"):
             st.info(ctx.t("goals.not_configured"))
         return
-    periods = data.goal_periods(con)
+    periods = db.get(data.goal_periods)
     period = st.selectbox(ctx.t("ctl.goal_period"), periods, key="goal_period")
-    tree = data.goal_tree(con, period)
+    tree = db.get(data.goal_tree, period)
     rows = []
     for goal in tree.to_dict("records"):
         depth = int(goal.get("depth") or 0)
@@ -750,9 +755,9 @@ def page_goals(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def page_card(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
+def page_card(ctx: Ctx, db: Reader) -> None:
     st.header(ctx.t("page.card"))
-    employees = data.employees_with_scores(con)
+    employees = db.get(data.employees_with_scores)
     if not employees:
         with st.container(key="card-not-configured"):
             st.info(ctx.t("card.not_configured"))
@@ -760,7 +765,7 @@ def page_card(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
     wanted = ctx.params.get("employee")
     index = employees.index(wanted) if wanted in employees else 0
     employee_id = st.selectbox(ctx.t("ctl.employee"), employees, index=index, key="employee")
-    card = data.person_card(con, employee_id)
+    card = db.get(data.person_card, employee_id)
     if card is None:
         st.warning(ctx.t("card.not_found", employee=employee_id))
         return
@@ -796,13 +801,14 @@ def page_card(ctx: Ctx, con: duckdb.DuckDBPyConnection) -> None:
         ("card.capabilities", capabilities),
     ):
         st.subheader(ctx.t(key))
-        if frame.empty:
-            st.caption(ctx.t("card.none"))
-        else:
-            ctx.table(frame)
+        with st.container(key=key.replace(".", "-")):
+            if frame.empty:
+                st.caption(ctx.t("card.none"))
+            else:
+                ctx.table(frame)
 
 
-RENDER: dict[str, Callable[[Ctx, duckdb.DuckDBPyConnection], None]] = {
+RENDER: dict[str, Callable[[Ctx, Reader], None]] = {
     "heatmap": page_heatmap,
     "order": page_order,
     "trace": page_trace,
@@ -822,16 +828,17 @@ def main() -> None:
     page = params.get("page", "heatmap")
     page = page if page in RENDER else "heatmap"
     st.set_page_config(page_title=t("app.title", lang), layout="wide")
+    _html(TABLE_STYLE)
     published = Path(os.environ.get(ENV_PUBLISHED, "var/published/perfchain.duckdb"))
     tz = os.environ.get(ENV_TZ, "Asia/Shanghai")
     if not published.exists():
         _sidebar(Ctx(lang, tz, params, None), page, None)  # type: ignore[arg-type]
         st.warning(t("app.no_file", lang, path=published))
         return
-    with data.open_latest(published) as con:
-        info = data.publish_info(con)
+    with Reader(published) as db:
+        info = db.get(data.publish_info)
         ctx = Ctx(lang, tz, params, info.data_through)  # type: ignore[arg-type]
         _sidebar(ctx, page, info)
-        RENDER[page](ctx, con)
+        RENDER[page](ctx, db)
     # The last element of every page: what a browser test waits for before reading it.
     _html(f'<div class="page-ready" data-page="{page}" data-lang="{lang}"></div>')

@@ -90,6 +90,12 @@ def publish_info(con: duckdb.DuckDBPyConnection) -> PublishInfo:
 # KPI health heatmap ------------------------------------------------------------------------
 
 
+def kpi_date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """The first and last day of `kpi_daily`: the range the date pickers offer."""
+    first, last = con.execute("select min(kpi_date), max(kpi_date) from marts.kpi_daily").fetchone()
+    return first, last
+
+
 @dataclass(frozen=True)
 class Heatmap:
     period: Period

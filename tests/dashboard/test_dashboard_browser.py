@@ -287,7 +287,7 @@ def test_switching_the_language_keeps_the_page(browser, url: str) -> None:  # ty
 def test_data_quality_shows_the_failing_check_and_its_sample_rows(browser, url: str) -> None:  # type: ignore[no-untyped-def]
     load(browser, url, "?page=quality&lang=en", "quality", "en")
     main = find(browser, '[data-testid="stMain"]')[0]
-    find(browser, '[data-testid="stExpander"] [data-testid="stTable"]')
+    find(browser, '[data-testid="stExpander"] table.data-table')
     assert "fct_oee_shift.performance_in_range" in main.text
     assert "M07-SAMPLE" in main.text and "1.31" in main.text
 
