@@ -312,6 +312,8 @@ _LABELS.update(
         "card.col.actual": ("实际", "Actual"),
         "card.col.attainment": ("达成率", "Attainment"),
         "card.col.contribution": ("得分贡献", "Adds to score"),
+        # The unit of a KPI that is neither a share nor hours (reports/common/style.py).
+        "card.unit.output_per_head": ("标准工时/出勤工时", "std h per h"),
         "card.explain": (
             "达成率 = 实际 ÷ 目标(越低越好的指标为 目标 ÷ 实际),上限 120%;"
             "权重为当月第一天生效的权重;得分 = Σ 权重 × 达成率。",
