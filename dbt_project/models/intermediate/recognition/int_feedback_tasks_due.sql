@@ -118,8 +118,8 @@ ranked as (
     select
         tasks.*,
         row_number() over (
-            partition by feedback_rule_id, employee_id, cooldown_window
-            order by due_at, opportunity_id
+            partition by tasks.feedback_rule_id, tasks.employee_id, tasks.cooldown_window
+            order by tasks.due_at, tasks.opportunity_id
         ) as rank_in_window
     from tasks
 

@@ -74,10 +74,11 @@ quarter_to_date as (
     select
         goal_id,
         month_start,
-        sum(numerator) over (
-            partition by goal_id order by month_start
-            rows between unbounded preceding and current row
-        )
+        sum(numerator)
+            over (
+                partition by goal_id order by month_start
+                rows between unbounded preceding and current row
+            )
         / nullif(
             sum(denominator) over (
                 partition by goal_id order by month_start
