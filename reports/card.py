@@ -365,7 +365,7 @@ def _card_pdf(card: PersonCard, out_dir: Path, lang: Lang) -> Path:
             pdf.cell(width, 6, text, border=1)
         pdf.ln()
     pdf.ln(3)
-    pdf.multi_cell(0, 5, label("card.explain", lang))
+    pdf.multi_cell(0, 5, label("card.explain", lang), align="L")
     pdf.ln(2)
     pdf.set_font("cjk", size=10)
     pdf.cell(0, 6, label("card.badges", lang), new_x="LMARGIN", new_y="NEXT")
