@@ -719,6 +719,17 @@ def page_goals(ctx: Ctx, db: Reader) -> None:
     periods = db.get(data.goal_periods)
     period = st.selectbox(ctx.t("ctl.goal_period"), periods, key="goal_period")
     tree = db.get(data.goal_tree, period)
+    units = db.get(data.kpi_units)
+
+    def shown(goal: dict, column: str) -> str:
+        # Target and actual in the KPI's unit, as the heatmap shows it (output per head is
+        # standard hours per attended hour, not a share).
+        value = goal.get(column)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        code = goal.get("kpi_code") or ""
+        return format_value(code, units.get(code), float(value))
+
     rows = []
     for goal in tree.to_dict("records"):
         depth = int(goal.get("depth") or 0)
@@ -733,7 +744,7 @@ def page_goals(ctx: Ctx, db: Reader) -> None:
             f'<tr><td style="padding:3px 8px;padding-left:{8 + depth * 18}px">{_esc(goal["goal_id"])}</td>'
             f"<td>{_esc(goal['owner_type'])} {_esc(goal['owner_id'])}</td>"
             f"<td>{_esc(kpi_label(goal['kpi_code'], ctx.lang) if goal.get('kpi_code') else '—')}</td>"
-            f"<td>{_esc(ctx.fmt(goal.get('target')))}</td><td>{_esc(ctx.fmt(goal.get('actual')))}</td>"
+            f"<td>{_esc(shown(goal, 'target'))}</td><td>{_esc(shown(goal, 'actual'))}</td>"
             f"<td>{_esc(ctx.fmt(goal.get('weight')))}</td>"
             f'<td style="background:{fill}">{_esc(format_value("attainment", None, attainment))}</td></tr>'
         )
@@ -780,6 +791,12 @@ def page_card(ctx: Ctx, db: Reader) -> None:
     columns[2].metric(ctx.t("card.points"), ctx.fmt(score.get("contribution_points")))
     explained = card.explained.copy()
     if not explained.empty:
+        units = db.get(data.kpi_units)
+        for column in ("target", "actual"):
+            explained[column] = [
+                format_value(code, units.get(code), None if pd.isna(value) else float(value))
+                for code, value in zip(explained["kpi_code"], explained[column], strict=True)
+            ]
         explained["kpi_code"] = [kpi_label(code, ctx.lang) for code in explained["kpi_code"]]
         explained["attainment"] = [
             format_value("attainment", None, value) for value in explained["attainment"]

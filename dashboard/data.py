@@ -612,6 +612,16 @@ def goal_tree(con: duckdb.DuckDBPyConnection, period: str | None) -> pd.DataFram
     ).df()
 
 
+def kpi_units(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each KPI's unit (ratio, hours) as the KPI definitions seed gives it, so a goal's
+    target and actual show as the heatmap shows that KPI."""
+    if not table_exists(con, "marts", "kpi_period"):
+        return {}
+    return dict(
+        con.execute("select kpi_code, min(unit) from marts.kpi_period group by kpi_code").fetchall()
+    )
+
+
 def goal_periods(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
         r[0]

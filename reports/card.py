@@ -16,6 +16,7 @@ import xlsxwriter
 from fpdf import FPDF
 
 from reports.common.fonts import cjk_font_path
+from reports.common.style import format_value, value_kind
 from reports.labels import Lang, check_lang, kpi_label, label
 
 
@@ -39,6 +40,7 @@ class CardGoal:
     score_contribution: float | None
     parent_goal_id: str | None
     value_path: str | None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,13 @@ def person_card(con: duckdb.DuckDBPyConnection, employee_id: str, month: date) -
                 explained.attainment,
                 explained.score_contribution,
                 explained.parent_goal_id,
-                goals.value_path
+                goals.value_path,
+                names.unit
             from marts.fct_employee_score_explained as explained
             left join marts.fct_goal_attainment as goals
                 on explained.goal_id = goals.goal_id
             left join (
-                select distinct kpi_code, kpi_name, kpi_name_en from marts.kpi_period
+                select distinct kpi_code, kpi_name, kpi_name_en, unit from marts.kpi_period
             ) as names
                 on explained.kpi_code = names.kpi_code
             where explained.employee_id = ? and explained."month" = ?
@@ -197,19 +200,22 @@ def _num(value: float | None, digits: int = 4) -> str:
 
 def card_rows(card: PersonCard, lang: Lang) -> list[list[str]]:
     """The goals table as text cells: KPI, scope, weight, target, actual, attainment,
-    contribution to the score."""
+    contribution to the score. Target and actual in the KPI's unit, formatted as the heatmap
+    formats them (reports/common/style.py): shares as percent, hours with "h", and a plain
+    ratio (output per head: standard hours per attended hour) as a number, its unit named
+    beside the KPI; attainment is always a percent."""
     rows = []
     for goal in card.goals:
         name = kpi_label(goal.kpi_code, lang, goal.kpi_name if lang == "zh" else goal.kpi_name_en)
-        ratio = goal.kpi_code not in ("response_hours_median", "response_hours_p90")
-        show = _pct if ratio else (lambda v: _num(v, 1))
+        if value_kind(goal.kpi_code, goal.unit) == "ratio":
+            name = f"{name} ({label('card.unit.' + goal.kpi_code, lang)})"
         rows.append(
             [
                 name,
                 goal.scope,
                 _num(goal.weight, 2),
-                show(goal.target),
-                show(goal.actual),
+                format_value(goal.kpi_code, goal.unit, goal.target),
+                format_value(goal.kpi_code, goal.unit, goal.actual),
                 _pct(goal.attainment),
                 _num(goal.score_contribution, 4),
             ]
@@ -348,7 +354,7 @@ def _card_pdf(card: PersonCard, out_dir: Path, lang: Lang) -> Path:
         pdf.cell(key_width, 6, key)
         pdf.cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    widths = (44, 36, 16, 18, 18, 22, 26)
+    widths = (56, 30, 14, 18, 18, 20, 24)
     pdf.set_font("cjk", size=9)
     pdf.set_fill_color(217, 225, 242)
     for text, width in zip(_columns(lang), widths, strict=True):
@@ -359,7 +365,7 @@ def _card_pdf(card: PersonCard, out_dir: Path, lang: Lang) -> Path:
             pdf.cell(width, 6, text, border=1)
         pdf.ln()
     pdf.ln(3)
-    pdf.multi_cell(0, 5, label("card.explain", lang))
+    pdf.multi_cell(0, 5, label("card.explain", lang), align="L")
     pdf.ln(2)
     pdf.set_font("cjk", size=10)
     pdf.cell(0, 6, label("card.badges", lang), new_x="LMARGIN", new_y="NEXT")

@@ -312,12 +312,15 @@ _LABELS.update(
         "card.col.actual": ("实际", "Actual"),
         "card.col.attainment": ("达成率", "Attainment"),
         "card.col.contribution": ("得分贡献", "Adds to score"),
+        # The unit of a KPI that is neither a share nor hours (reports/common/style.py).
+        "card.unit.output_per_head": ("标准工时/出勤工时", "std h per h"),
         "card.explain": (
             "达成率 = 实际 ÷ 目标(越低越好的指标为 目标 ÷ 实际),上限 120%;"
-            "权重为当月第一天生效的权重;得分 = Σ 权重 × 达成率。",
+            "权重为目标期间第一天生效的权重;季度目标按季度累计至当月月末计分;"
+            "得分 = Σ 权重 × 达成率。",
             "Attainment = actual ÷ target (target ÷ actual when lower is better), capped at "
-            "120 %; weights are those in force on the month's first day; score = Σ weight × "
-            "attainment.",
+            "120 %; weights are those in force on the goal period's first day; a quarter goal "
+            "counts quarter to date, to the month's end; score = Σ weight × attainment.",
         ),
         "card.badges": ("徽章", "Badges"),
         "card.badges_none": ("暂无徽章", "No badge yet"),

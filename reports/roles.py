@@ -23,6 +23,7 @@ import xlsxwriter
 from fpdf import FPDF
 
 from reports.common.fonts import cjk_font_path
+from reports.common.style import format_value
 from reports.labels import Lang, check_lang, kpi_label, label, optional_label
 
 ROLE_VARIANTS = ("war_room", "hr_snapshot")
@@ -64,7 +65,7 @@ def war_room(con: duckdb.DuckDBPyConnection, as_of: date, limit: int = WAR_ROOM_
         red = _rows(
             con,
             """
-            select scope_type, scope_id, kpi_code, kpi_name, kpi_name_en, value, target,
+            select scope_type, scope_id, kpi_code, kpi_name, kpi_name_en, unit, value, target,
                 red_threshold, direction
             from marts.kpi_daily
             where kpi_date = ? and status = 'red'
@@ -172,6 +173,10 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return str(value)
 
 
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _scope(scope_type: str, scope_id: str, lang: Lang) -> str:
     return f"{optional_label(f'level.{scope_type}', lang, scope_type)} {scope_id}"
 
@@ -185,9 +190,11 @@ def _red_table(room: WarRoom, lang: Lang) -> tuple[list[str], list[list[str]]]:
             kpi_label(
                 row["kpi_code"], lang, row["kpi_name"] if lang == "zh" else row["kpi_name_en"]
             ),
-            _fmt(row["value"]),
-            _fmt(row["target"]),
-            _fmt(row["red_threshold"]),
+            # In the KPI's unit, as the heatmap shows it (a share as percent, hours with h,
+            # output per head as standard hours per attended hour).
+            format_value(row["kpi_code"], row["unit"], _float(row["value"])),
+            format_value(row["kpi_code"], row["unit"], _float(row["target"])),
+            format_value(row["kpi_code"], row["unit"], _float(row["red_threshold"])),
         ]
         for row in room.red_items
     ]

@@ -118,6 +118,9 @@ def feedback_problems(
         minutes = record.get("minutes")
         if minutes is not None and minutes < 1:
             bad(record, "minutes", f"{minutes} is not a positive whole number")
+        cooldown = record.get("cooldown_days")
+        if cooldown is not None and cooldown < 0:
+            bad(record, "cooldown_days", f"{cooldown} is not a whole number of days >= 0")
         skill = record.get("skill_code")
         if skill is not None and not _CODE.match(skill):
             bad(record, "skill_code", f"{skill!r}: lowercase letters, digits and _ only")

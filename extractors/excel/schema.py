@@ -211,6 +211,11 @@ FEEDBACK_RULES = Entity(
         F("skill_name", required=True),
         F("skill_name_en"),
         F("enabled", "bool", doc="default true"),
+        F(
+            "cooldown_days",
+            "int",
+            doc="crm_renewal_won: a person is asked at most once per rule in this many days (30)",
+        ),
         *_FILE,
     ),
     "Micro-feedback event rules (targets.xlsx, sheet feedback_rules; SPEC 9.4).",

@@ -15,6 +15,7 @@ from typing import Any
 import xlsxwriter
 
 from simulator.generator.clock import DAY, dstr, to_date, ts_local
+from simulator.generator.config import TEAM_OEE_TARGET
 from simulator.generator.context import Ctx
 
 TARGETS = "targets.xlsx"
@@ -250,7 +251,9 @@ def _targets(path: Path, ctxs: list[Ctx], start_day: int, created: datetime) -> 
     def row(scope_type: str, code: str, name: str, kpi: str, tighten: float = 0.0) -> None:
         nonlocal r
         zh, unit, direction, target, yellow, red = KPIS[kpi]
-        if tighten and unit == "ratio" and direction == "higher_better":
+        if scope_type == "team" and kpi == "oee":
+            target = TEAM_OEE_TARGET  # a stretch only the planted crew meets for weeks
+        elif tighten and unit == "ratio" and direction == "higher_better":
             target = min(0.995, target + tighten)
         ws.write_row(r, 0, (scope_type, code, name, kpi, zh, unit, direction))
         ws.write_number(r, 7, target, pct)
@@ -383,6 +386,7 @@ FEEDBACK_RULE_COLUMNS = (
     "skill_name",
     "skill_name_en",
     "enabled",
+    "cooldown_days",
 )
 FEEDBACK_RULES: tuple[tuple[Any, ...], ...] = (
     (
@@ -399,6 +403,7 @@ FEEDBACK_RULES: tuple[tuple[Any, ...], ...] = (
         "设备故障诊断",
         "Equipment fault diagnosis",
         True,
+        None,
     ),
     (
         "F2",
@@ -414,6 +419,7 @@ FEEDBACK_RULES: tuple[tuple[Any, ...], ...] = (
         "客户成功经营",
         "Customer success",
         True,
+        30,
     ),
 )
 BADGE_RULE_COLUMNS = (

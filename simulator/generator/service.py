@@ -9,6 +9,7 @@ tail of several days.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 from simulator.generator.clock import DAY, HOUR, MINUTE, dstr, ts_local, ts_offset, ts_sf
 from simulator.generator.context import Ctx
@@ -16,6 +17,7 @@ from simulator.generator.master import Employee, Machine, _sf_id, pick
 
 WORKFLOWS: dict[str, tuple[str, str, str]] = {
     # kind: (workflowId, workflowName, workflowTypeName)
+    "alert_task": ("3001", "预警行动任务", "预警"),  # as the simulator's OA creates them
     "contract": ("1001", "销售合同审批", "销售"),
     "corrective": ("2001", "质量纠正预防措施(8D)", "质量"),
     "deviation": ("2002", "生产偏差让步审批", "生产"),
@@ -213,6 +215,8 @@ def complaint(
     ctx.planted.setdefault("_complaints", []).append(
         {"case_number": number, "customer": customer, "created": created, "escalated": escalate}
     )
+    if created >= (ctx.start_day + PERFCHAIN_LIVE_AFTER_DAYS) * DAY:
+        _perfchain_r4_task(ctx, created, number, order, customer, owner)
     working = created + int(rng.uniform(0.3, 4) * HOUR)
     version(working, "Working", False, False)
     now = working
@@ -301,6 +305,53 @@ def question(ctx: Ctx, rng: random.Random, t: int) -> None:
         ClosedDate=ts_sf(done),
         LastModifiedDate=ts_sf(done),
         SystemModstamp=ts_sf(done),
+    )
+
+
+# The plant's history has perfchain live from this day of the period on (datasets longer
+# than it: the 90-day demo from its third month; the tests' 45-day slice never): its R4
+# trigger's OA tasks are in the OA history, created by its service account in the hourly
+# signals batch after each complaint (docs/planted.md, "Recognition"). A catch-up night
+# expires its own copies of those tasks (never counted), but reads these as the replayed
+# history's auto-triggered responses (fct_signal_response.is_auto_triggered).
+PERFCHAIN_LIVE_AFTER_DAYS = 60
+PERFCHAIN_OA_USER_ID = "1"  # the simulator's service account (simulator/server/oa.py)
+R4_TEMPLATE = "客诉响应"
+
+
+@dataclass(frozen=True)
+class _Account:
+    """An OA account that is nobody on the payroll (perfchain's service account)."""
+
+    oa_user_id: str
+    name: str
+
+
+def _perfchain_r4_task(
+    ctx: Ctx, created: int, number: str, order: str, customer: str, owner: Employee
+) -> None:
+    """The 客诉响应 task perfchain's R4 trigger created for a complaint: in the signals
+    batch at a quarter past the next hour, handled like the simulator's OA handles the
+    tasks it creates (acknowledged, then archived, at `oa_handling_offsets`)."""
+    from simulator.generator.planted import oa_handling_offsets
+
+    batch = (created // HOUR + 1) * HOUR + 15 * MINUTE
+    acknowledged, completed = oa_handling_offsets(R4_TEMPLATE, "customer", customer)
+    service = _Account(PERFCHAIN_OA_USER_ID, "perfchain")
+    workflow(
+        ctx,
+        "alert_task",
+        batch,
+        service,  # type: ignore[arg-type]
+        [
+            ("创建", service, "提交", 0),  # type: ignore[list-item]
+            ("处理", owner, "批准", acknowledged),
+            ("归档", owner, "归档", completed - acknowledged),
+        ],
+        f"{R4_TEMPLATE}-{number}",
+        case=number,
+        order=order,
+        customer=customer,
     )
 
 

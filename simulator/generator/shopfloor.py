@@ -32,6 +32,11 @@ from simulator.generator.clock import (
 from simulator.generator.config import BREAKS, SHIFTS, is_shutdown, weekday
 from simulator.generator.context import Ctx, WorkOrder
 from simulator.generator.master import Line, Machine, Team, pick
+from simulator.generator.planted import (
+    STREAK_HIGH_MAX_DEFECTS,
+    STREAK_HIGH_PERF,
+    STREAK_SHORT_PERF,
+)
 from simulator.generator.rng import np_rng, py_rng
 
 # Unplanned failures per machine per 12-hour shift, and defect rate per unit, by line kind.
@@ -98,6 +103,8 @@ class ShopFloor:
         self.last_product: dict[str, str] = {}
         self.fpy = planted.get("fpy")  # {"day", "team", "hours": [local hour, ...]}
         self.failures = planted.get("failures")  # {"day", "equipment_id", "downs": [(h, min)]}
+        # The planted OEE streaks (planted.py, _oee_streaks): (team, day) -> "high" | "low".
+        self.oee_modes: dict[tuple[str, int], str] = planted.get("oee", {})
         self.inspectors: dict[str, list] = defaultdict(list)
         for emp in ctx.plant.employees:
             if emp.role == "inspector":
@@ -161,6 +168,11 @@ class ShopFloor:
         timeline: dict[str, list[Seg]] = defaultdict(list)
         for code, team, s, e in windows:
             bad = rng.random() < BAD_SHIFT_P
+            # A planted streak shift is neither a bad shift nor stopped; every draw is still
+            # made, so the random streams of everything else stay as they were.
+            mode = self.oee_modes.get((team.code, day))
+            if mode is not None:
+                bad = False
             pace = self.pace[team.code] * (BAD_SHIFT_PACE if bad else 1.0)
             p_defect = DEFECT_RATE[kind] * team.quality * (2.6 if bad else 1.0) * (1 + 1.5 * strain)
             fpy_hours: set[int] = set()
@@ -171,12 +183,16 @@ class ShopFloor:
             for m in line.machines:
                 wo = active[m.index % len(active)] if active else self._stock_order(line, day)
                 cycle = wo.product.cycle[kind]
-                segs = self._machine_shift(day, m, code, s, e, wo, rng, strain)
+                segs = self._machine_shift(day, m, code, s, e, wo, rng, strain, mode == "high")
                 flat = paint(s, e, [(a.start, a.end, a.state, a.code) for a in segs])
                 timeline[m.equipment_id].extend(flat)
                 run = _bucket(flat, "running")
                 # Never above the ideal cycle: produced ≤ run seconds ÷ ideal cycle.
                 perf = min(0.98, rng.uniform(0.80, 0.96) * pace)
+                if mode == "high":
+                    perf = STREAK_HIGH_PERF
+                elif mode == "low":
+                    perf = min(perf, STREAK_SHORT_PERF)
                 produced_total = 0
                 good_total = 0
                 first_run = next((seg.start for seg in flat if seg.state == "running"), None)
@@ -194,6 +210,8 @@ class ShopFloor:
                         fails = max(fails, math.ceil(produced * 0.1))
                     else:
                         fails = min(fails, int(produced * MAX_NATURAL_DEFECT_SHARE))
+                    if mode == "high":
+                        fails = min(fails, int(produced * STREAK_HIGH_MAX_DEFECTS))
                     good = produced - fails
                     produced_total += produced
                     good_total += good
@@ -239,7 +257,10 @@ class ShopFloor:
         wo: WorkOrder,
         rng: random.Random,
         strain: float,
+        calm: bool = False,
     ) -> list[Seg]:
+        """The shift's segments: running, breaks, changeover, weekly maintenance and the
+        unplanned stops drawn (none kept on a `calm` shift of a planted streak)."""
         segs = [Seg(s, e, "running", "")]
         for a, b in BREAKS[shift]:
             segs.append(Seg(day * DAY + a * MINUTE, day * DAY + b * MINUTE, "planned_stop", "S01"))
@@ -266,6 +287,8 @@ class ShopFloor:
             dur = int(min(240.0, max(3.0, rng.lognormvariate(math.log(20), 0.8))) * MINUTE)
             code = rng.choice(reasons)[0]
             downs.append(Seg(t, min(e, t + dur), "unplanned_down", code))
+        if calm:
+            return segs
         return segs + self._within_budget(m, s, e, segs, downs)
 
     def _within_budget(

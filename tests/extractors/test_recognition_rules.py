@@ -58,9 +58,11 @@ def test_the_demo_rules_land_typed(tmp_path: Path) -> None:
         ("F1", "alert_task", "R3", None),
         ("F2", "crm_renewal_won", None, "account_owner"),
     ]
-    assert [(r["template"], r["minutes"], r["source_row"]) for r in feedback] == [
-        ("技能缺口诊断问卷", 3, 2),
-        ("成功经验萃取", 3, 3),
+    assert [
+        (r["template"], r["minutes"], r["cooldown_days"], r["source_row"]) for r in feedback
+    ] == [
+        ("技能缺口诊断问卷", 3, None, 2),
+        ("成功经验萃取", 3, 30, 3),
     ]
     badges = _rows(drop, BADGE_RULES)
     assert [(r["badge_code"], r["level"], r["condition"]) for r in badges] == [
@@ -74,7 +76,7 @@ def test_the_demo_rules_land_typed(tmp_path: Path) -> None:
 FB = "targets.xlsx, sheet 'feedback_rules',"
 BD = "targets.xlsx, sheet 'badge_rules',"
 # feedback_rules: A rule_id, D event, E alert_rule_id, F role, H minutes, J skill_code,
-# M enabled; rows 2-3 are F1, F2. badge_rules: A badge_code, B level, C badge_name,
+# M enabled, N cooldown_days; rows 2-3 are F1, F2. badge_rules: A badge_code, B level, C badge_name,
 # E condition, F course_code, G share_of_shifts, H weeks; rows 2-3.
 FEEDBACK_BREAKS = {
     "E2": "R9",
@@ -83,6 +85,7 @@ FEEDBACK_BREAKS = {
     "F3": "team_lead",
     "J3": "Customer Success",
     "M3": "maybe",
+    "N3": -7,
 }
 FEEDBACK_EXPECTED = [
     f"{FB} row 2, column E (alert_rule_id): unknown alert rule 'R9' (not in sheet 'alert_rules')",
@@ -92,6 +95,7 @@ FEEDBACK_EXPECTED = [
     "not 'team_lead'",
     f"{FB} row 3, column J (skill_code): 'Customer Success': lowercase letters, digits and _ only",
     f"{FB} row 3, column M (enabled): 'maybe' is not true or false. Fix the cell and run again.",
+    f"{FB} row 3, column N (cooldown_days): -7 is not a whole number of days >= 0",
 ]
 BADGE_BREAKS = {
     "F2": None,

@@ -178,3 +178,32 @@ def test_the_maintenance_department_has_a_head_and_staff(demo_data: Path) -> Non
     assert head["position"] == "部长" and head["oa_user_id"]
     assert len({p["employee_no"] for p in people}) >= 3
     assert all(p["manager_no"] == head["employee_no"] for p in people if p is not head)
+
+
+def test_r4_tasks_perfchain_created_while_live_are_in_the_oa_history(dataset: Path) -> None:
+    """From the go-live day (PERFCHAIN_LIVE_AFTER_DAYS into the period: the demo's third
+    month, never the 45-day slice) each complaint has the 客诉响应 task perfchain's R4
+    created in the signals batch a quarter past the next hour, by its service account,
+    naming the case; before it, none (docs/planted.md, "Recognition")."""
+    import csv
+
+    from simulator.generator.service import PERFCHAIN_LIVE_AFTER_DAYS
+
+    start = date(2026, 1, 1)
+    live = datetime.combine(start + timedelta(days=PERFCHAIN_LIVE_AFTER_DAYS), datetime.min.time())
+    with (dataset / "oa" / "workflow_requests.csv").open(encoding="utf-8") as f:
+        by_perfchain = {
+            row["related_case"]: row["createTime"]
+            for row in csv.DictReader(f)
+            if row["creatorName"] == "perfchain"
+        }
+    complaints = [a for a in _planted(dataset)["alerts"]["alerts"] if a["rule_id"] == "R4"]
+    expected = {}
+    for alert in complaints:
+        opened = ref.local(alert["opened_at"]).replace(tzinfo=None)
+        if opened >= live:
+            batch = opened.replace(minute=15, second=0, microsecond=0) + timedelta(hours=1)
+            expected[alert["case_number"]] = f"{batch:%Y-%m-%d %H:%M:%S}"
+    assert by_perfchain == expected
+    if dataset.name.startswith("default_demo"):
+        assert len(expected) >= 3  # the demo's third month has complaints

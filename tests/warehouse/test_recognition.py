@@ -116,3 +116,63 @@ def test_the_badge_ledger_is_identical_on_rerun_and_rebuild(
     rebuilt = run_dbt(copy, tmp_path, "run", "--full-refresh", "--select", *LEDGER)
     assert rebuilt.returncode == 0, rebuilt.output[-2000:]
     assert _ledger(copy) == before  # from scratch: the same rows, byte for byte
+
+
+def test_the_planted_oee_streaks_give_exactly_the_planted_lean_pioneer_awards(
+    warehouse: Warehouse,
+) -> None:
+    """「精益先锋」 on a stretch team OEE target (docs/planted.md, "Recognition"): the planted
+    crew's members get it at the end of the third planted week's last shift, with the three
+    weeks as evidence; the crew one shift short in its third week gets nothing, and no
+    other crew earns it by chance."""
+    planted = warehouse.planted["badge_streaks"]
+    pioneer, short = planted["lean_pioneer"], planted["one_shift_short"]
+    awarded_at = datetime.fromisoformat(pioneer["awarded_at"]).astimezone(UTC)
+    with warehouse.connect() as con:
+        awards = con.execute(
+            "select employee_id, level, awarded_at, evidence_count from marts.fct_badge_award "
+            "where badge_code = 'lean_pioneer' order by employee_id"
+        ).fetchall()
+        evidence = con.execute(
+            """
+            select distinct evidence.evidence_ref, evidence.evidence_text
+            from marts.fct_badge_evidence as evidence
+            inner join marts.fct_badge_award as award using (badge_award_id)
+            where award.badge_code = 'lean_pioneer' order by 1
+            """
+        ).fetchall()
+        weeks = con.execute(
+            """
+            select team_id, cast(week_start as varchar), shift_count, shifts_on_target,
+                is_week_met, streak_length
+            from intermediate.int_team_oee_weeks_streaked
+            where team_id in (?, ?) and cast(week_start as varchar) in (?, ?, ?)
+            order by 1, 2
+            """,
+            [pioneer["team"], short["team"], *pioneer["weeks"]],
+        ).fetchall()
+        # The crew at that moment, from the HR history (transfers in and out, new hires).
+        members = [
+            row[0]
+            for row in con.execute(
+                """
+                select employee_id from intermediate.int_employee_teams_historized
+                where team_id = ? and (valid_from_at is null or valid_from_at <= ?)
+                    and (valid_to_at is null or valid_to_at > ?)
+                order by employee_id
+                """,
+                [pioneer["team"], awarded_at, awarded_at],
+            ).fetchall()
+        ]
+    assert len(members) > 100  # the assembly crew
+    assert awards == [(employee, 1, awarded_at, 3) for employee in members]
+    assert [ref for ref, _ in evidence] == [
+        f"{pioneer['team']}@{week}" for week in pioneer["weeks"]
+    ]
+    n = short["shifts_in_third_week"]
+    by_team = {(team, week): row for team, week, *row in weeks}
+    for week in pioneer["weeks"]:
+        shifts = by_team[(pioneer["team"], week)][0]
+        assert by_team[(pioneer["team"], week)][1] == shifts  # every shift on target
+    assert [by_team[(short["team"], week)][3] for week in short["weeks"]] == [1, 2, 0]
+    assert by_team[(short["team"], short["weeks"][2])][:3] == [n, n - 1, False]

@@ -4,6 +4,12 @@
 -- account that had won one before -> its owner (account_owner) gets the rule's template
 -- (成功经验萃取). R3's 技能缺口诊断问卷 is already an alert action (int_alert_actions_due):
 -- a feedback rule of event alert_task only names it as evidence (int_feedback_answers).
+-- A person is not asked again by the same rule within its cooldown (SPEC 9.4: a short
+-- template when something happens, not a questionnaire a day): the plant days are cut into
+-- windows of cooldown_days days (counted from Monday 2000-01-03, the same for everyone)
+-- and only the first renewal recorded in a person's window asks; cooldown_days 0 asks on
+-- every renewal. Fixed windows, not "cooldown days after the last task", so whether a
+-- renewal asks depends on its window's renewals alone (no recursion, portable SQL).
 with
 
 rules as (
@@ -12,7 +18,8 @@ rules as (
         feedback_rule_id,
         rule_name,
         role,
-        template
+        template,
+        cooldown_days
     from {{ ref('stg_excel__feedback_rules') }}
     where event_name = 'crm_renewal_won'
         and is_enabled
@@ -84,7 +91,17 @@ tasks as (
         rules.template,
         employees.employee_id,
         employees.employee_name,
-        employees.oa_user_id
+        employees.oa_user_id,
+        case
+            when rules.cooldown_days > 0
+                then floor(
+                        {{ dbt.datediff(
+                            "cast('2000-01-03' as date)",
+                            to_plant_date('renewals.last_modified_at'),
+                            'day',
+                        ) }} / rules.cooldown_days
+                    )
+        end as cooldown_window
     from renewals
     cross join rules
     inner join crm_users
@@ -93,6 +110,29 @@ tasks as (
         on crm_users.employee_id = employees.employee_id
     left join accounts
         on renewals.account_id = accounts.account_id
+
+),
+
+ranked as (
+
+    select
+        tasks.*,
+        row_number() over (
+            partition by tasks.feedback_rule_id, tasks.employee_id, tasks.cooldown_window
+            order by tasks.due_at, tasks.opportunity_id
+        ) as rank_in_window
+    from tasks
+
+),
+
+asked as (
+
+    -- The first renewal of the person's window asks (ties: the opportunity id); without a
+    -- cooldown every renewal asks.
+    select *
+    from ranked
+    where cooldown_window is null
+        or rank_in_window = 1
 
 ),
 
@@ -121,7 +161,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as order_id,
         customer_id,
         due_at
-    from tasks
+    from asked
 
 )
 

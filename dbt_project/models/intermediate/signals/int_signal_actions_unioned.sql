@@ -1,7 +1,7 @@
 -- Internal actions that can answer a signal (SPEC 5.5, 8.5): OA workflow requests (they
 -- name a case, order or customer), logged MES parameter changes (on a line, sometimes
--- naming a case) and the tasks perfchain created for its alerts (its action ledger). An
--- action created by perfchain itself is auto-triggered.
+-- naming a case) and the tasks perfchain created for its alerts (its action ledger; never
+-- an expired one). An action created by perfchain itself is auto-triggered.
 with
 
 workflow_requests as (
@@ -32,14 +32,19 @@ parameter_changes as (
 
 ),
 
+-- Only tasks perfchain actually created: an expired task (due before the send window when
+-- first queued, e.g. a catch-up night's history) was never sent, nor a pending or failed
+-- one yet, so none of them answers a signal. Its moment is OA's creation time where OA has
+-- it (the ledger's created_at is when the action was queued, by the clock of the machine).
 alert_tasks as (
 
     select
         action_key,
         alert_id,
-        created_at
+        coalesce(oa_created_at, created_at) as created_at
     from {{ ref('int_alert_tasks_read_back') }}
-    where created_at is not null
+    where task_state = 'created'
+        and coalesce(oa_created_at, created_at) is not null
 
 ),
 
