@@ -145,13 +145,25 @@ def _common_args(target_dir: Path, selection: list[str]) -> list[str]:
     return [*args, "--select", *selection] if selection else args
 
 
+def _first_line(message: str) -> str:
+    """The line of a dbt message that says what went wrong (dbt wraps it in headings)."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    telling = [
+        line
+        for line in lines
+        if not line.startswith(("Runtime Error", "Compilation Error", "Database Error", "=="))
+    ]
+    line = (telling or lines or [""])[0]
+    return line if len(line) <= 240 else line[:237] + "..."
+
+
 def _outcome(success: bool, results: list[tuple[str, str, str]]) -> DbtOutcome:
     outcome = DbtOutcome(success)
     for unique_id, status, message in results:
         kind = unique_id.split(".")[0]
         outcome.counts[(kind, status)] += 1
         if status in ("error", "fail", "skipped") and kind != "test" or status in ("error", "fail"):
-            outcome.failures.append(f"{status}: {unique_id}: {(message or '').strip()[:300]}")
+            outcome.failures.append(f"{status}: {unique_id}: {_first_line(message)}")
         if kind == "model" and status == "success":
             outcome.models.add(unique_id.split(".")[-1])
     return outcome
@@ -241,10 +253,13 @@ def compare_marts(
         try:
             theirs = CanonicalTable.from_arrow(spark.table(f"marts.`{mart}`").toArrow())
         except Exception as error:  # noqa: BLE001 - a mart Spark did not build is a line too
-            first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-            results.append(
-                TableComparison(mart, len(ours.rows), None, error=f"not built on Spark ({first})")
+            missing = "TABLE_OR_VIEW_NOT_FOUND" in str(error)
+            why = (
+                "not built on Spark"
+                if missing
+                else f"unreadable on Spark: {_first_line(str(error))}"
             )
+            results.append(TableComparison(mart, len(ours.rows), None, error=why))
             continue
         results.append(compare(mart, ours, theirs))
     return results
@@ -323,6 +338,7 @@ def run(selection: list[str], work: Path = WORK_DIR) -> int:
     for outcome, name in ((duck, "duckdb"), (built, "spark build"), (tested, "spark test")):
         for failure in outcome.failures:
             _echo(f"{name}: {failure}")
+    _echo(f"dbt's logs: {duck_dir / 'logs'} (duckdb), {spark_dir / 'logs'} (spark)")
     spent = " · ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
     _echo(f"time: {time.monotonic() - started:.0f} s ({spent})")
     ok = (
