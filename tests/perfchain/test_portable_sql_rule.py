@@ -71,3 +71,49 @@ def test_the_adapter_quote_and_the_type_macro_pass() -> None:
 @pytest.mark.parametrize("spelling", ['"IsDeleted"', '"employee_name"'])
 def test_every_double_quoted_name_is_flagged(spelling: str) -> None:
     assert len(_violations(f"select {spelling} as flag\nfrom accounts\n")) == 1
+
+
+# The same rule over the macros' text (perfchain/spark/macro_lint.py): a macro file renders no
+# SQL of its own for SQLFluff to judge.
+
+MACROS = """\
+{#- A "comment" with cast(x as varchar) in it is not SQL. -#}
+{% macro state_key(column) -%}
+    {{ return(adapter.dispatch('state_key', 'perfchain')(column)) }}
+{%- endmacro %}
+{% macro default__state_key(column) -%}
+    -- "timestamp" in a SQL comment is not SQL either
+    cast({{ column }} as varchar) || '"not an identifier"' || "timestamp"
+{%- endmacro %}
+{% macro spark__state_key(column) -%}
+    date_format({{ column }}, "yyyyMMdd'T'HHmmss") || cast(1 as varchar)
+{%- endmacro %}
+{% macro padded(column) -%}
+    cast({{ column }} as varchar(12)) as {{ adapter.quote("padded") }}
+{%- endmacro %}
+"""
+
+
+def test_the_macros_are_checked_outside_jinja_comments_strings_and_engine_bodies() -> None:
+    from perfchain.spark.macro_lint import findings
+
+    found = findings(MACROS, Path("macros/keys.sql"))
+    # Line 7 only: the default body runs on Spark; the Spark body's "..." is a Spark string.
+    assert [(f.line, f.column) for f in found] == [(7, 26), (7, 63)]
+    assert "bare type varchar" in found[0].message
+    assert "{{ adapter.quote('timestamp') }}" in found[1].message
+
+
+def test_the_macro_check_exits_non_zero_and_names_file_line_and_column(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from perfchain.spark.macro_lint import main
+
+    (tmp_path / "keys.sql").write_text(MACROS, encoding="utf-8")
+    (tmp_path / "clean.sql").write_text(
+        "{% macro ok(c) %}cast({{ c }} as {{ dbt.type_string() }}){% endmacro %}\n",
+        encoding="utf-8",
+    )
+    assert main([str(tmp_path / "clean.sql")]) == 0
+    assert main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'keys.sql'}:7:26: bare type varchar" in out
+    assert "2 non-portable spelling(s)" in out
