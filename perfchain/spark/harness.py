@@ -7,6 +7,7 @@ raw data, and every published mart compared with DuckDB's build of the same data
    sources are exported from it to Parquet (`var/spark/parquet`, perfchain/spark/sources.py).
 3. DuckDB builds the seeds and models on the copy, `--full-refresh`, with the same vars:
    the reference, made by the SQL of this checkout (the demo's own build may be older).
+   It runs in a subprocess while Spark starts.
 4. Spark: a local session (perfchain/spark/session.py) with the Parquet files registered as
    external tables under the sources' schemas, then dbt in this process through
    `dbtRunner` against the `spark` target (dbt-spark `session`): seeds and models
@@ -169,42 +170,56 @@ def _outcome(success: bool, results: list[tuple[str, str, str]]) -> DbtOutcome:
     return outcome
 
 
-def duckdb_build(warehouse: Path, work: Path, selection: list[str], variables: dict) -> DbtOutcome:
-    """Seeds and models on the DuckDB copy, from scratch, as a subprocess (its own adapter)."""
-    env = dict(
-        os.environ,
-        PERFCHAIN_WAREHOUSE=str(warehouse),
-        PERFCHAIN_DUCKDB_TEMP=str(work / "duckdb_tmp"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    args = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--target",
-        "dev",
-        "--full-refresh",
-        "--resource-type",
-        "seed",
-        "--resource-type",
-        "model",
-        "--vars",
-        json.dumps(variables),
-        *_common_args(work, selection),
-    ]
-    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    results_file = work / "target" / "run_results.json"
-    results = (
-        json.loads(results_file.read_text(encoding="utf-8"))["results"]
-        if results_file.exists()
-        else []
-    )
-    outcome = _outcome(
-        proc.returncode == 0,
-        [(r["unique_id"], r["status"], r.get("message") or "") for r in results],
-    )
-    if proc.returncode != 0 and not results:
-        outcome.failures.append((proc.stdout + proc.stderr)[-3000:])
-    return outcome
+class DuckdbBuild:
+    """Seeds and models on the DuckDB copy, from scratch, in a subprocess (its own adapter),
+    started at once so that it runs while Spark starts; `wait()` gives the outcome."""
+
+    def __init__(
+        self, warehouse: Path, work: Path, selection: list[str], variables: dict[str, Any]
+    ) -> None:
+        self.work = work
+        env = dict(
+            os.environ,
+            PERFCHAIN_WAREHOUSE=str(warehouse),
+            PERFCHAIN_DUCKDB_TEMP=str(work / "duckdb_tmp"),
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        args = [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--target",
+            "dev",
+            "--full-refresh",
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
+            "--vars",
+            json.dumps(variables),
+            *_common_args(work, selection),
+        ]
+        self.output = work / "dbt-build.out"
+        self.started = time.monotonic()
+        with self.output.open("w", encoding="utf-8") as out:
+            self.process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def wait(self) -> DbtOutcome:
+        returncode = self.process.wait()
+        self.seconds = time.monotonic() - self.started
+        results_file = self.work / "target" / "run_results.json"
+        results = (
+            json.loads(results_file.read_text(encoding="utf-8"))["results"]
+            if results_file.exists()
+            else []
+        )
+        outcome = _outcome(
+            returncode == 0,
+            [(r["unique_id"], r["status"], r.get("message") or "") for r in results],
+        )
+        if returncode != 0 and not results:
+            tail = self.output.read_text(encoding="utf-8", errors="replace")[-2000:]
+            outcome.failures.append(f"dbt build failed (exit {returncode}): {tail}")
+        return outcome
 
 
 def spark_dbt(command: list[str], work: Path, selection: list[str], variables: dict) -> DbtOutcome:
@@ -291,17 +306,16 @@ def run(selection: list[str], work: Path = WORK_DIR) -> int:
     )
     timings["export"] = time.monotonic() - phase
 
+    _echo("duckdb: dbt build (seeds, models) --full-refresh, while Spark starts ...")
+    build = DuckdbBuild(warehouse, duck_dir, selection, variables)
     phase = time.monotonic()
-    _echo("duckdb: dbt build (seeds, models) --full-refresh ...")
-    duck = duckdb_build(warehouse, duck_dir, selection, variables)
-    timings["duckdb build"] = time.monotonic() - phase
-    _echo(f"duckdb: {duck.summary()} ({timings['duckdb build']:.0f} s)")
-
-    phase = time.monotonic()
-    _echo("spark: local[2] session, sources registered ...")
     spark = local_session(work / "spark")
     register_sources(spark, folders)
     timings["spark session"] = time.monotonic() - phase
+    _echo(f"spark: local[2] session, {len(folders)} sources registered")
+    duck = build.wait()
+    timings["duckdb build"] = build.seconds
+    _echo(f"duckdb: {duck.summary()} ({build.seconds:.0f} s)")
     phase = time.monotonic()
     spark_dir = work / "spark-dbt"
     built = spark_dbt(
