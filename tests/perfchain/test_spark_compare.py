@@ -111,3 +111,27 @@ def test_timestamps_compare_as_utc_text() -> None:
 )
 def test_canonical_values(value: object, text: str) -> None:
     assert canonical_value(value) == text
+
+
+def test_numbers_that_straddle_a_rounding_boundary_are_equal_within_one_unit() -> None:
+    # 1.0712265 computed in two orders: one side rounds to 1.071226, the other to 1.071227.
+    left = pd.DataFrame({"employee_id": ["E1", "E2"], "score": [1.07122649999, 0.5]})
+    right = pd.DataFrame({"employee_id": ["E1", "E2"], "score": [1.07122650001, 0.5]})
+    result = _compare(left, right)
+    assert result.hash_duckdb != result.hash_spark
+    assert result.equal and result.within_tolerance == 1
+    assert result.line().endswith("equal (1 row(s) within 1e-6)")
+
+
+def test_points_given_to_the_wrong_people_stay_different() -> None:
+    # The same values in each column, split between the rows otherwise (a tie broken in
+    # another order): no column differs on its own, the rows do.
+    left = pd.DataFrame({"employee_id": ["E1", "E2"], "points": [2.2469, 2.2468]})
+    right = pd.DataFrame({"employee_id": ["E1", "E2"], "points": [2.2468, 2.2469]})
+    result = _compare(left, right)
+    assert not result.equal
+    assert result.differing_columns == ()
+    assert result.only_duckdb == (
+        "employee_id=E1, points=2.246900",
+        "employee_id=E2, points=2.246800",
+    )
