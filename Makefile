@@ -54,6 +54,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint $(SQL_PATHS) --processes 0 --disable-progress-bar
+	$(PY) -m perfchain.spark.macro_lint
 
 # SQLFluff's mechanical fixes to the dbt SQL, nothing else (ruff's are `make format`).
 lint-fix: $(STAMP)

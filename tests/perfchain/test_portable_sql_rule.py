@@ -15,8 +15,7 @@ RULE = "Perfchain_PT01"
 
 
 def _violations(sql: str) -> list[tuple[int, int, str]]:
-    # The project's .sqlfluff, with only this rule (it is excluded there until every
-    # model is portable; `rules` here selects it, `exclude_rules` is cleared).
+    # The project's .sqlfluff, with only this rule.
     config = FluffConfig.from_path(
         str(PROJECT / "models"), overrides={"rules": RULE, "exclude_rules": "", "dialect": "duckdb"}
     )
