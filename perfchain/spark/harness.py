@@ -327,7 +327,14 @@ def run(selection: list[str], work: Path = WORK_DIR) -> int:
     timings["spark build"] = time.monotonic() - phase
     _echo(f"spark: dbt build (seeds, models): {built.summary()} ({timings['spark build']:.0f} s)")
     phase = time.monotonic()
-    tested = spark_dbt(["test"], spark_dir, selection, variables)
+    # With a selection, only the tests whose every parent is selected: a relationship
+    # test towards a model left out would fail for want of its table.
+    tested = spark_dbt(
+        ["test", *(["--indirect-selection", "cautious"] if selection else [])],
+        spark_dir,
+        selection,
+        variables,
+    )
     timings["spark test"] = time.monotonic() - phase
     _echo(f"spark: dbt test: {tested.summary()} ({timings['spark test']:.0f} s)")
 
