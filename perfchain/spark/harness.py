@@ -369,7 +369,14 @@ def run(selection: list[str], work: Path = WORK_DIR) -> int:
         and equal == len(comparisons)
         and bool(comparisons)
     )
-    _echo("test-spark: " + ("passed" if ok else "FAILED"))
+    # The closing line in the plain form CI reads: the marts compared equal pass; a mart
+    # that differs and each dbt error or failed test fail.
+    failed = (len(comparisons) - equal) + sum(
+        len(outcome.failures) for outcome in (duck, built, tested)
+    )
+    if not ok and not failed:
+        failed = 1  # no mart compared, or dbt failed without naming a node
+    _echo(f"test-spark: {equal} passed, {failed} failed")
     return 0 if ok else 1
 
 
