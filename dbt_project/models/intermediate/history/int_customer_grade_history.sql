@@ -26,6 +26,7 @@ history as (
 )
 
 select
-    {{ concat_key(['account_id', timestamp_key('valid_from')], '@') }} as customer_grade_version_id,
-    history.*
+    {{ concat_key(['account_id', timestamp_key('valid_from')], '@') }}
+        as customer_grade_version_id,
+    *
 from history

@@ -26,6 +26,7 @@ history as (
 )
 
 select
-    {{ concat_key(['employee_id', timestamp_key('valid_from')], '@') }} as employee_team_version_id,
-    history.*
+    {{ concat_key(['employee_id', timestamp_key('valid_from')], '@') }}
+        as employee_team_version_id,
+    *
 from history

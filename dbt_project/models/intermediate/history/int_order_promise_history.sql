@@ -12,7 +12,9 @@ source as (
 
 versions as (
 
-    {{ latest_version('source', ['code', adapter.quote('modifytime')], adapter.quote('modifytime')) }}
+    {{ latest_version(
+        'source', ['code', adapter.quote('modifytime')], adapter.quote('modifytime')
+    ) }}
 
 ),
 
@@ -36,6 +38,7 @@ history as (
 )
 
 select
-    {{ concat_key(['order_id', timestamp_key('valid_from')], '@') }} as order_promise_version_id,
-    history.*
+    {{ concat_key(['order_id', timestamp_key('valid_from')], '@') }}
+        as order_promise_version_id,
+    *
 from history
