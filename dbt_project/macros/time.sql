@@ -199,3 +199,15 @@
 {% macro plant_day_start(column) -%}
     {{ local_to_utc("date_trunc('day', " ~ to_plant_time(column) ~ ")") }}
 {%- endmacro %}
+
+{#- Whole days from `start_date` to `end_date` (dates), a number on both engines: Spark's
+    date - date is an interval, and dbt.datediff's Spark body fails on a null date. -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'perfchain')(start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__days_between(start_date, end_date) -%}
+    ({{ end_date }} - {{ start_date }})
+{%- endmacro %}
+{% macro spark__days_between(start_date, end_date) -%}
+    datediff({{ end_date }}, {{ start_date }})
+{%- endmacro %}
