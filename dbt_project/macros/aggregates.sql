@@ -112,3 +112,17 @@
     select 'plant' as scope_type, '{{ var("plant_id") }}' as scope_id, {{ relation }}.*
     from {{ relation }}
 {%- endmacro %}
+
+{#- A double rounded to `places` decimals as DuckDB rounds it: round(x * 10^places) /
+    10^places on the binary value, so 4.4937 * 0.5 (2.2468499...) gives 2.2468. Spark's
+    round(double) reads the double's shortest decimal text (2.24685) and rounds that
+    half up; the same formula on Spark rounds the same binary value. -#}
+{% macro round_double(expression, places) -%}
+    {{ return(adapter.dispatch('round_double', 'perfchain')(expression, places)) }}
+{%- endmacro %}
+{% macro default__round_double(expression, places) -%}
+    round({{ expression }}, {{ places }})
+{%- endmacro %}
+{% macro spark__round_double(expression, places) -%}
+    (round(({{ expression }}) * 1e{{ places }}) / 1e{{ places }})
+{%- endmacro %}
