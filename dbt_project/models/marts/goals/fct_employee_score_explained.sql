@@ -31,7 +31,7 @@ final as (
         actual,
         target,
         attainment,
-        cast(round(weight * attainment, 6) as double) as score_contribution
+        cast({{ round_double('weight * attainment', 6) }} as double) as score_contribution
     from goals
 
 )
