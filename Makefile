@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test dev docs lint lint-fix format bench bench-generate bench-extract bench-nightly bench-signals bench-transform bench-reports bench-dead-source clean
+.PHONY: install demo test test-spark dev docs lint lint-fix format bench bench-generate bench-extract bench-nightly bench-signals bench-transform bench-reports bench-dead-source clean
 
 # Create .venv and install on first use; reinstall when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -21,6 +21,18 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q
+
+# The dbt project built by Apache Spark (local session, 2 cores) on the demo's raw data, and
+# every published mart compared with DuckDB's build, table by table (docs/scale-out.md).
+# Needs Java 17; installs the `spark` extra on first use. `make test` stays the fast path.
+SPARK_STAMP := $(VENV)/.installed-spark
+
+$(SPARK_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+test-spark: $(SPARK_STAMP)
+	nice -n 10 $(PY) -m perfchain.spark
 
 # The Dagster UI on 127.0.0.1:3000 with the same instance `perfchain run` records into.
 # Set the PERFCHAIN_<SOURCE>_<KEY> secrets first (see .env.example).
@@ -42,6 +54,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint $(SQL_PATHS) --processes 0 --disable-progress-bar
+	$(PY) -m perfchain.spark.macro_lint
 
 # SQLFluff's mechanical fixes to the dbt SQL, nothing else (ruff's are `make format`).
 lint-fix: $(STAMP)
