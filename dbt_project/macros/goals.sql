@@ -39,8 +39,9 @@
     case
         when {{ actual }} is null or {{ target }} is null or {{ target }} <= 0 then null
         when {{ direction }} = 'lower_is_better' and {{ actual }} <= 0 then {{ cap }}
+        {#- As doubles: DuckDB divides decimals as doubles, Spark keeps a decimal of scale 6. #}
         when {{ direction }} = 'lower_is_better'
-            then least({{ target }} / {{ actual }}, {{ cap }})
-        else least({{ actual }} / {{ target }}, {{ cap }})
+            then least(cast({{ target }} as double) / cast({{ actual }} as double), {{ cap }})
+        else least(cast({{ actual }} as double) / cast({{ target }} as double), {{ cap }})
     end
 {%- endmacro %}

@@ -24,7 +24,7 @@
 
 {#- The start of this dbt invocation: stamps the rows a build takes in. -#}
 {% macro staged_at() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as timestamptz)
+    {{ instant_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
 {%- endmacro %}
 
 {#- The newest value of `column` the model had consumed (scalar subquery on this). -#}
@@ -32,7 +32,7 @@
     {{- require_column(column) -}}
     (
         select coalesce(
-            max(consumed.{{ column }}), cast('1900-01-01 00:00:00+00' as timestamptz)
+            max(consumed.{{ column }}), {{ instant_literal('1900-01-01 00:00:00') }}
         )
         from {{ this }} as consumed
     )
@@ -120,4 +120,24 @@
             ) }}
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The materialization of the incremental models: `incremental` on DuckDB (the strategies
+    above); on Spark a table rebuilt whole. Parquet tables on Spark take `append` and
+    `insert_overwrite` only, and these models read `{{ this }}` to find what they had
+    consumed, which Spark refuses in the statement that overwrites it. A full rebuild
+    gives the same rows (the incremental builds stay equal to a full refresh, above), and
+    is cheap where Spark is the engine: the cluster rebuilds in parallel. A warehouse
+    whose history outgrows that writes these models with `insert_overwrite` on tables
+    partitioned by plant date (docs/scale-out.md).
+-#}
+{% macro incremental_materialization() -%}
+    {{ return(adapter.dispatch('incremental_materialization', 'perfchain')()) }}
+{%- endmacro %}
+{% macro default__incremental_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+{% macro spark__incremental_materialization() -%}
+    {{ return('table') }}
 {%- endmacro %}

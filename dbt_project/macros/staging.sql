@@ -49,8 +49,8 @@
             cast(null as {{ type }}) as {{ name }}{{ ',' if landed or not loop.last }}
             {% endfor -%}
             {%- if landed -%}
-            cast(null as varchar) as _batch_id,
-            cast(null as timestamptz) as _extracted_at
+            cast(null as {{ dbt.type_string() }}) as _batch_id,
+            cast(null as {{ type_instant() }}) as _extracted_at
             {%- endif %}
         where 1 = 0
     {%- endif -%}
@@ -126,7 +126,7 @@
             latest_versions.*,
             {{ staged_at() }} as _staged_at
             {%- for column in replaced %},
-            cast(null as timestamptz) as _replaced_{{ column }}
+            cast(null as {{ type_instant() }}) as _replaced_{{ column }}
             {%- endfor %}
         from ({{ latest_version(cte, [key_column], modstamp) }}) as latest_versions
     {%- endif -%}

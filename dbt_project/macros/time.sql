@@ -16,6 +16,10 @@
 {% macro default__local_to_utc(column) -%}
     timezone({{ plant_tz() }}, {{ column }})
 {%- endmacro %}
+{#- Spark: a timestamp is an instant shown in the session time zone (UTC, the profile). -#}
+{% macro spark__local_to_utc(column) -%}
+    to_utc_timestamp({{ column }}, {{ plant_tz() }})
+{%- endmacro %}
 
 {#- The plant-local wall time (timestamp without zone) of a UTC instant. -#}
 {% macro to_plant_time(column) -%}
@@ -23,6 +27,9 @@
 {%- endmacro %}
 {% macro default__to_plant_time(column) -%}
     timezone({{ plant_tz() }}, {{ column }})
+{%- endmacro %}
+{% macro spark__to_plant_time(column) -%}
+    from_utc_timestamp({{ column }}, {{ plant_tz() }})
 {%- endmacro %}
 
 {#- The plant-local business date of a UTC instant. -#}
@@ -47,6 +54,13 @@
 {% macro default__seconds_between(start_column, end_column) -%}
     (epoch({{ end_column }}) - epoch({{ start_column }}))
 {%- endmacro %}
+{#- DuckDB's epoch() is microseconds / 1e6 as a double: the same arithmetic. -#}
+{% macro spark__seconds_between(start_column, end_column) -%}
+    (
+        cast(unix_micros({{ end_column }}) as double) / 1e6
+        - cast(unix_micros({{ start_column }}) as double) / 1e6
+    )
+{%- endmacro %}
 
 {% macro minutes_between(start_column, end_column) -%}
     ({{ seconds_between(start_column, end_column) }} / 60.0)
@@ -63,13 +77,29 @@
 {% macro default__add_minutes(column, minutes) -%}
     ({{ column }} + to_minutes(cast({{ minutes }} as bigint)))
 {%- endmacro %}
-
-{% macro add_hours(column, hours) -%}
-    ({{ column }} + to_hours(cast({{ hours }} as bigint)))
+{% macro spark__add_minutes(column, minutes) -%}
+    timestampadd(minute, cast({{ minutes }} as bigint), {{ column }})
 {%- endmacro %}
 
+{% macro add_hours(column, hours) -%}
+    {{ return(adapter.dispatch('add_hours', 'perfchain')(column, hours)) }}
+{%- endmacro %}
+{% macro default__add_hours(column, hours) -%}
+    ({{ column }} + to_hours(cast({{ hours }} as bigint)))
+{%- endmacro %}
+{% macro spark__add_hours(column, hours) -%}
+    timestampadd(hour, cast({{ hours }} as bigint), {{ column }})
+{%- endmacro %}
+
+{#- A date or timestamp plus a number of days, as a timestamp. -#}
 {% macro add_days(column, days) -%}
+    {{ return(adapter.dispatch('add_days', 'perfchain')(column, days)) }}
+{%- endmacro %}
+{% macro default__add_days(column, days) -%}
     ({{ column }} + to_days(cast({{ days }} as integer)))
+{%- endmacro %}
+{% macro spark__add_days(column, days) -%}
+    timestampadd(day, cast({{ days }} as integer), cast({{ column }} as timestamp))
 {%- endmacro %}
 
 {#- Minutes after midnight of an 'HH:MM' text. -#}
@@ -85,19 +115,21 @@
     overlaps [start, end). Used to split intervals by hour.
 -#}
 {% macro hour_starts_between(start_column, end_column) -%}
+    {{ return(adapter.dispatch('hour_starts_between', 'perfchain')(start_column, end_column)) }}
+{%- endmacro %}
+{% macro default__hour_starts_between(start_column, end_column) -%}
     unnest(generate_series(
         {{ plant_hour_start(start_column) }},
         {{ end_column }} - to_microseconds(1),
         to_hours(1)
     ))
 {%- endmacro %}
-
-{#- One row per date in [start_date, end_date] (inclusive). -#}
-{% macro date_spine(start_date, end_date, column_name='date_day') -%}
-    select cast(generate_series as date) as {{ column_name }}
-    from generate_series(
-        cast({{ start_date }} as date), cast({{ end_date }} as date), to_days(1)
-    )
+{% macro spark__hour_starts_between(start_column, end_column) -%}
+    explode(sequence(
+        {{ plant_hour_start(start_column) }},
+        {{ end_column }} - interval 1 microsecond,
+        interval 1 hour
+    ))
 {%- endmacro %}
 
 {% macro month_start(date_column) -%}
@@ -115,19 +147,36 @@
 {% macro default__timestamp_key(column) -%}
     strftime(timezone('UTC', {{ column }}), '%Y%m%dT%H%M%S.%f')
 {%- endmacro %}
+{#- Spark formats an instant in the session time zone: UTC (the profile). -#}
+{% macro spark__timestamp_key(column) -%}
+    date_format({{ column }}, "yyyyMMdd'T'HHmmss.SSSSSS")
+{%- endmacro %}
 
 {#- Select-list expression: one row per date in [start_date, end_date]. -#}
 {% macro dates_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('dates_between', 'perfchain')(start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__dates_between(start_date, end_date) -%}
     cast(unnest(generate_series(
         cast({{ start_date }} as timestamp),
         cast({{ end_date }} as timestamp),
         to_days(1)
     )) as date)
 {%- endmacro %}
+{#- Spark: a generator cannot sit inside a cast; a sequence of dates is dates already. -#}
+{% macro spark__dates_between(start_date, end_date) -%}
+    explode(sequence(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day))
+{%- endmacro %}
 
 {#- ISO day of week: Monday = 1 ... Sunday = 7. -#}
 {% macro iso_day_of_week(date_column) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'perfchain')(date_column)) }}
+{%- endmacro %}
+{% macro default__iso_day_of_week(date_column) -%}
     isodow({{ date_column }})
+{%- endmacro %}
+{% macro spark__iso_day_of_week(date_column) -%}
+    (weekday({{ date_column }}) + 1)
 {%- endmacro %}
 
 {% macro iso_week_number(date_column) -%}
@@ -141,8 +190,24 @@
 {% macro default__utc_to_instant(column) -%}
     timezone('UTC', cast({{ column }} as timestamp))
 {%- endmacro %}
+{#- Spark: the naive timestamp read in the session time zone (UTC) is the instant. -#}
+{% macro spark__utc_to_instant(column) -%}
+    cast({{ column }} as timestamp)
+{%- endmacro %}
 
 {#- The start (UTC instant) of the plant-local day containing a UTC instant. -#}
 {% macro plant_day_start(column) -%}
     {{ local_to_utc("date_trunc('day', " ~ to_plant_time(column) ~ ")") }}
+{%- endmacro %}
+
+{#- Whole days from `start_date` to `end_date` (dates), a number on both engines: Spark's
+    date - date is an interval, and dbt.datediff's Spark body fails on a null date. -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'perfchain')(start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__days_between(start_date, end_date) -%}
+    ({{ end_date }} - {{ start_date }})
+{%- endmacro %}
+{% macro spark__days_between(start_date, end_date) -%}
+    datediff({{ end_date }}, {{ start_date }})
 {%- endmacro %}

@@ -97,7 +97,7 @@ def _schema_check_rows(con: duckdb.DuckDBPyConnection, mart: str) -> list[tuple]
 
 def _build_as_declared(con: duckdb.DuckDBPyConnection, contract: MartContract) -> None:
     # Types spelled as DuckDB's own aliases, to show the check compares types, not words.
-    aliases = {"varchar": "text", "integer": "int4", "bigint": "int8", "boolean": "bool"}
+    aliases = {"string": "text", "integer": "int4", "bigint": "int8", "boolean": "bool"}
     columns = ", ".join(
         f'null::{aliases.get(column.data_type, column.data_type)} as "{column.name}"'
         for column in contract.columns.values()
@@ -115,7 +115,8 @@ def test_gate_schema_check_accepts_exactly_the_dbt_contract(mart: str) -> None:
 
     first, last = list(contract.columns.values())[0], list(contract.columns.values())[-1]
     con.execute(f'alter table marts.{mart} drop column "{first.name}"')
-    retyped = "varchar" if last.data_type != "varchar" else "bigint"
+    # Text is declared `string` (a name DuckDB and Spark share), built as VARCHAR.
+    retyped = "varchar" if last.data_type != "string" else "bigint"
     con.execute(f'alter table marts.{mart} alter "{last.name}" type {retyped}')
     con.execute(f"alter table marts.{mart} add column not_in_contract integer")
     rows = {row[0]: row[1:] for row in _schema_check_rows(con, mart)}

@@ -41,7 +41,7 @@ def test_dbt_build_passes_every_unit_and_data_test(warehouse: Warehouse) -> None
     assert build.count("unit_test", "pass") >= 26
     assert build.count("test", "pass") >= 125
     assert build.count("model", "success") >= 80
-    assert build.count("snapshot", "success") == 3
+    assert build.count("snapshot", "success") == 0  # history models replace them
 
 
 def test_every_published_mart_has_rows(warehouse: Warehouse) -> None:

@@ -53,7 +53,7 @@ final as (
             'kpi_code',
             'scope_type',
             'scope_id',
-            "coalesce(cast(valid_from as varchar), '*')",
+            "coalesce(cast(valid_from as " ~ dbt.type_string() ~ "), '*')",
         ], '|') }} as kpi_target_id,
         kpi_code,
         scope_type,

@@ -96,7 +96,7 @@ joined as (
         sale_orders.order_id,
         sale_orders.order_date,
         order_grades.customer_grade,
-        {{ dbt.datediff('sale_orders.order_date', 'promises.first_committed_date', 'day') }}
+        {{ days_between('sale_orders.order_date', 'promises.first_committed_date') }}
             as lead_days,
         order_rules.rule_id,
         order_rules.pool_factor,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='team_hour_id',
         incremental_strategy='replace_window',
         window_column='hour_at',

@@ -111,15 +111,15 @@ suggestions as (
 
     select
         kpi_code,
-        {{ dbt.listagg(
+        {{ string_agg(
             "cast(suggestion_rank as " ~ dbt.type_string() ~ ") || '. ' || suggestion",
-            "'\\n'",
-            'order by suggestion_rank',
+            "chr(10)",
+            order_by='suggestion_rank',
         ) }} as suggestions,
-        {{ dbt.listagg(
+        {{ string_agg(
             "cast(suggestion_rank as " ~ dbt.type_string() ~ ") || '. ' || suggestion_en",
-            "'\\n'",
-            'order by suggestion_rank',
+            "chr(10)",
+            order_by='suggestion_rank',
         ) }} as suggestions_en,
         count(*) as suggestion_count
     from {{ ref('suggestions') }}

@@ -57,7 +57,7 @@ workflows as (
         nullif(workflow_requests.related_case_number, '') as related_case_number,
         nullif(workflow_requests.related_order_id, '') as related_order_id,
         nullif(workflow_requests.related_customer_id, '') as related_customer_id,
-        cast(null as varchar) as line_id,
+        cast(null as {{ dbt.type_string() }}) as line_id,
         cast(null as {{ dbt.type_string() }}) as related_alert_id,
         coalesce(
             lower(workflow_requests.creator_name) in (
@@ -83,8 +83,8 @@ parameters as (
         parameter_changes.parameter_change_id as action_id,
         parameter_changes.changed_at as action_at,
         nullif(parameter_changes.related_case_number, '') as related_case_number,
-        cast(null as varchar) as related_order_id,
-        cast(null as varchar) as related_customer_id,
+        cast(null as {{ dbt.type_string() }}) as related_order_id,
+        cast(null as {{ dbt.type_string() }}) as related_customer_id,
         parameter_changes.line_id,
         cast(null as {{ dbt.type_string() }}) as related_alert_id,
         false as is_auto_triggered

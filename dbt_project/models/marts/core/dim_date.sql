@@ -74,7 +74,7 @@ final as (
             when 4 then 'Thursday' when 5 then 'Friday' when 6 then 'Saturday'
             else 'Sunday'
         end as day_name_en,
-        cast(extract(month from spine.date_id) as varchar) || '月' as month_name,
+        cast(extract(month from spine.date_id) as {{ dbt.type_string() }}) || '月' as month_name,
         case cast(extract(month from spine.date_id) as integer)
             when 1 then 'January' when 2 then 'February' when 3 then 'March'
             when 4 then 'April' when 5 then 'May' when 6 then 'June'

@@ -141,8 +141,10 @@ rounded as (
 
     select
         allocated.*,
-        cast(round(allocated.stage_points * allocated.share_of_stage, 4) as decimal(18, 4))
-            as rounded_points,
+        cast(
+            {{ round_double('allocated.stage_points * allocated.share_of_stage', 4) }}
+            as decimal(18, 4)
+        ) as rounded_points,
         row_number() over (
             partition by allocated.order_id, allocated.stage
             order by allocated.share_of_stage desc, allocated.employee_id asc

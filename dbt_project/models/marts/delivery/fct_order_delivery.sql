@@ -156,8 +156,10 @@ final as (
         -- Counted in OTD (SPEC 5.1): promised by the as-of date and not cancelled.
         not is_cancelled and promised_date <= as_of_date as is_otd_relevant,
         case
-            when is_delivered then delivered_date - promised_date
-            when is_past_due then as_of_date - promised_date
+            -- days_between: a whole number of days on both engines (Spark's date - date
+            -- is an interval).
+            when is_delivered then {{ days_between('promised_date', 'delivered_date') }}
+            when is_past_due then {{ days_between('promised_date', 'as_of_date') }}
         end as days_late,
         active_line_count,
         cancelled_line_count,

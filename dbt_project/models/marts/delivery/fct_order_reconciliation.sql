@@ -81,9 +81,9 @@ final as (
         is_sales_on_time <> is_on_time as is_sales_on_time_disagreeing,
         is_logistics_on_time <> is_on_time as is_logistics_on_time_disagreeing,
         is_finance_on_time <> is_on_time as is_finance_on_time_disagreeing,
-        sales_completed_date - delivered_date as sales_days_vs_anchor,
-        shipped_date - delivered_date as logistics_days_vs_anchor,
-        paid_date - delivered_date as finance_days_vs_anchor,
+        {{ days_between('delivered_date', 'sales_completed_date') }} as sales_days_vs_anchor,
+        {{ days_between('delivered_date', 'shipped_date') }} as logistics_days_vs_anchor,
+        {{ days_between('delivered_date', 'paid_date') }} as finance_days_vs_anchor,
         case
             when is_cancelled then 'cancelled'
             when is_sales_complete = is_delivered

@@ -195,8 +195,7 @@ shipment_summary as (
         shipments.order_id,
         count(*) as shipment_count,
         min(shipments.shipped_at) as first_shipped_at,
-        string_agg(distinct shipments.carrier_name, ', ' order by shipments.carrier_name)
-            as carriers
+        {{ string_agg('shipments.carrier_name', "', '", distinct=true) }} as carriers
     from shipments
     group by shipments.order_id
 
@@ -251,8 +250,11 @@ contribution_summary as (
         count(distinct contributions.employee_id) as contributor_count,
         sum(contributions.points) filter (where contributions.employee_id is null)
             as unattributed_points,
-        string_agg(contributions.stage, ', ' order by contributions.stage)
-        filter (where contributions.employee_id is null) as unattributed_stages
+        {{ string_agg(
+            'case when contributions.employee_id is null then contributions.stage end',
+            "', '",
+            order_by='contributions.stage'
+        ) }} as unattributed_stages
     from contributions
     group by contributions.order_id
 

@@ -57,10 +57,10 @@ final as (
             as employee_score_id,
         scores.employee_id,
         scores.{{ adapter.quote('month') }},
-        cast(round(scores.score, 6) as double) as score,
+        cast({{ round_double('scores.score', 6) }} as double) as score,
         scores.goal_count,
         scores.goals_with_actual,
-        cast(round(scores.weight_total, 6) as double) as weight_total,
+        cast({{ round_double('scores.weight_total', 6) }} as double) as weight_total,
         cast(coalesce(points.contribution_points, 0) as decimal(18, 4)) as contribution_points,
         employees.team_id
     from scores

@@ -105,9 +105,9 @@ quarter_scored as (
         quarter_goals.weight_effective_from,
         quarter_to_date.actual,
         quarter_goals.target,
-        round({{ goal_attainment(
+        {{ round_double(goal_attainment(
             'quarter_to_date.actual', 'quarter_goals.target', 'quarter_goals.direction'
-        ) }}, 6) as attainment
+        ), 6) }} as attainment
     from quarter_goals
     inner join quarter_to_date
         on quarter_goals.goal_id = quarter_to_date.goal_id
@@ -139,7 +139,7 @@ final as (
         cast(actual as double) as actual,
         target,
         cast(attainment as double) as attainment,
-        cast(round(weight * attainment, 6) as double) as score_contribution
+        cast({{ round_double('weight * attainment', 6) }} as double) as score_contribution
     from unioned
 
 )

@@ -28,7 +28,8 @@ awards as (
         badge_level,
         awarded_at,
         count(*) as evidence_count,
-        {{ dbt.listagg('evidence_text', "'; '", 'order by evidence_at, evidence_ref') }} as evidence
+        {{ string_agg('evidence_text', "'; '", order_by=['evidence_at', 'evidence_ref']) }}
+            as evidence
     from due
     group by
         badge_award_id,

@@ -11,14 +11,18 @@ source as (
 
 versions as (
 
-    {{ latest_version('source', ['"Id"', '"SystemModstamp"'], '"SystemModstamp"') }}
+    {{ latest_version(
+        'source', [adapter.quote('Id'), adapter.quote('SystemModstamp')],
+        adapter.quote('SystemModstamp')
+    ) }}
 
 ),
 
 renamed as (
 
     select
-        {{ concat_key(['"Id"', timestamp_key('"SystemModstamp"')], '@') }} as account_version_id,
+        {{ concat_key([adapter.quote('Id'), timestamp_key(adapter.quote('SystemModstamp'))], '@') }}
+            as account_version_id,
         Id as account_id,
         AccountNumber as customer_id,
         Grade__c as customer_grade,

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['"Id"'], '"SystemModstamp"') }}
+    {{ latest_version('source', [adapter.quote('Id')], adapter.quote('SystemModstamp')) }}
 
 ),
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['code'], '"modifytime"') }}
+    {{ latest_version('source', ['code'], adapter.quote('modifytime')) }}
 
 ),
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['id'], '"modifytime"') }}
+    {{ latest_version('source', ['id'], adapter.quote('modifytime')) }}
 
 ),
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['code', 'rowno'], '"modifytime"') }}
+    {{ latest_version('source', ['code', 'rowno'], adapter.quote('modifytime')) }}
 
 ),
 

@@ -1,13 +1,13 @@
 {#- targets.xlsx, sheet kpi_targets (docs/sources/excel.md): landed with the sheet's own
     column names; renamed to the warehouse's here. -#}
 {%- set columns = {
-    'kpi_code': 'varchar',
-    'scope_type': 'varchar',
-    'scope_code': 'varchar',
+    'kpi_code': dbt.type_string(),
+    'scope_type': dbt.type_string(),
+    'scope_code': dbt.type_string(),
     'target': 'decimal(18,4)',
     'yellow_threshold': 'decimal(18,4)',
     'red_threshold': 'decimal(18,4)',
-    'direction': 'varchar',
+    'direction': dbt.type_string(),
     'valid_from': 'date',
     'source_file': dbt.type_string(),
     'source_row': dbt.type_int(),
@@ -34,7 +34,7 @@ renamed as (
             'source.kpi_code',
             'source.scope_type',
             "coalesce(source.scope_code, '*')",
-            "coalesce(cast(source.valid_from as varchar), '*')",
+            "coalesce(cast(source.valid_from as " ~ dbt.type_string() ~ "), '*')",
         ], '|') }} as kpi_target_id,
         source.kpi_code,
         source.scope_type,

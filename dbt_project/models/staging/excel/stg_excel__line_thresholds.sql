@@ -2,9 +2,9 @@
     threshold measure as <measure_type>_<metric> (weld_strength_cv, voc_over_limit_count)
     and takes the red threshold as the line's limit. -#}
 {%- set columns = {
-    'line_code': 'varchar',
-    'measure_type': 'varchar',
-    'metric': 'varchar',
+    'line_code': dbt.type_string(),
+    'measure_type': dbt.type_string(),
+    'metric': dbt.type_string(),
     'yellow_threshold': 'decimal(18,4)',
     'red_threshold': 'decimal(18,4)',
     'source_file': dbt.type_string(),

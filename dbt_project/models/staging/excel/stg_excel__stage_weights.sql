@@ -1,5 +1,5 @@
 {%- set columns = {
-    'stage': 'varchar',
+    'stage': dbt.type_string(),
     'weight': 'decimal(18,4)',
     'source_file': dbt.type_string(),
     'source_row': dbt.type_int(),

@@ -4,8 +4,8 @@
     'entity': dbt.type_string(),
     'batch_id': dbt.type_string(),
     'rows_loaded': dbt.type_bigint(),
-    'extracted_at': 'timestamptz',
-    'window_until': 'timestamptz',
+    'extracted_at': type_instant(),
+    'window_until': type_instant(),
 } -%}
 with
 

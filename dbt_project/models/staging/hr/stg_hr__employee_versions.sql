@@ -10,7 +10,7 @@ source as (
 
 versions as (
 
-    {{ latest_version('source', ['employee_no', 'updated_at'], '"updated_at"') }}
+    {{ latest_version('source', ['employee_no', 'updated_at'], adapter.quote('updated_at')) }}
 
 ),
 

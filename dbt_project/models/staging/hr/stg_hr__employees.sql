@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['employee_no'], '"updated_at"') }}
+    {{ latest_version('source', ['employee_no'], adapter.quote('updated_at')) }}
 
 ),
 

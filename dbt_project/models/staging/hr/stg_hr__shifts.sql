@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['shift_code'], '"updated_at"') }}
+    {{ latest_version('source', ['shift_code'], adapter.quote('updated_at')) }}
 
 ),
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['team_code'], '"updated_at"') }}
+    {{ latest_version('source', ['team_code'], adapter.quote('updated_at')) }}
 
 ),
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['equipment_id'], '"updated_at"') }}
+    {{ latest_version('source', ['equipment_id'], adapter.quote('updated_at')) }}
 
 ),
 

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['product_code', 'line_code'], '"updated_at"') }}
+    {{ latest_version('source', ['product_code', 'line_code'], adapter.quote('updated_at')) }}
 
 ),
 

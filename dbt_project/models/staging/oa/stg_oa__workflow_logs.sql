@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['"logId"'], '"operateTime"') }}
+    {{ latest_version('source', [adapter.quote('logId')], adapter.quote('operateTime')) }}
 
 ),
 
@@ -21,7 +21,7 @@ renamed as (
         operatorId as operator_oa_user_id,
         operatorName as operator_name,
         operateType as operate_type,
-        {{ local_to_utc('"operateTime"') }} as operated_at,
+        {{ local_to_utc(adapter.quote('operateTime')) }} as operated_at,
         remark
     from latest
 

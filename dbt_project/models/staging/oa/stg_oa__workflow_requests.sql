@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['"requestId"'], '"lastOperateTime"') }}
+    {{ latest_version('source', [adapter.quote('requestId')], adapter.quote('lastOperateTime')) }}
 
 ),
 
@@ -22,8 +22,8 @@ renamed as (
         workflowTypeName as workflow_type_name,
         creatorId as creator_oa_user_id,
         creatorName as creator_name,
-        {{ local_to_utc('"createTime"') }} as created_at,
-        {{ local_to_utc('"lastOperateTime"') }} as last_operated_at,
+        {{ local_to_utc(adapter.quote('createTime')) }} as created_at,
+        {{ local_to_utc(adapter.quote('lastOperateTime')) }} as last_operated_at,
         lastOperatorId as last_operator_oa_user_id,
         status as request_status,
         currentNodeName as current_node_name,

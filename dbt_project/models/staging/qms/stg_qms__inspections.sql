@@ -3,7 +3,7 @@
 {{
     config(
         tags=['signals'],
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='inspection_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -8,7 +8,7 @@ source as (
 
 latest as (
 
-    {{ latest_version('source', ['shipment_id', 'line_no'], '"updated_at"') }}
+    {{ latest_version('source', ['shipment_id', 'line_no'], adapter.quote('updated_at')) }}
 
 ),
 
