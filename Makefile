@@ -64,7 +64,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: bench-generate bench-extract bench-nightly bench-signals bench-reports bench-dead-source
+bench: bench-generate bench-extract bench-nightly bench-signals bench-reports bench-dead-source bench-dashboard
 
 bench-generate: $(STAMP)
 	$(PY) benchmarks/bench_generate.py
