@@ -99,11 +99,17 @@ def validate_dataset(data: Path) -> None:
 @main.command()
 @click.option("--scale", type=click.Choice(SCALES), default="s", show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
-def demo(scale: str, seed: int) -> None:
+@click.option(
+    "--replay/--no-replay",
+    default=True,
+    show_default=True,
+    help="Replay the planted alert day (a night, then signals micro-batches) first.",
+)
+def demo(scale: str, seed: int, replay: bool) -> None:
     """Generate the demo factory if missing, serve it on loopback and run the pipeline."""
     from perfchain.demo import run_demo
 
-    run_demo(scale=scale, seed=seed)
+    run_demo(scale=scale, seed=seed, replay=replay)
 
 
 _DATE = click.DateTime(["%Y-%m-%d"])

@@ -122,7 +122,10 @@ def replay_day(manifest_planted: dict) -> tuple[date, list[datetime]] | None:
     return opened.date(), moments
 
 
-def run_demo(scale: str = "s", seed: int = 42) -> None:
+def run_demo(scale: str = "s", seed: int = 42, replay: bool = True) -> None:
+    """`replay`: first replay the planted alert day in a home of its own (a night, then
+    signals micro-batches: ≈ 5 of the demo's minutes); `make test-spark`, which needs only
+    the raw data, leaves it out."""
     from perfchain.pipeline import print_signals_summary, print_summary, run_pipeline, run_signals
     from simulator.server import SimulatorServer
 
@@ -132,7 +135,7 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
     through = last_day(manifest)
     use_demo_credentials()
     planted = json.loads((data_dir / "planted.json").read_text(encoding="utf-8"))
-    replay = replay_day(planted)
+    replayed = replay_day(planted) if replay else None
     with SimulatorServer(data_dir, host="127.0.0.1", port=0, mail=True) as server:
         click.echo(f"simulator: {server.base_url} (loopback only)")
         demo = point_at_simulator(
@@ -141,11 +144,11 @@ def run_demo(scale: str = "s", seed: int = 42) -> None:
             data_dir / "excel",
             mail_port=server.mail_port,
         )
-        if replay is not None and not demo.warehouse_path.exists():
+        if replayed is not None and not demo.warehouse_path.exists():
             # A planted day replayed as the plant lives it: the night before, then signals
             # micro-batches through the day (an alert opens, is sent, resolves). In a home of
             # its own, so the demo's published file is one night's, as a plant's first is.
-            day, moments = replay
+            day, moments = replayed
             night = day - timedelta(days=1)
             home, replay_home = os.environ.get("PERFCHAIN_HOME"), demo.home / "replay"
             os.environ["PERFCHAIN_HOME"] = str(replay_home)

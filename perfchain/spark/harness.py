@@ -1,7 +1,7 @@
 """`make test-spark`: the dbt project built by Apache Spark (local session mode) on the demo's
 raw data, and every published mart compared with DuckDB's build of the same data.
 
-1. The demo warehouse: `perfchain demo` into its own home, `var/spark/home`, reused while
+1. The demo warehouse: `perfchain demo --no-replay` into its own home, `var/spark/home`, reused while
    the code that makes raw data (simulator/, extractors/) is unchanged (`demo.json`).
 2. A working copy of it (`var/spark/duckdb/warehouse.duckdb`); the tables dbt reads as
    sources are exported from it to Parquet (`var/spark/parquet`, perfchain/spark/sources.py).
@@ -103,12 +103,13 @@ def demo_warehouse(home: Path) -> Path:
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
-    _echo(f"demo warehouse: `perfchain demo` into {home} ...")
+    _echo(f"demo warehouse: `perfchain demo --no-replay` into {home} ...")
     env = dict(os.environ, PERFCHAIN_HOME=str(home))
     log = home / "demo.log"
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.run(
-            [str(Path(sys.executable).parent / "perfchain"), "demo"],
+            # Without the replayed alert day: the comparison needs the raw data only.
+            [str(Path(sys.executable).parent / "perfchain"), "demo", "--no-replay"],
             cwd=REPO_ROOT,
             env=env,
             stdout=out,
