@@ -39,6 +39,9 @@ class Field:
     type: str  # str | int | dec | bool | date | ts_utc | ts_local | ts_offset
     required: bool = False
     doc: str = ""
+    # A column added to a sheet after plants had workbooks: a workbook without it reads as
+    # if every cell of it were empty (the column's default applies), not as a missing column.
+    may_be_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,14 @@ class Entity:
         raise KeyError(f"{self.source}.{self.name} has no field {name!r}")
 
 
-def F(name: str, type_: str = "str", required: bool = False, doc: str = "") -> Field:  # noqa: N802
-    return Field(name, type_, required, doc)
+def F(  # noqa: N802
+    name: str,
+    type_: str = "str",
+    required: bool = False,
+    doc: str = "",
+    may_be_absent: bool = False,
+) -> Field:
+    return Field(name, type_, required, doc, may_be_absent)
 
 
 # Salesforce system fields every sObject carries in the dataset.

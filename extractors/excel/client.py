@@ -318,7 +318,8 @@ class ExcelDropClient:
                 for f in entity.fields
                 if f.name not in ("source_file", "source_row", "file_modified_at")
             ]
-            missing = [f.name for f in wanted if f.name not in header]
+            missing = [f.name for f in wanted if f.name not in header and not f.may_be_absent]
+            absent = [f.name for f in wanted if f.name not in header and f.may_be_absent]
             if missing:
                 raise PerfchainError(
                     f"{path.name}, sheet {entity.protocol_name!r}, row 1: missing column(s) {', '.join(missing)}"
@@ -355,6 +356,7 @@ class ExcelDropClient:
                         problems.append(problem)
                         typed = None
                     record[name] = typed
+                record.update(dict.fromkeys(absent))
                 records.append(record)
             return records
         finally:

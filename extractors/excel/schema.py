@@ -214,7 +214,9 @@ FEEDBACK_RULES = Entity(
         F(
             "cooldown_days",
             "int",
-            doc="crm_renewal_won: a person is asked at most once per rule in this many days (30)",
+            doc="crm_renewal_won: a person is asked at most once per rule in this many days "
+            "(30); a workbook from before the column may leave it out",
+            may_be_absent=True,
         ),
         *_FILE,
     ),

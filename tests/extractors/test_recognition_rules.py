@@ -115,6 +115,25 @@ BADGE_EXPECTED = [
 ]
 
 
+def test_a_feedback_sheet_from_before_the_cooldown_column_still_loads(tmp_path: Path) -> None:
+    """A plant's workbook written before `cooldown_days` existed: the rules load, the
+    column empty (dbt applies the 30-day default); another column missing is still named."""
+    drop = _workbook(tmp_path / "drop")
+    workbook = openpyxl.load_workbook(drop / "targets.xlsx")
+    sheet = workbook["feedback_rules"]
+    sheet.delete_cols(list(FEEDBACK_RULE_COLUMNS).index("cooldown_days") + 1)
+    workbook.save(drop / "targets.xlsx")
+    feedback = _rows(drop, FEEDBACK_RULES)
+    assert [(r["rule_id"], r["template"], r["cooldown_days"]) for r in feedback] == [
+        ("F1", "技能缺口诊断问卷", None),
+        ("F2", "成功经验萃取", None),
+    ]
+    sheet.delete_cols(list(FEEDBACK_RULE_COLUMNS).index("template") + 1)
+    workbook.save(drop / "targets.xlsx")
+    with pytest.raises(Exception, match=r"row 1: missing column\(s\) template"):
+        _rows(drop, FEEDBACK_RULES)
+
+
 def test_every_bad_feedback_cell_is_named_at_once(tmp_path: Path) -> None:
     drop = _workbook(tmp_path / "drop", {"feedback_rules": FEEDBACK_BREAKS})
     with pytest.raises(RecognitionSheetError) as raised:
