@@ -29,9 +29,7 @@
     {%- set declared = source(source_name, table_name) -%}
     {%- set found = none -%}
     {%- if execute -%}
-        {%- set found = adapter.get_relation(
-            database=declared.database, schema=declared.schema, identifier=declared.identifier
-        ) -%}
+        {%- set found = relation_if_exists(declared) -%}
     {%- endif -%}
     {%- if found is not none -%}
         select
@@ -54,6 +52,29 @@
             {%- endif %}
         where 1 = 0
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    `relation` when the warehouse holds it, else none. DuckDB: asked of the catalog, not of
+    dbt's relation cache: two threads compiling views over the same source schema at once
+    could ask the cache while the other was still filling it for that schema, and a table
+    that was there read as absent (a first night's `stg_excel__badge_rules` compiled empty
+    beside its landed table). Spark: dbt's lookup.
+-#}
+{% macro relation_if_exists(relation) -%}
+    {{ return(adapter.dispatch('relation_if_exists', 'perfchain')(relation)) }}
+{%- endmacro %}
+{% macro default__relation_if_exists(relation) -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.tables where table_schema = '"
+        ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'"
+    ) -%}
+    {{ return(relation if found.columns[0].values()[0] > 0 else none) }}
+{%- endmacro %}
+{% macro spark__relation_if_exists(relation) -%}
+    {{ return(adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier
+    )) }}
 {%- endmacro %}
 
 {#-

@@ -163,11 +163,13 @@ def drops(published: Path, as_of: date, tmp_path_factory: pytest.TempPathFactory
 
 def test_the_hand_count_covers_the_planted_signals(expected: dict, as_of: date) -> None:
     # The 45-day slice to its last day: January's 11 signals (4 complaints, R2, R3, R1 and
-    # 4 R4 alerts), February's 4 (2 complaints, 2 R4 alerts, the last still unanswered).
+    # 4 R4 alerts), February's 4 (2 complaints, 2 R4 alerts), each answered: the 02-12
+    # complaint of C0014 (and its R4 alert) by the customer's OA request at 07:31 UTC on
+    # another order, which a response by customer counts.
     assert as_of == date(2026, 2, 14)
     assert {month: counts[:2] for month, counts in expected.items()} == {
         "2026-01": (11, 11),
-        "2026-02": (4, 3),
+        "2026-02": (4, 4),
     }
     # The planted late complaint: answered 100 h after it (docs/planted.md).
     assert expected["2026-01"][3] > 72

@@ -8,13 +8,9 @@
 -- its day like any other (SPEC §8).
 {%- set as_of_date = var('as_of_date') %}
 {%- set recorded = source('extract', 'build_as_of') %}
-{%- set recorded_found = execute and adapter.get_relation(
-    database=recorded.database, schema=recorded.schema, identifier=recorded.identifier
-) is not none %}
+{%- set recorded_found = execute and relation_if_exists(recorded) is not none %}
 {%- set signals = source('extract', 'signals_as_of') %}
-{%- set signals_found = execute and adapter.get_relation(
-    database=signals.database, schema=signals.schema, identifier=signals.identifier
-) is not none %}
+{%- set signals_found = execute and relation_if_exists(signals) is not none %}
 with
 
 recorded_as_of as (
