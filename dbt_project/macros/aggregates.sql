@@ -50,6 +50,14 @@
     end
 {%- endmacro %}
 
+{#- `value` at or under the percentile `bound`, compared at a millionth (of an hour): an
+    interpolated percentile of equal values may come out one ulp under them (DuckDB's
+    quantile_cont of 2.7578 and 2.7578 is 2.7577999999999996), which would leave every one
+    of them above its own percentile, and Spark's percentile does not. -#}
+{% macro at_or_under_percentile(value, bound) -%}
+    {{ round_double(value, 6) }} <= {{ round_double(bound, 6) }}
+{%- endmacro %}
+
 {% macro median(column) -%}
     {{ percentile_cont(column, 0.5) }}
 {%- endmacro %}

@@ -292,21 +292,20 @@ percentiles as (
 
 ),
 
--- Compared at a millionth of an hour: an interpolated percentile of equal values may come
--- out one ulp under them (DuckDB's quantile_cont of 2.7578 and 2.7578 is
--- 2.7577999999999996), which would leave both responses above their own percentile.
 at_or_under as (
 
     select
         percentiles.period_type,
         percentiles.period_end,
         count(*) filter (
-            where {{ round_double('signals_to_date.response_hours', 6) }}
-            <= {{ round_double('percentiles.median_hours', 6) }}
+            where {{ at_or_under_percentile(
+                'signals_to_date.response_hours', 'percentiles.median_hours'
+            ) }}
         ) as at_or_under_median,
         count(*) filter (
-            where {{ round_double('signals_to_date.response_hours', 6) }}
-            <= {{ round_double('percentiles.p90_hours', 6) }}
+            where {{ at_or_under_percentile(
+                'signals_to_date.response_hours', 'percentiles.p90_hours'
+            ) }}
         ) as at_or_under_p90
     from percentiles
     inner join signals_to_date

@@ -73,10 +73,16 @@ at_or_under as (
 
     select
         percentiles.kpi_date,
-        count(*) filter (where month_to_date.response_hours <= percentiles.median_hours)
-            as at_or_under_median,
-        count(*) filter (where month_to_date.response_hours <= percentiles.p90_hours)
-            as at_or_under_p90
+        count(*) filter (
+            where {{ at_or_under_percentile(
+                'month_to_date.response_hours', 'percentiles.median_hours'
+            ) }}
+        ) as at_or_under_median,
+        count(*) filter (
+            where {{ at_or_under_percentile(
+                'month_to_date.response_hours', 'percentiles.p90_hours'
+            ) }}
+        ) as at_or_under_p90
     from percentiles
     inner join month_to_date
         on percentiles.kpi_date = month_to_date.kpi_date
