@@ -23,7 +23,7 @@ from extractors.excel.recognition import (
     badge_problems,
     feedback_problems,
 )
-from extractors.excel.rules import RuleProblem, kpi_codes, rule_problems
+from extractors.excel.rules import kpi_codes, rule_problems
 from extractors.excel.schema import (
     ALERT_RULES,
     BADGE_RULES,
@@ -92,7 +92,7 @@ def _typed(value: Any, type_: str) -> Any:
 class AlertRulesError(PerfchainError):
     """The alert_rules sheet's bad cells, every one of them (docs/sources/excel.md)."""
 
-    def __init__(self, problems: list[RuleProblem | ExcelCellError]) -> None:
+    def __init__(self, problems: list[SheetProblem | ExcelCellError]) -> None:
         self.problems = problems
         super().__init__(
             f"{len(problems)} problem(s) in the alert rules: "
@@ -198,7 +198,7 @@ class ExcelDropClient:
                 "(docs/sources/excel.md)"
             )
             return []
-        cells: list[RuleProblem | ExcelCellError] = []
+        cells: list[SheetProblem | ExcelCellError] = []
         columns: dict[str, str] = {}
         records = self._sheet(path, ALERT_RULES, cells, columns)
         # A cell already named as unreadable is not named again as missing.
@@ -406,7 +406,7 @@ class ExcelDropClient:
 
 
 def _where(
-    problem: RuleProblem | SheetProblem | ExcelCellError,
+    problem: SheetProblem | ExcelCellError,
 ) -> tuple[int, int, str]:
     """Sort key: row, then column (B before AA)."""
     if isinstance(problem, ExcelCellError):

@@ -1,5 +1,6 @@
-"""One refused cell of a targets sheet, where it is: what the goal and recognition sheets'
-checks return (extractors/excel/goals.py, recognition.py), all at once per sheet."""
+"""One refused cell of a targets sheet, where it is: what the alert-rule, goal and
+recognition sheets' checks return (extractors/excel/rules.py, goals.py, recognition.py), all
+at once per sheet."""
 
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from extractors.excel.problems import SheetProblem
+
 SHEET = "alert_rules"
 
 SCOPE_TYPES = ("machine", "team", "line", "order", "customer")
@@ -51,23 +53,6 @@ ACTION_KINDS = ("message", "oa_task", "email_task")
 _ROBOT = re.compile(r"^[a-z0-9_]+$")
 
 KPI_DEFINITIONS = Path(__file__).resolve().parents[2] / "dbt_project/seeds/kpi_definitions.csv"
-
-
-@dataclass(frozen=True)
-class RuleProblem:
-    """One bad cell of the alert_rules sheet, where it is."""
-
-    file: str
-    row: int
-    column: str  # the column letter
-    header: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.file}, sheet {SHEET!r}, row {self.row}, column {self.column} "
-            f"({self.header}): {self.message}"
-        )
 
 
 def kpi_codes(path: Path = KPI_DEFINITIONS) -> frozenset[str]:
@@ -131,15 +116,15 @@ def rule_problems(
     columns: Mapping[str, str],
     kpis: Collection[str],
     robots: Mapping[str, Collection[str]] | None = None,
-) -> list[RuleProblem]:
+) -> list[SheetProblem]:
     """Every problem of the typed alert_rules rows. `columns` maps a header to its column
     letter; `robots`, when given, the robot names perfchain.yaml configures per channel."""
-    problems: list[RuleProblem] = []
+    problems: list[SheetProblem] = []
     first_row: dict[str, int] = {}
 
     def bad(record: dict[str, Any], name: str, message: str) -> None:
         problems.append(
-            RuleProblem(file, record["source_row"], columns.get(name, "?"), name, message)
+            SheetProblem(file, SHEET, record["source_row"], columns.get(name, "?"), name, message)
         )
 
     for record in records:
