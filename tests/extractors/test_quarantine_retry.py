@@ -3,8 +3,9 @@ good version loads, and nothing is lost once the high-water mark has moved past 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -246,8 +247,10 @@ def test_a_quarantine_table_of_the_old_shape_is_migrated_and_its_rows_retried(tm
     assert [(r.record_key, r.reason) for r in held] == [(None, "defect_qty: not a int: N/A")]
     assert retry_since(con, target, OVERLAP, timedelta(days=30)) == (1, None)  # a full read
     # A narrower clean batch does not release it; a clean full read does (its `until`, the
-    # end of tonight's plant date, after the moment the old row was quarantined).
-    until = end_of_day(datetime.now(UTC).date(), TZ)
+    # end of tonight's plant date, after the moment the old row was quarantined). The
+    # plant's date, not UTC's: from 16:00 UTC Shanghai is a day ahead, and the end of the
+    # UTC date would fall before the moment the row was quarantined.
+    until = end_of_day(datetime.now(ZoneInfo(TZ)).date(), TZ)
     _hand_batch(con, tmp_path, target, until - timedelta(days=1), until, b"", 0)
     assert len(open_quarantine(con)) == 1
     full = _hand_batch(con, tmp_path, target, None, until, b"", 0)
