@@ -103,8 +103,10 @@ def test_negative_quantities_block_the_build_and_the_message_names_the_records(
     message = _failure(result, settings.logs_dir / "run.log")
     # The step, then each failed test by name with its rows (the terminal shows this).
     assert message.startswith("warehouse_models: ")
-    assert "dbt test column_rules_stg_erp__sale_order_lines: 1 failing row(s)" in message
-    assert "dbt test column_rules_stg_erp__sale_invoices: 1 failing row(s)" in message
+    # The ERP staging models' rules are one test (tests/generic/group_rules.sql).
+    assert "dbt test staging_rules_erp: 2 failing row(s)" in message
+    assert "model_name=stg_erp__sale_order_lines" in message
+    assert "model_name=stg_erp__sale_invoices" in message
     order_line = next(line for line in message.splitlines() if f"order_id={code}" in line)
     assert "broken_rule=ordered_qty_not_negative" in order_line
     assert f"line_no={rowno}" in order_line and "ordered_qty=-300" in order_line
@@ -112,6 +114,6 @@ def test_negative_quantities_block_the_build_and_the_message_names_the_records(
     invoice = next(line for line in message.splitlines() if "invoice_id=BLUE-NEG" in line)
     assert "broken_rule=blue_invoice_quantity_not_negative" in invoice
     assert f"invoiced_qty={red[0][2]}" in invoice
-    # One failing row per test: the credit note's own red lines are not named.
-    assert message.count("1 failing row(s)") == 2
+    # One failing row per broken record: the credit note's own red lines are not named.
+    assert message.count("broken_rule=") == 2
     assert f"invoice_id={red[0][0]}," not in message

@@ -109,10 +109,11 @@ def test_a_duplicated_workbook_row_is_named_by_file_sheet_and_rows(
     assert len(keys) == 2
     message = _failure(result, settings.logs_dir / "run.log").split(". Run log: ")[0]
     assert message.startswith("warehouse_models: ")
-    test = "dbt test primary_key_stg_excel__kpi_targets_kpi_target_id: 2 failing row(s)"
+    test = "dbt test staging_rules_excel: 2 failing row(s)"
     assert test in message
     where = "targets.xlsx, sheet 'kpi_targets', row {row}, column(s) kpi_code, scope_type, "
-    where += "scope_code, valid_from: key_value={key}, row_count=2"
+    where += "scope_code, valid_from: broken_rule=unique:kpi_target_id, "
+    where += "model_name=stg_excel__kpi_targets, failing_record=kpi_target_id={key}"
     rows = [line.strip() for line in message.splitlines() if "targets.xlsx" in line]
     assert sorted(rows) == sorted(where.format(row=row, key=key) for row in (5, duplicate_row)), (
         message
@@ -155,14 +156,18 @@ def test_a_negative_mes_count_is_named_by_source_entity_key_and_batch(
 
     assert not result.success
     message = _failure(result, settings.logs_dir / "run.log").split(". Run log: ")[0]
-    # A negative produced count breaks two rules (good <= produced too): one row each.
-    assert "dbt test business_rules_stg_mes__production_counts: 2 failing row(s)" in message
+    # A negative produced count breaks two rules (good <= produced too): one row each, in
+    # the MES staging models' rules (tests/generic/group_rules.sql). That test holds back
+    # only what is downstream of every MES staging model, so the team hours are built from
+    # the bad count too and their own check fails beside it; the run fails either way.
+    assert "dbt test staging_rules_mes: 2 failing row(s)" in message
     lines = sorted(line.strip() for line in message.splitlines() if "planted-batch" in line)
     where = f"source mes, entity production_counts, key {record_id}, batch planted-batch"
-    assert [line.split(", production_record_id=")[0] for line in lines] == [
+    assert [line.split(", model_name=")[0] for line in lines] == [
         f"{where}: broken_rule=good_qty_between_0_and_produced",
         f"{where}: broken_rule=produced_qty_not_negative",
     ]
+    assert all("model_name=stg_mes__production_counts" in line for line in lines)
     assert all(line.endswith("produced_qty=-5, good_qty=0") for line in lines)
     summary = _latest_summary(settings)
     assert summary[0].startswith("Quality gate BLOCKED for data through")

@@ -149,4 +149,4 @@ def test_unchanged_views_are_left_out_and_their_tests_still_catch(
     failed = [
         (r["unique_id"].split(".")[2], r["failures"]) for r in run.results if r["status"] == "fail"
     ]
-    assert failed == [("column_rules_stg_erp__customers", 1)], run.output
+    assert failed == [("staging_rules_erp", 1)], run.output

@@ -58,7 +58,12 @@ def describe_row(row: dict[str, object]) -> str:
     """`where: column=value, ...`; `where` from the row's lineage columns, when it has any:
     "targets.xlsx, sheet 'kpi_targets', row 7, column(s) kpi_code, scope_type" or
     "source mes, entity production_counts, key PR-1, batch 20260214T..."."""
-    lineage = {key[len(LINEAGE) :]: value for key, value in row.items() if key.startswith(LINEAGE)}
+    # A `group_rules` row carries every lineage column, null where its model has none.
+    lineage = {
+        key[len(LINEAGE) :]: value
+        for key, value in row.items()
+        if key.startswith(LINEAGE) and value is not None
+    }
     values = ", ".join(
         f"{key}={value}" for key, value in row.items() if not key.startswith(LINEAGE)
     )
