@@ -12,6 +12,7 @@
     given, else the first unique combination, else every column), then where it came
     from when `lineage` (macros/lineage.sql) is given.
     orchestration/defs/warehouse/failures.py puts the first rows into the run's error.
+    The queries are `rule_queries` (macros/rules.sql), shared with `group_rules`.
 
     Arguments (each optional):
     - key: the model's key, never null and never repeated (`not_null:` and `unique:`);
@@ -37,48 +38,6 @@
 
 {#- The record: as given, else the key, else the first unique combination, else the row. #}
 {%- set record_columns = record or ([key] if key else (unique[0] if unique else [])) %}
-{%- set row_checks = [] %}
-{%- if key %}
-    {%- do row_checks.append(('not_null:' ~ key, 'checked.' ~ key ~ ' is not null')) %}
-{%- endif %}
-{%- for column in not_null %}
-    {%- do row_checks.append(('not_null:' ~ column, 'checked.' ~ column ~ ' is not null')) %}
-{%- endfor %}
-{%- for column, values in accepted_values.items() %}
-    {%- set listed = [] %}
-    {%- for value in values %}
-        {%- do listed.append(value if value is number else "'" ~ value | replace("'", "''") ~ "'") %}
-    {%- endfor %}
-    {%- do row_checks.append((
-        'accepted_values:' ~ column,
-        'checked.' ~ column ~ ' is null or checked.' ~ column ~ ' in (' ~ listed | join(', ') ~ ')'
-    )) %}
-{%- endfor %}
-{%- for column, bounds in accepted_range.items() %}
-    {%- set limits = ['checked.' ~ column ~ ' is null'] %}
-    {%- set within = [] %}
-    {%- if bounds.get('min_value') is not none %}
-        {%- do within.append('checked.' ~ column ~ ' >= ' ~ bounds.min_value) %}
-    {%- endif %}
-    {%- if bounds.get('max_value') is not none %}
-        {%- do within.append('checked.' ~ column ~ ' <= ' ~ bounds.max_value) %}
-    {%- endif %}
-    {%- do limits.append('(' ~ within | join(' and ') ~ ')') %}
-    {%- do row_checks.append(('accepted_range:' ~ column, limits | join(' or '))) %}
-{%- endfor %}
-{%- for rule_name, rule in rules.items() %}
-    {%- if rule is mapping and rule.where %}
-        {%- do row_checks.append((
-            rule_name,
-            'case when ' ~ rule.where ~ ' then ' ~ rule.expression ~ ' else true end'
-        )) %}
-    {%- else %}
-        {%- do row_checks.append((rule_name, rule.expression if rule is mapping else rule)) %}
-    {%- endif %}
-{%- endfor %}
-{%- set combinations = ([[key]] if key else []) + unique %}
-
-{%- set selects = [] %}
 {%- set shown %}
     {%- for column in record_columns %},
     checked.{{ column }}
@@ -89,50 +48,15 @@
     {{ lineage_columns(lineage, 'checked') }}
     {%- endif %}
 {%- endset %}
-
-{%- for rule_name, expression in row_checks %}
-    {%- set query %}
-select
-    '{{ rule_name }}' as broken_rule{{ shown }}
-from {{ model }} as checked
-where not coalesce(({{ expression }}), false)
-    {%- endset %}
-    {%- do selects.append(query) %}
-{%- endfor %}
-
-{%- for columns in combinations %}
-    {%- set query %}
-select
-    'unique:{{ columns | join(",") }}' as broken_rule{{ shown }}
-from {{ model }} as checked
-inner join (
-    select {{ columns | join(', ') }}
-    from {{ model }}
-    group by {{ columns | join(', ') }}
-    having count(*) > 1
-) as repeated
-    on
-    {%- for column in columns %}
-    {{ 'and ' if not loop.first }}checked.{{ column }} is not distinct from repeated.{{ column }}
-    {%- endfor %}
-    {%- endset %}
-    {%- do selects.append(query) %}
-{%- endfor %}
-
-{%- for column, parent in relationships.items() %}
-    {%- set query %}
-select
-    'relationships:{{ column }}' as broken_rule{{ shown }}
-from {{ model }} as checked
-where checked.{{ column }} is not null
-    and not exists (
-        select 1
-        from {{ parent.to }} as parents
-        where parents.{{ parent.field }} = checked.{{ column }}
-    )
-    {%- endset %}
-    {%- do selects.append(query) %}
-{%- endfor %}
+{%- set selects = rule_queries(model, {
+    'key': key,
+    'not_null': not_null,
+    'accepted_values': accepted_values,
+    'accepted_range': accepted_range,
+    'unique': unique,
+    'relationships': relationships,
+    'rules': rules,
+}, shown) %}
 
 {{ selects | join('\nunion all\n') }}
 

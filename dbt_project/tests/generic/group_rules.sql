@@ -17,6 +17,7 @@
     of a row rule), `failing_record` (the record's columns as 'column=value, ...') and where
     it came from (`lineage_columns`, macros/lineage.sql; null where a member has none).
     orchestration/defs/warehouse/failures.py puts the first rows into the run's error.
+    The queries are `rule_queries` (macros/rules.sql), shared with `column_rules`.
 
     `models`: model name -> rules, each optional:
     - key: never null and never repeated; with `changed_at`, repeats are looked for among
