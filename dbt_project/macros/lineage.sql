@@ -10,32 +10,31 @@
       row number), `sheet` (the sheet's name) and `columns` (the sheet's columns the test
       is about).
     Every entry is optional; `relation` qualifies the columns (a test's join).
+    `every`: every lineage column, as text, null where the entry is not given (for tests
+    whose failing rows come from models with different lineages, unioned: group_rules).
 -#}
-{% macro lineage_columns(lineage, relation=none) -%}
+{% macro lineage_columns(lineage, relation=none, every=false) -%}
     {%- set prefix = relation ~ '.' if relation else '' -%}
+    {%- set source_name, entity = lineage.source.split('.', 1) if lineage.source else (none, none) -%}
+    {%- set parts = [
+        ('source', "'" ~ source_name ~ "'" if lineage.source else none),
+        ('entity', "'" ~ entity ~ "'" if lineage.source else none),
+        ('key', prefix ~ lineage.key if lineage.key else none),
+        ('batch', prefix ~ lineage.batch if lineage.batch else none),
+        ('file', prefix ~ lineage.file if lineage.file else none),
+        ('sheet', "'" ~ lineage.sheet ~ "'" if lineage.sheet else none),
+        ('row', prefix ~ lineage.row if lineage.row else none),
+        ('columns', "'" ~ lineage.columns | join(', ') ~ "'" if lineage.columns else none),
+    ] -%}
     {%- set selected = [] -%}
-    {%- if lineage.source -%}
-        {%- set source_name, entity = lineage.source.split('.', 1) -%}
-        {%- do selected.append("'" ~ source_name ~ "' as _lineage_source") -%}
-        {%- do selected.append("'" ~ entity ~ "' as _lineage_entity") -%}
-    {%- endif -%}
-    {%- if lineage.key -%}
-        {%- do selected.append(prefix ~ lineage.key ~ ' as _lineage_key') -%}
-    {%- endif -%}
-    {%- if lineage.batch -%}
-        {%- do selected.append(prefix ~ lineage.batch ~ ' as _lineage_batch') -%}
-    {%- endif -%}
-    {%- if lineage.file -%}
-        {%- do selected.append(prefix ~ lineage.file ~ ' as _lineage_file') -%}
-    {%- endif -%}
-    {%- if lineage.sheet -%}
-        {%- do selected.append("'" ~ lineage.sheet ~ "' as _lineage_sheet") -%}
-    {%- endif -%}
-    {%- if lineage.row -%}
-        {%- do selected.append(prefix ~ lineage.row ~ ' as _lineage_row') -%}
-    {%- endif -%}
-    {%- if lineage.columns -%}
-        {%- do selected.append("'" ~ lineage.columns | join(', ') ~ "' as _lineage_columns") -%}
-    {%- endif -%}
+    {%- for part, expression in parts -%}
+        {%- if every -%}
+            {%- do selected.append(
+                'cast(' ~ (expression or 'null') ~ ' as ' ~ dbt.type_string() ~ ') as _lineage_' ~ part
+            ) -%}
+        {%- elif expression -%}
+            {%- do selected.append(expression ~ ' as _lineage_' ~ part) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {{ selected | join(',\n    ') }}
 {%- endmacro %}

@@ -126,8 +126,9 @@ where checked.{{ column }} is not null
 
 
 {#- One group_rules member's rules (tests/generic/group_rules.sql): `rule_queries` with the
-    member's name, its record as one text column and every lineage column (null where the
-    member has none), so the members' queries share their columns. -#}
+    member's name, its record as one text column and every lineage column (`lineage_columns`
+    with `every`: null where the member has none), so the members' queries share their
+    columns. -#}
 {% macro member_rule_queries(relation, name, rules) %}
 {%- set key = rules.get('key') %}
 {%- set unique = rules.get('unique') or [] %}
@@ -144,22 +145,10 @@ where checked.{{ column }} is not null
     {%- do pairs.append("'" ~ column ~ "='") %}
     {%- do pairs.append("coalesce(cast(checked." ~ column ~ " as " ~ dbt.type_string() ~ "), 'null')") %}
 {%- endfor %}
-{%- set lineage_parts = {
-    'source': "'" ~ lineage.source.split('.', 1)[0] ~ "'" if lineage.source else none,
-    'entity': "'" ~ lineage.source.split('.', 1)[1] ~ "'" if lineage.source else none,
-    'key': 'checked.' ~ lineage.key if lineage.key else none,
-    'batch': 'checked.' ~ lineage.batch if lineage.batch else none,
-    'file': 'checked.' ~ lineage.file if lineage.file else none,
-    'sheet': "'" ~ lineage.sheet ~ "'" if lineage.sheet else none,
-    'row': 'checked.' ~ lineage.row if lineage.row else none,
-    'columns': "'" ~ lineage.columns | join(', ') ~ "'" if lineage.columns else none,
-} %}
 {%- set shown -%},
     '{{ name }}' as model_name,
-    {{ dbt.concat(pairs) }} as failing_record
-    {%- for part in ['source', 'entity', 'key', 'batch', 'file', 'sheet', 'row', 'columns'] %},
-    cast({{ lineage_parts[part] or 'null' }} as {{ dbt.type_string() }}) as _lineage_{{ part }}
-    {%- endfor %}
+    {{ dbt.concat(pairs) }} as failing_record,
+    {{ lineage_columns(lineage, 'checked', every=true) }}
 {%- endset %}
 {{ return(rule_queries(relation, rules, shown)) }}
 {% endmacro %}
