@@ -30,6 +30,8 @@ from orchestration.defs.as_of import (
     signals_run_config,
 )
 from orchestration.defs.signals.jobs import SIGNALS_RUN_TAG
+from orchestration.defs.warehouse.dbt_standby import standby
+from orchestration.defs.warehouse.project import dbt_executable
 from orchestration.storage import write_instance_config
 from perfchain.core import progress
 from perfchain.core.errors import ConfigError, PerfchainError
@@ -53,6 +55,8 @@ class RunSummary:
     run_seconds: list[float] = field(default_factory=list)
     # A signals micro-batch skipped because another run held the warehouse: why.
     skipped: str | None = None
+    # Per launch: whether its dbt command ran on the process started on standby.
+    dbt_on_standby: list[bool] = field(default_factory=list)
 
     def total(self, key: str) -> int:
         return sum(int(meta.get(key, 0) or 0) for meta in self.materializations.values())
@@ -182,7 +186,7 @@ def run_signals(
         bar = tqdm(
             total=len(keys), desc=f"signals {moment:%H:%M}", unit="step", disable=not show_progress
         )
-        result = _execute(
+        result, on_standby = _execute(
             job,
             instance,
             run_log,
@@ -191,6 +195,7 @@ def run_signals(
             tags={SIGNALS_RUN_TAG: moment.isoformat()},
         )
         _record(summary, instance, result)
+        summary.dbt_on_standby.append(on_standby)
         if not result.success:
             reason = _failure(result, run_log)
             when = f"{moment.astimezone(settings.plant.tz):%Y-%m-%d %H:%M}"
@@ -240,11 +245,13 @@ def _execute(
     tags: dict[str, str],
     selection: list[dg.AssetKey] | None = None,
     preload: Sequence[str] = DBT_ADAPTER_MODULES,
-) -> dg.ExecuteInProcessResult:
+    dbt: bool = True,
+) -> tuple[dg.ExecuteInProcessResult, bool]:
     """One launch of `job` in this process, its progress on `bar`. dbt's console output and
     Dagster's (a failed step's stack and causes) go to the run log; the terminal keeps the
     progress bar and, on failure, one line. The full event log is in the Dagster instance
-    (make dev shows it)."""
+    (make dev shows it). `dbt`: the launch builds models, so a dbt process is started on
+    standby with it (dbt_standby.py); the second value says whether the build ran on it."""
     progress.listen(lambda step, detail: (bar.set_postfix_str(step), bar.update(1)))
     _import_in_background(preload)
     try:
@@ -252,6 +259,7 @@ def _execute(
             open(run_log, "w", encoding="utf-8") as log,
             redirect_stdout(log),
             redirect_stderr(log),
+            standby(dbt_executable(), enabled=dbt) as waiting,
         ):
             result = job.execute_in_process(
                 instance=instance,
@@ -268,7 +276,7 @@ def _execute(
     finally:
         progress.listen(None)
         bar.close()
-    return result
+    return result, waiting is not None and waiting.served
 
 
 def _record(
@@ -308,7 +316,7 @@ def _run_dates(
         settings.logs_dir.mkdir(parents=True, exist_ok=True)
         run_log = settings.logs_dir / f"run-{run_date}-{datetime.now():%Y%m%dT%H%M%S}.log"
         summary.run_logs.append(run_log)
-        result = _execute(
+        result, on_standby = _execute(
             job,
             instance,
             run_log,
@@ -317,8 +325,10 @@ def _run_dates(
             tags={AS_OF_TAG: run_date.isoformat()},
             selection=selection,
             preload=() if extract_only else (*DBT_ADAPTER_MODULES, *GATE_MODULES),
+            dbt=not extract_only,
         )
         _record(summary, instance, result)
+        summary.dbt_on_standby.append(on_standby)
         summary.dates.append(run_date)
         if not result.success:
             reason = _failure(result, run_log)

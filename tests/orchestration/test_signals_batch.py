@@ -79,6 +79,8 @@ def test_a_batch_reads_through_its_moment_and_the_next_night_publishes_as_withou
     server.set_as_of(BATCH_AT)
     summary = run_signals(settings_a, BATCH_AT, show_progress=False)
     assert summary.skipped is None
+    # Its dbt command ran on the process started on standby with the job (dbt_standby.py).
+    assert summary.dbt_on_standby == [True]
 
     moment = BATCH_AT.astimezone(ZoneInfo("UTC"))
     day_end = datetime(NEXT_NIGHT.year, NEXT_NIGHT.month, NEXT_NIGHT.day, tzinfo=PLANT)
@@ -108,7 +110,7 @@ def test_a_batch_reads_through_its_moment_and_the_next_night_publishes_as_withou
     assert skipped.skipped is not None and "the nightly run as of test" in skipped.skipped
 
     server.set_as_of(NEXT_NIGHT)
-    run_pipeline(settings_a, [NEXT_NIGHT], show_progress=False)
+    assert run_pipeline(settings_a, [NEXT_NIGHT], show_progress=False).dbt_on_standby == [True]
     with_batch = _marts(settings_a.published_path)
 
     # Home B: the same night without a batch.

@@ -12,6 +12,10 @@ dbt's own answer imports dbt (≈ 2 s of CPU) and asks PyPI for the latest relea
 dbt-core and each adapter (two HTTPS requests with a 1 s timeout each, on a host whose
 network is loopback only); this one reads the installed versions from the package
 metadata, in dbt's layout, in ≈ 0.1 s.
+
+When the run has a dbt process on standby (`dbt_standby.py`, dbt already imported while
+the run extracted), this script hands its command to it and exits with dbt's status;
+`perfchain-dbt --standby PATH` is that process.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ import sys
 import threading
 import time
 from importlib.metadata import version
+
+from orchestration.defs.warehouse.dbt_standby import (
+    STANDBY_ENV,
+    STANDBY_FLAG,
+    run_on_standby,
+    serve_once,
+)
 
 PARENT_POLL_SECONDS = 0.2
 
@@ -82,6 +93,15 @@ def main() -> None:
         print(installed_versions())
         sys.exit(0)
     exit_with_parent()
+    if len(sys.argv) == 3 and sys.argv[1] == STANDBY_FLAG:
+        # Started by the run to wait for its dbt command (dbt_standby.py).
+        serve_once(sys.argv[2])
+        return
+    standby = os.environ.get(STANDBY_ENV)
+    if standby:
+        code = run_on_standby(standby, sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     # dbt's documented entry point (what the `dbt` script runs); imported after the
     # watchdog starts, since importing dbt alone takes a second or more.
     from dbt.cli.main import cli
