@@ -259,7 +259,7 @@ def _execute(
             open(run_log, "w", encoding="utf-8") as log,
             redirect_stdout(log),
             redirect_stderr(log),
-            standby(dbt_executable(), enabled=dbt) as waiting,
+            standby(dbt_executable(), enabled=dbt, output=log) as waiting,
         ):
             result = job.execute_in_process(
                 instance=instance,

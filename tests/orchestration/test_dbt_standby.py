@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -82,6 +83,17 @@ def test_an_unused_standby_is_stopped_with_its_block() -> None:
     assert not waiting.path.parent.exists()
     with standby(dbt_executable(), enabled=False) as none:
         assert none is None and STANDBY_ENV not in os.environ
+
+
+def test_no_standby_where_its_socket_path_would_be_too_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long = tmp_path / ("t" * 100)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    with standby(dbt_executable()) as waiting:
+        assert waiting is None and STANDBY_ENV not in os.environ
+    assert list(long.iterdir()) == []
 
 
 @pytest.mark.slow  # dbt parses the whole project

@@ -37,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 # Where `perfchain-dbt` finds the standby: the socket's path, set in the environment of
 # the process that runs the job (dagster-dbt passes its environment to dbt's).
@@ -198,18 +199,33 @@ class Standby:
     served: bool = False
 
 
+# The longest path a Unix socket can be bound to on Linux (sun_path, with its NUL).
+_SOCKET_PATH_MAX = 107
+
+
 @contextmanager
-def standby(executable: str, enabled: bool = True) -> Iterator[Standby | None]:
+def standby(
+    executable: str, enabled: bool = True, output: IO[str] | None = None
+) -> Iterator[Standby | None]:
     """A dbt process on standby for the dbt command started within the block: its socket
-    in `STANDBY_ENV` meanwhile; stopped at the end of the block if still waiting."""
-    if not enabled:
+    in `STANDBY_ENV` meanwhile; stopped at the end of the block if still waiting.
+    `output`: where the standby writes before it takes a command (a failed import, say);
+    then it writes where the command's caller does. None where the platform has no Unix
+    sockets passing file descriptors: `perfchain-dbt` runs dbt itself."""
+    if not enabled or not hasattr(socket, "send_fds"):
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="perfchain-dbt-"))
+    folder = Path(tempfile.mkdtemp(prefix="perfchain-dbt-"))  # mode 0700: this user only
     path = folder / "standby.sock"
+    if len(os.fsencode(path)) > _SOCKET_PATH_MAX:  # a long TMPDIR
+        folder.rmdir()
+        yield None
+        return
     process = subprocess.Popen(
         [executable, STANDBY_FLAG, str(path)],
         stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         # What dagster-dbt asks of dbt's process: output as it is written.
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
