@@ -179,3 +179,44 @@ def good_night(tmp_path_factory: pytest.TempPathFactory, demo_data: Path) -> Goo
             )
     saved = json.loads(summary.read_text(encoding="utf-8"))
     return GoodNight(home, saved["exit_code"], saved["output"])
+
+
+# A run's place in the process tree: it starts a command as dagster-dbt starts dbt (a plain
+# Popen) and prints the command's pid; a test then kills the "run" with SIGKILL.
+# Usage: python -c RUN_PARENT STDERR_FILE COMMAND...
+RUN_PARENT = """
+import subprocess, sys
+with open(sys.argv[1], "w") as stderr:
+    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=stderr)
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+def alive(pid: int) -> bool:
+    """The process runs (Linux /proc); a zombie has exited, whoever reaps it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def dbt_parse_command(executable: str, folder: Path, *extra: str) -> list[str]:
+    """`dbt parse` of the project, its files under `folder`: seconds of work (imports,
+    then the whole project), long enough to catch it running."""
+    from orchestration.defs.warehouse.project import DBT_PROJECT_DIR
+
+    return [
+        executable,
+        "parse",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(folder / "target"),
+        "--log-path",
+        str(folder / "logs"),
+        *extra,
+    ]

@@ -17,6 +17,7 @@ import pytest
 
 from orchestration.defs.warehouse.dbt_standby import STANDBY_ENV, Standby, standby
 from orchestration.defs.warehouse.project import DBT_PROJECT_DIR, dbt_executable
+from tests.conftest import RUN_PARENT, alive, dbt_parse_command
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="Unix sockets and signals")
 
@@ -138,19 +139,7 @@ def test_dbt_on_standby_ends_with_its_caller(how: signal.Signals, tmp_path: Path
         _ready(waiting)
         with open(stderr, "wb") as errors:
             caller = subprocess.Popen(
-                [
-                    dbt_executable(),
-                    "parse",
-                    "--project-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--profiles-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--target-path",
-                    str(tmp_path / "target"),
-                    "--log-path",
-                    str(tmp_path / "logs"),
-                    "--no-partial-parse",
-                ],
+                dbt_parse_command(dbt_executable(), tmp_path, "--no-partial-parse"),
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
             )
@@ -169,30 +158,11 @@ def test_dbt_on_standby_ends_with_its_caller(how: signal.Signals, tmp_path: Path
         assert caller.returncode == waiting.process.returncode != 0
 
 
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status  # a zombie has exited, whoever reaps it
-
-
-# The run's place in the tree: it starts the standby and reports the standby's pid.
-# Usage: python -c PARENT STDERR_FILE COMMAND...
-PARENT = """
-import subprocess, sys
-with open(sys.argv[1], "w") as stderr:
-    child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=stderr)
-print(child.pid, flush=True)
-child.wait()
-"""
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process state from /proc")
 def test_a_standby_ends_with_the_run_that_started_it(tmp_path: Path) -> None:
     stderr, path = tmp_path / "standby.stderr", tmp_path / "standby.sock"
     run = subprocess.Popen(
-        [sys.executable, "-c", PARENT, str(stderr), dbt_executable(), "--standby", str(path)],
+        [sys.executable, "-c", RUN_PARENT, str(stderr), dbt_executable(), "--standby", str(path)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -206,7 +176,7 @@ def test_a_standby_ends_with_the_run_that_started_it(tmp_path: Path) -> None:
     run.send_signal(signal.SIGKILL)
     run.wait()
     killed = time.monotonic()
-    while _alive(waiting) and time.monotonic() - killed < 5:
+    while alive(waiting) and time.monotonic() - killed < 5:
         time.sleep(0.02)
     assert time.monotonic() - killed < 2.0
     assert f"the run that started dbt (pid {run.pid}) is gone" in stderr.read_text()

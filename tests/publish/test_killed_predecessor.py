@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -21,11 +20,12 @@ import pytest
 
 from expectations.publish import publish
 from expectations.results import GateResult
-from orchestration.defs.warehouse.project import DBT_PROJECT_DIR, dbt_executable
+from orchestration.defs.warehouse.project import dbt_executable
 from perfchain.core.published import remove_stale_temporaries
 from perfchain.core.settings import ExtractSettings, Settings, load_settings
 from perfchain.demo import point_at_simulator, use_demo_credentials
 from perfchain.pipeline import RunFailed, run_pipeline
+from tests.conftest import RUN_PARENT, alive, dbt_parse_command
 from tests.publish.test_published_lock import run_nightly_steps
 from tests.quality.warehouse import DAY, build_warehouse
 
@@ -155,26 +155,6 @@ def test_next_run_removes_a_killed_publishs_files_even_when_it_fails(
     assert _digests(published) == before
 
 
-# The nightly run's place in the tree: it starts perfchain-dbt as dagster-dbt does (a plain
-# Popen) and reports the child's pid; the test then SIGKILLs it.
-# Usage: python -c PARENT STDERR_FILE COMMAND...
-PARENT = textwrap.dedent("""
-    import subprocess, sys
-    with open(sys.argv[1], "w") as stderr:
-        child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=stderr)
-    print(child.pid, flush=True)
-    child.wait()
-""")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status  # a zombie has exited, whoever reaps it
-
-
 def _threads(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("Threads:"):
@@ -187,22 +167,9 @@ def test_dbt_child_exits_promptly_when_the_run_is_killed(tmp_path: Path) -> None
     executable = dbt_executable()
     assert Path(executable).name == "perfchain-dbt", executable
     stderr = tmp_path / "dbt.stderr"
-    # `dbt parse` takes seconds (imports, then the whole project): long enough to be
-    # caught running.
-    command = [
-        executable,
-        "parse",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-    ]
+    command = dbt_parse_command(executable, tmp_path)
     parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT, str(stderr), *command],
+        [sys.executable, "-c", RUN_PARENT, str(stderr), *command],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -210,17 +177,17 @@ def test_dbt_child_exits_promptly_when_the_run_is_killed(tmp_path: Path) -> None
     child = int(parent.stdout.readline())
     # The watcher thread is the child's second thread: wait until it is armed.
     deadline = time.monotonic() + 20
-    while _alive(child) and _threads(child) < 2 and time.monotonic() < deadline:
+    while alive(child) and _threads(child) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert _alive(child), stderr.read_text()
+    assert alive(child), stderr.read_text()
 
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     killed = time.monotonic()
-    while _alive(child) and time.monotonic() - killed < 5:
+    while alive(child) and time.monotonic() - killed < 5:
         time.sleep(0.02)
     gone_after = time.monotonic() - killed
 
-    assert not _alive(child)
+    assert not alive(child)
     assert gone_after < 2.0, f"dbt child ran on for {gone_after:.2f} s"
     assert f"the run that started dbt (pid {parent.pid}) is gone" in stderr.read_text()

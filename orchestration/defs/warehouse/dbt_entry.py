@@ -31,6 +31,7 @@ from importlib.metadata import version
 from orchestration.defs.warehouse.dbt_standby import (
     STANDBY_ENV,
     STANDBY_FLAG,
+    exit_when,
     run_on_standby,
     serve_once,
 )
@@ -45,25 +46,18 @@ def exit_with_parent(poll_seconds: float = PARENT_POLL_SECONDS) -> threading.Thr
     changed parent pid means the parent is gone; a daemon thread looks once per poll (one
     system call). Linux's PR_SET_PDEATHSIG would need a hook in dagster-dbt's `Popen`,
     and it fires when the parent's starting *thread* ends, not the process. The exit is
-    immediate (`os._exit`): dbt's own shutdown could wait on a running query, and an
-    unfinished DuckDB transaction is rolled back from the WAL like any killed writer's.
+    immediate (`exit_when`).
     """
     parent = os.getppid()
 
-    def watch() -> None:
-        while True:
+    def parent_gone() -> bool:
+        while os.getppid() == parent:
             time.sleep(poll_seconds)
-            if os.getppid() != parent:
-                print(
-                    f"perfchain-dbt: the run that started dbt (pid {parent}) is gone; stopping",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                os._exit(1)
+        return True
 
-    thread = threading.Thread(target=watch, name="perfchain-dbt-parent", daemon=True)
-    thread.start()
-    return thread
+    return exit_when(
+        parent_gone, f"the run that started dbt (pid {parent}) is gone", "perfchain-dbt-parent"
+    )
 
 
 VERSION_FLAGS = ("--version", "-V", "-v")

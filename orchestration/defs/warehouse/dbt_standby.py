@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,26 +165,36 @@ def serve_once(path: str) -> None:
     sys.exit(exit_code)
 
 
+def exit_when(gone: Callable[[], bool], message: str, name: str) -> threading.Thread:
+    """A daemon thread that waits in `gone` and, when it answers True, ends this process
+    at once (`os._exit`, `message` on stderr): dbt's own shutdown could wait on a running
+    query, and an unfinished DuckDB transaction is rolled back from the WAL like any
+    killed writer's."""
+
+    def watch() -> None:
+        if gone():
+            print(f"perfchain-dbt: {message}; stopping", file=sys.stderr, flush=True)
+            os._exit(1)
+
+    thread = threading.Thread(target=watch, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
 def _end_with_caller(conn: socket.socket, finished: threading.Event) -> threading.Thread:
     """Exit at once when the `perfchain-dbt` process that handed the command over is gone:
     its end of the socket closes (killed by dagster-dbt or with its run)."""
 
-    def watch() -> None:
+    def caller_gone() -> bool:
         try:
             data = conn.recv(1)
         except OSError:
             data = b""
-        if not data and not finished.is_set():
-            print(
-                "perfchain-dbt: the process that handed dbt its command is gone; stopping",
-                file=sys.stderr,
-                flush=True,
-            )
-            os._exit(1)
+        return not data and not finished.is_set()
 
-    thread = threading.Thread(target=watch, name="perfchain-dbt-caller", daemon=True)
-    thread.start()
-    return thread
+    return exit_when(
+        caller_gone, "the process that handed dbt its command is gone", "perfchain-dbt-caller"
+    )
 
 
 # The run's side.
