@@ -132,7 +132,28 @@ def test_the_command_runs_in_the_callers_folder_environment_and_streams(tmp_path
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_dbt_on_standby_ends_with_its_caller(how: signal.Signals, tmp_path: Path) -> None:
     """Killed, the caller's socket closes and dbt stops at once; interrupted (dagster-dbt's
-    cancel), the caller passes SIGINT on and exits with dbt's status."""
+    cancel), the caller passes SIGINT on and exits with dbt's status: even when the run
+    that starts the processes ignores SIGINT (a run in a script's background), which
+    its children inherit."""
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        waiting, caller, gone_after, stderr = _interrupt_caller(how, tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert waiting.process.returncode is not None, stderr
+    assert gone_after < 2.0, f"dbt on standby ran on for {gone_after:.2f} s"
+    if how == signal.SIGKILL:
+        assert "the process that handed dbt its command is gone" in stderr
+    else:
+        # dbt's own answer to an interrupt, through the caller's exit status.
+        assert caller.returncode == waiting.process.returncode != 0
+
+
+def _interrupt_caller(
+    how: signal.Signals, tmp_path: Path
+) -> tuple[Standby, subprocess.Popen[bytes], float, str]:
+    """A `dbt parse` handed to a standby, then `how` sent to the caller while dbt parses:
+    the standby, the caller, how long dbt ran on, what was written to stderr."""
     stderr = tmp_path / "dbt.stderr"
     with standby(dbt_executable()) as waiting:
         assert waiting is not None
@@ -148,14 +169,8 @@ def test_dbt_on_standby_ends_with_its_caller(how: signal.Signals, tmp_path: Path
         assert waiting.process.poll() is None and caller.poll() is None
         caller.send_signal(how)
         gone_after = _ended(waiting.process, 10)
-        assert waiting.process.returncode is not None, stderr.read_text()
-        assert gone_after < 2.0, f"dbt on standby ran on for {gone_after:.2f} s"
         caller.wait(timeout=10)
-    if how == signal.SIGKILL:
-        assert "the process that handed dbt its command is gone" in stderr.read_text()
-    else:
-        # dbt's own answer to an interrupt, through the caller's exit status.
-        assert caller.returncode == waiting.process.returncode != 0
+    return waiting, caller, gone_after, stderr.read_text()
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process state from /proc")

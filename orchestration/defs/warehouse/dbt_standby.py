@@ -146,6 +146,12 @@ def serve_once(path: str) -> None:
     for stream, fd in zip(STREAMS, fds, strict=True):
         os.dup2(fd, stream)
         os.close(fd)
+    # An interrupt passed on by the caller stops dbt (KeyboardInterrupt, dbt's own
+    # handling), and a SIGTERM ends it, even where the run that started this process
+    # ignores them (a run started in the background of a script ignores SIGINT, and its
+    # children inherit that).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _send(conn, {"pid": os.getpid()})
     finished = threading.Event()
     _end_with_caller(conn, finished)
