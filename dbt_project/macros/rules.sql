@@ -107,14 +107,10 @@ where checked.{{ column }} is not null
         where parents.{{ parent.field }} = checked.{{ column }}
     )
     {%- if parent.held %}
-    {%- set held_source, held_entity = parent.held.split('.') %}
     and not exists (
         select 1
-        from {{ ref('stg_extract__quarantined_records') }} as held
-        where held.is_open
-            and held.source_system = '{{ held_source }}'
-            and held.entity = '{{ held_entity }}'
-            and held.record_key = cast(checked.{{ column }} as {{ dbt.type_string() }})
+        from ({{ held_open_keys(parent.held) }}) as held
+        where held.record_key = cast(checked.{{ column }} as {{ dbt.type_string() }})
     )
     {%- endif %}
     {%- endset %}
@@ -152,3 +148,17 @@ where checked.{{ column }} is not null
 {%- endset %}
 {{ return(rule_queries(relation, rules, shown)) }}
 {% endmacro %}
+
+
+{#- The keys held open in quarantine for the raw entity `held` ('<source>.<entity>'), as
+    `record_key`: a child whose parent is among them is no orphan yet (rule_queries'
+    relationships with `held`, relationships_or_held). -#}
+{% macro held_open_keys(held) -%}
+{%- set held_source, held_entity = held.split('.') -%}
+select quarantined.record_key
+from {{ ref('stg_extract__quarantined_records') }} as quarantined
+where quarantined.is_open
+    and quarantined.source_system = '{{ held_source }}'
+    and quarantined.entity = '{{ held_entity }}'
+    and quarantined.record_key is not null
+{%- endmacro %}

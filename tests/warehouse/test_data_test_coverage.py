@@ -71,7 +71,7 @@ def checks(manifest: dict[str, Any]) -> set[str]:
 
 
 def _checks_of(name: str, kwargs: dict[str, Any], column: str) -> list[tuple[str, str]]:
-    if name == "primary_key" and not kwargs.get("changed_at"):
+    if name == "primary_key":
         return [(column, "not_null"), (column, "unique")]
     if name in ("not_null", "unique"):
         return [(column, name)]

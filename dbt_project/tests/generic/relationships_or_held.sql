@@ -7,8 +7,6 @@
     A failing row is the child key value that has no parent. -#}
 {% test relationships_or_held(model, column_name, to, field, held) %}
 
-{%- set held_source, held_entity = held.split('.') %}
-
 with
 
 children as (
@@ -28,12 +26,7 @@ parents as (
 
 held_keys as (
 
-    select record_key
-    from {{ ref('stg_extract__quarantined_records') }}
-    where is_open
-        and source_system = '{{ held_source }}'
-        and entity = '{{ held_entity }}'
-        and record_key is not null
+    {{ held_open_keys(held) | indent(4) }}
 
 ),
 
